@@ -1,0 +1,47 @@
+"""skmmlc: multi-label, multimodal, imbalanced classification of video clips.
+
+The framework of Pouyanfar et al., "Multi-label Multimodal Deep Learning
+Framework for Imbalanced Data Classification", as scikit-learn estimators:
+
+- static features per modality: :class:`VisualInceptionFeatures`,
+  :class:`SoundNetFeatures`, :class:`GloveFeatures`;
+- temporal features per modality: :class:`ResBiLSTMTemporal`;
+- fusion: :class:`RFRecursiveSelector` and :class:`LabelPowersetWeightedSVC`;
+- the whole model as one Pipeline: :class:`MultimodalDisasterPipeline`.
+
+``import skmmlc`` is cheap: every public name is imported on first use
+(PEP 562), and TensorFlow is imported only when a deep model is built.
+"""
+
+import importlib
+
+from ._version import __version__
+
+_LAZY = {
+    "LabelPowersetWeightedSVC": "._label_powerset",
+    "RFRecursiveSelector": "._selection",
+    "VisualInceptionFeatures": "._visual",
+    "SoundNetFeatures": "._soundnet",
+    "GloveFeatures": "._glove",
+    "ResBiLSTMTemporal": "._temporal",
+    "MultimodalDisasterPipeline": "._pipeline",
+    "MediaError": "._extract",
+}
+_SUBMODULES = ("datasets", "metrics", "protocol")
+
+__all__ = sorted(_LAZY) + list(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name], __name__)
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
