@@ -25,6 +25,7 @@ _LAZY = {
     "GloveFeatures": "._glove",
     "ResBiLSTMTemporal": "._temporal",
     "MultimodalDisasterPipeline": "._pipeline",
+    "make_disaster_pipeline": "._pipeline",
     "MediaError": "._extract",
 }
 _SUBMODULES = ("datasets", "metrics", "protocol")

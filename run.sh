@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# skmmlc's two entry points. Each creates (or reuses) its own virtual
+# environment in .venv and installs what it needs from PyPI.
+#
+#   bash run.sh demo [skmmlc demo options]   install, then run the main job on the demo data
+#   bash run.sh test [pytest options]        install with test tools, then run the whole test suite
+#   bash run.sh bench                        install, then run every benchmark (writes docs/benchmarks.md)
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${VENV:-.venv}
+
+find_python() {
+  for candidate in "${PYTHON:-}" python3.11 python3 python; do
+    [ -n "$candidate" ] || continue
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "skmmlc needs Python >= 3.11 (set PYTHON=/path/to/python3.11)" >&2
+  return 1
+}
+
+setup() {
+  local extras=$1
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$(find_python)" -m venv "$VENV"
+  fi
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet -e ".${extras}"
+}
+
+command=${1:-}
+shift || true
+case "$command" in
+  demo)
+    setup ""
+    "$VENV/bin/skmmlc" demo "$@"
+    ;;
+  test)
+    setup "[tests]"
+    # -n 2: both cores; exit code 5 (no tests collected) is a failure too.
+    "$VENV/bin/python" -m pytest -n 2 --durations=20 "$@"
+    ;;
+  bench)
+    setup "[tests]"
+    "$VENV/bin/python" benchmarks/mulan.py
+    "$VENV/bin/python" benchmarks/extract.py
+    "$VENV/bin/python" benchmarks/pipeline.py
+    ;;
+  *)
+    echo "usage: bash run.sh {demo|test|bench} [options]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,216 @@
+"""The whole framework as one scikit-learn Pipeline (section 2 of the design).
+
+::
+
+    X (DataFrame: video, audio, text)
+      |
+    "fusion": ColumnTransformer, late fusion by concatenation
+      |-- "visual": video  -> VisualInceptionFeatures -> ResBiLSTMTemporal -> 128-d
+      |-- "audio":  audio, else video's track -> SoundNetFeatures -> ResBiLSTMTemporal
+      '-- "text":   text   -> GloveFeatures -> ResBiLSTMTemporal -> 128-d
+      |
+    "select": RFRecursiveSelector (RF Gini ranking + recursive elimination)
+      |
+    "classify": LabelPowersetWeightedSVC -> Y (n_samples, n_labels) 0/1
+
+Parameter names follow the step names, e.g. ``select__step``,
+``classify__C``, ``fusion__text__temporal__units``,
+``fusion__visual__static__n_frames``.
+"""
+
+from __future__ import annotations
+
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+
+from ._glove import GloveFeatures
+from ._label_powerset import LabelPowersetWeightedSVC
+from ._selection import RFRecursiveSelector
+from ._soundnet import SoundNetFeatures
+from ._temporal import ResBiLSTMTemporal
+from ._visual import VisualInceptionFeatures
+
+__all__ = ["MultimodalDisasterPipeline", "make_disaster_pipeline", "MODALITIES"]
+
+MODALITIES = ("visual", "audio", "text")
+
+
+def _cache_dir(memory):
+    """The directory behind a ``memory`` argument (str, Path or joblib.Memory)."""
+    if memory is None:
+        return None
+    location = getattr(memory, "location", memory)
+    return None if location is None else location
+
+
+def make_disaster_pipeline(
+    modalities=MODALITIES,
+    *,
+    video="video",
+    audio="audio",
+    text="text",
+    n_frames=40,
+    image_size=299,
+    visual_weights="imagenet",
+    audio_steps=15,
+    audio_weights="sound8",
+    text_vectors="glove-6b-50d",
+    max_tokens=20,
+    temporal=None,
+    select=None,
+    classify=None,
+    memory=None,
+    on_error="raise",
+    verbose=0,
+    random_state=0,
+):
+    """Build a :class:`MultimodalDisasterPipeline` with the given options.
+
+    Parameters
+    ----------
+    modalities : sequence of {"visual", "audio", "text"}, default all three
+        Branches to build; drop one to ignore a modality.
+    video, audio, text : str
+        Column names of the input DataFrame. The audio branch reads the
+        ``audio`` column and, where it is empty or absent from the row, the
+        sound track of the ``video`` file.
+    n_frames, image_size, visual_weights :
+        Passed to :class:`VisualInceptionFeatures` (``n_frames``,
+        ``image_size``, ``weights``).
+    audio_steps, audio_weights :
+        Passed to :class:`SoundNetFeatures` (``n_steps``, ``weights``).
+    text_vectors, max_tokens :
+        Passed to :class:`GloveFeatures` (``vectors``, ``max_tokens``).
+    temporal : dict, optional
+        Keyword arguments for every :class:`ResBiLSTMTemporal` branch
+        (``n_steps`` is set per branch).
+    select : dict, optional
+        Keyword arguments for :class:`RFRecursiveSelector`.
+    classify : dict, optional
+        Keyword arguments for the final :class:`LabelPowersetWeightedSVC`.
+    memory : str, Path or joblib.Memory, optional
+        Caches the fitted fusion step (``Pipeline(memory=...)``) and, in the
+        same directory, every static feature (the extractors' ``cache``), so a
+        grid search over downstream parameters never re-extracts.
+    on_error : {"raise", "zeros"}
+        Bad-input policy of the extractors.
+    verbose : int
+        Progress bars for the extractors when > 0.
+    random_state : int
+        Seed of every random part (random-init CNNs, LSTMs, forest).
+
+    Returns
+    -------
+    MultimodalDisasterPipeline
+    """
+    modalities = tuple(modalities)
+    unknown = set(modalities) - set(MODALITIES)
+    if unknown or not modalities:
+        raise ValueError(
+            f"modalities must be a non-empty subset of {MODALITIES}, got {modalities}."
+        )
+    cache = _cache_dir(memory)
+    common = dict(cache=cache, on_error=on_error, verbose=verbose)
+    temporal = dict(temporal or {})
+    temporal.setdefault("random_state", random_state)
+
+    branches = []
+    if "visual" in modalities:
+        static = VisualInceptionFeatures(
+            n_frames=n_frames,
+            image_size=image_size,
+            weights=visual_weights,
+            random_state=random_state,
+            **common,
+        )
+        branches.append(("visual", static, n_frames, video))
+    if "audio" in modalities:
+        static = SoundNetFeatures(
+            n_steps=audio_steps, weights=audio_weights, random_state=random_state, **common
+        )
+        branches.append(("audio", static, audio_steps, [audio, video]))
+    if "text" in modalities:
+        static = GloveFeatures(vectors=text_vectors, max_tokens=max_tokens, **common)
+        branches.append(("text", static, max_tokens, text))
+
+    fusion = ColumnTransformer(
+        [
+            (
+                name,
+                Pipeline(
+                    [("static", static), ("temporal", ResBiLSTMTemporal(n_steps=n_steps, **temporal))]
+                ),
+                columns,
+            )
+            for name, static, n_steps, columns in branches
+        ],
+        verbose_feature_names_out=True,
+    )
+    select = dict(select or {})
+    select.setdefault("random_state", random_state)
+    classify = dict(classify or {})
+    steps = [
+        ("fusion", fusion),
+        ("select", RFRecursiveSelector(**select)),
+        ("classify", LabelPowersetWeightedSVC(**classify)),
+    ]
+    return MultimodalDisasterPipeline(steps, memory=memory)
+
+
+class MultimodalDisasterPipeline(Pipeline):
+    """The paper's multi-label multimodal framework as one scikit-learn Pipeline.
+
+    Late fusion of three modality branches (static deep features, then a
+    residual bidirectional LSTM each), Random-Forest ranking with recursive
+    feature elimination, and a label-powerset SVM weighted against label
+    imbalance. It is a :class:`~sklearn.pipeline.Pipeline`: ``fit``,
+    ``predict``, ``decision_function``, ``score``, ``get_params`` /
+    ``set_params`` with nested names, ``clone``, pickling and
+    :class:`~sklearn.model_selection.GridSearchCV` all behave as usual.
+
+    Parameters
+    ----------
+    steps : list of (name, estimator) tuples, default=None
+        ``None`` builds the paper's defaults, ``make_disaster_pipeline().steps``.
+        Use :func:`make_disaster_pipeline` to build it with other options
+        (modalities, column names, frame count, weights, cache).
+    memory : str, Path or joblib.Memory, default=None
+        Caches fitted transformers, as in :class:`~sklearn.pipeline.Pipeline`.
+    verbose : bool, default=False
+        Print the time of each step.
+    transform_input : list of str, default=None
+        As in :class:`~sklearn.pipeline.Pipeline` (metadata routing).
+
+    Attributes
+    ----------
+    named_steps : Bunch
+        ``fusion`` (ColumnTransformer), ``select`` (RFRecursiveSelector),
+        ``classify`` (LabelPowersetWeightedSVC).
+    classes_ : ndarray
+        Of the final classifier.
+
+    See Also
+    --------
+    make_disaster_pipeline : build one with options.
+
+    Examples
+    --------
+    >>> from skmmlc import MultimodalDisasterPipeline
+    >>> model = MultimodalDisasterPipeline()
+    >>> [name for name, _ in model.steps]
+    ['fusion', 'select', 'classify']
+    >>> sorted(name for name, *_ in model.named_steps["fusion"].transformers)
+    ['audio', 'text', 'visual']
+    """
+
+    def __init__(self, steps=None, *, transform_input=None, memory=None, verbose=False):
+        if steps is None:
+            steps = make_disaster_pipeline(memory=memory).steps
+        super().__init__(
+            steps, transform_input=transform_input, memory=memory, verbose=verbose
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        return tags

@@ -1,0 +1,601 @@
+"""Temporal features: a residual bidirectional LSTM (ResBiLSTM) per modality.
+
+:class:`ResBiLSTMTemporal` is a supervised transformer. ``fit(X, Y)`` trains a
+small Keras network on one modality's static feature sequences and the
+multi-label targets; ``transform(X)`` returns the output of its ReLU dense layer
+(the temporal feature vector of section III.B of the paper).
+
+Network (``u = units``, ``s = n_steps``, ``d = dim``)::
+
+    x  (s, d)   rows of X reshaped time-major; all-zero steps are padding
+    x' (s, d+1) standardised features + a validity channel (1 on real steps)
+    Masking     padding steps (all zero, flag included) are masked everywhere
+    h0 = x' W   linear projection to 2u (no bias: the flag acts as the bias)
+    h1 = Dropout(BiLSTM_1(h0)) + h0       residual block 1, width 2u
+    h2 = Dropout(BiLSTM_2(h1)) + h1       residual block 2, width 2u
+    p  = masked mean of h2 over the real steps
+    f  = ReLU(Dense(p))                   <- transform() returns f
+    y  = sigmoid(Dense(Dropout(f)))       one unit per label, binary cross-entropy
+
+Design choices (see the class docstring for the reasons): the first residual
+adds the projected input ``h0`` rather than the raw ``x`` so that both blocks
+have the paper's form ``h_l = BiLSTM_l(h_{l-1}) + h_{l-1}`` and the LSTMs read
+``2u`` features instead of thousands; the sequence is pooled by a masked mean,
+which is invariant to how much padding follows the clip.
+
+TensorFlow is imported only when a model is built or loaded.
+"""
+
+from __future__ import annotations
+
+import io
+import numbers
+import random
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.model_selection import KFold, check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["ResBiLSTMTemporal"]
+
+_FEATURES_LAYER = "temporal_features"
+
+
+def _check_number(name, value, *, low, high=None, integer=False, low_open=False,
+                  high_open=False):
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an int" if integer else "a float"
+        raise TypeError(f"{name} must be {what}, got {value!r} of type "
+                        f"{type(value).__name__}.")
+    bad_low = value <= low if low_open else value < low
+    bad_high = high is not None and (value >= high if high_open else value > high)
+    if bad_low or bad_high:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        hi_v = "inf" if high is None else high
+        raise ValueError(f"{name} must be in {lo}{low}, {hi_v}{hi}, got {value!r}.")
+
+
+def _encode_targets(y):
+    """Targets as a float32 (n_samples, n_outputs) 0/1 matrix.
+
+    2-D input must be a 0/1 indicator matrix (multi-label). 1-D input (or a
+    single column) is a single-label problem: two classes give one binary
+    output (the second class in sorted order is the positive one), more
+    classes are one-hot encoded (one sigmoid output per class).
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim == 1:
+        classes, codes = np.unique(y, return_inverse=True)
+        if classes.size <= 2:  # one class: a constant (all-ones) output
+            return (codes == classes.size - 1).astype(np.float32)[:, None]
+        return np.eye(classes.size, dtype=np.float32)[codes]
+    if y.ndim != 2:
+        raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+    if type_of_target(y) != "multilabel-indicator" and not np.isin(y, (0, 1)).all():
+        raise ValueError(
+            "A 2-D y must be a 0/1 label indicator matrix (n_samples, n_labels); "
+            f"got type {type_of_target(y)!r}. Use MultiLabelBinarizer to turn "
+            "lists of label names into one."
+        )
+    return y.astype(np.float32)
+
+
+def _balanced_label_weights(Y):
+    """Per-label weights for positives and negatives, ``n / (2 * count)``.
+
+    The multi-label analogue of ``class_weight="balanced"``: for each label the
+    positive and negative examples contribute equally to the loss. A label
+    that is always (or never) present gets weight 1 on the missing side.
+    """
+    n = Y.shape[0]
+    pos = Y.sum(axis=0)
+    neg = n - pos
+    w_pos = np.where(pos > 0, n / (2.0 * np.maximum(pos, 1)), 1.0)
+    w_neg = np.where(neg > 0, n / (2.0 * np.maximum(neg, 1)), 1.0)
+    return w_pos.astype(np.float32), w_neg.astype(np.float32)
+
+
+class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
+    """Residual bidirectional LSTM temporal features (a supervised transformer).
+
+    One modality's static feature sequences go in as a 2-D array
+    ``(n_samples, n_steps * dim)`` (time-major, zero-padded: all-zero steps are
+    padding); ``fit`` trains a two-layer residual BiLSTM network with a sigmoid
+    output per label on the multi-label targets, and ``transform`` returns the
+    ``dense_units``-d output of its ReLU layer, float32.
+
+    Parameters
+    ----------
+    n_steps : int or None, default=None
+        Number of time steps per row; the width of ``X`` must be a multiple of
+        it (``dim = n_features // n_steps``). ``None`` means one step of width
+        ``n_features`` (useful for static inputs and scikit-learn's checks).
+    units : int, default=32
+        LSTM units per direction. Each residual block is ``2 * units`` wide.
+    dense_units : int, default=128
+        Width of the ReLU layer whose output ``transform`` returns.
+    dropout : float, default=0.1
+        Dropout on each BiLSTM's output, before the residual addition.
+    dense_dropout : float, default=0.5
+        Dropout between the ReLU layer and the sigmoid output layer.
+    epochs : int, default=30
+        Maximum number of passes over the training rows.
+    batch_size : int, default=32
+        Mini-batch size (rows).
+    learning_rate : float, default=1e-3
+        Adam learning rate.
+    early_stopping : "auto" or bool, default="auto"
+        Hold out ``validation_fraction`` of the rows, stop when the validation
+        loss has not improved for ``patience`` epochs, and restore the weights
+        of the best epoch. ``"auto"`` enables it when the held-out part has at
+        least 10 rows.
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+    patience : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+    class_weight : "balanced" or None, default=None
+        ``"balanced"`` weighs, for each label, its positive and negative rows by
+        ``n / (2 * count)`` in the binary cross-entropy, so rare labels count as
+        much as frequent ones. ``None`` is the paper's plain loss.
+    standardize : bool, default=True
+        Centre and scale each input feature with its mean and standard
+        deviation over the real (non-padding) steps of the training rows.
+    cv : int, cross-validation generator, iterable or None, default=None
+        Cross fitting in ``fit_transform`` (as in
+        :class:`~sklearn.preprocessing.TargetEncoder`). ``None``: ``fit_transform``
+        equals ``fit(X, y).transform(X)``. An int ``K`` (or a splitter):
+        ``fit_transform`` returns out-of-fold features, each fold's rows
+        transformed by a network trained on the other folds, so that the
+        downstream model does not see features of rows whose labels the
+        network was trained on. ``fit``/``transform`` always use one network
+        trained on all rows. Costs ``K + 1`` trainings.
+    cv_alignment : {"linear", None}, default="linear"
+        Networks trained on different rows learn different feature bases, so
+        raw out-of-fold features do not live in the space that ``transform``
+        maps test rows to. ``"linear"`` maps each fold network's features into
+        the full network's feature space with a least-squares affine map fitted
+        on that fold network's own training rows. ``None`` returns the fold
+        networks' features unchanged.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. An int gives the same network (and features) on every fit.
+    verbose : int, default=0
+        0 is silent; 1 prints Keras' per-epoch progress.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained network, static feature sequence -> per-label
+        probabilities (uncompiled; used for inference only).
+    n_features_in_ : int
+        Width of ``X`` seen in ``fit``.
+    n_steps_ : int
+        Number of time steps (``n_steps`` or 1).
+    dim_ : int
+        Features per step.
+    n_outputs_ : int
+        Number of sigmoid outputs (labels; classes for multi-class 1-D ``y``).
+    mean_ : ndarray of shape (dim_,)
+        Feature means over real steps (zeros when ``standardize=False``).
+    scale_ : ndarray of shape (dim_,)
+        Feature standard deviations over real steps (ones when
+        ``standardize=False``; 1 for constant features).
+    n_epochs_ : int
+        Epochs run (fewer than ``epochs`` when early stopping stopped).
+    best_epoch_ : int
+        Epoch (1-based) whose weights were kept: the best validation loss with
+        early stopping, else the last epoch.
+    history_ : dict of list of float
+        Training (and validation) loss per epoch.
+
+    See Also
+    --------
+    sklearn.preprocessing.TargetEncoder : the cross-fitting scheme of ``cv``.
+
+    Notes
+    -----
+    Width change in the first residual block: the input (``dim + 1`` wide, with
+    the validity channel) is first projected linearly to ``2 * units``
+    (``h0``), and both blocks then add their own input,
+    ``h_l = BiLSTM_l(h_{l-1}) + h_{l-1}``. The alternative, ``BiLSTM_1(x) + W x``,
+    makes the first LSTM read all ``dim`` features (2048 for Inception) at about
+    five times the cost, for no gain in expressiveness: ``W`` is learnt either way.
+
+    Pooling: a mean over the real steps (padding masked). Unlike the last
+    state, it uses both directions at every step symmetrically, and unlike an
+    unmasked mean it does not depend on how many padding steps follow the clip:
+    the same clip padded to more steps gives the same features (up to float
+    round-off). A row with no real step at all (e.g. an extractor's
+    ``on_error="zeros"`` row) is treated as a single step whose features are all
+    zero, so its features are finite and constant.
+
+    Reproducibility: ``fit`` seeds Python's, NumPy's and TensorFlow's global
+    generators (``keras.utils.set_random_seed``) and restores Python's and
+    NumPy's afterwards; with an int ``random_state`` two fits in one process
+    give identical features on CPU.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmlc import ResBiLSTMTemporal
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(20, 5 * 3)).astype("float32")  # 5 steps x 3 features
+    >>> Y = rng.integers(0, 2, size=(20, 2))
+    >>> temporal = ResBiLSTMTemporal(n_steps=5, units=4, dense_units=8, epochs=2,
+    ...                              random_state=0)
+    >>> temporal.fit_transform(X, Y).shape
+    (20, 8)
+    """
+
+    def __init__(
+        self,
+        n_steps=None,
+        *,
+        units=32,
+        dense_units=128,
+        dropout=0.1,
+        dense_dropout=0.5,
+        epochs=30,
+        batch_size=32,
+        learning_rate=1e-3,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        patience=5,
+        class_weight=None,
+        standardize=True,
+        cv=None,
+        cv_alignment="linear",
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_steps = n_steps
+        self.units = units
+        self.dense_units = dense_units
+        self.dropout = dropout
+        self.dense_dropout = dense_dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.class_weight = class_weight
+        self.standardize = standardize
+        self.cv = cv
+        self.cv_alignment = cv_alignment
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- scikit-learn API ---------------------------------------------------
+    def fit(self, X, y):
+        """Train the network on sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps * dim)
+            Time-major static feature sequences; all-zero steps are padding.
+        y : array-like of shape (n_samples, n_labels) or (n_samples,)
+            0/1 label indicator matrix, or single-label targets (two classes:
+            one binary output; more: one-hot, one output per class).
+
+        Returns
+        -------
+        self : ResBiLSTMTemporal
+            The fitted transformer.
+        """
+        X, Y, seed = self._prepare_fit(X, y)
+        self.model_, info = self._train(X, Y, seed)
+        self.n_epochs_, self.best_epoch_, self.history_ = info
+        self._feature_model = None
+        return self
+
+    def fit_transform(self, X, y, **fit_params):
+        """Fit, then return features of ``X`` (out-of-fold when ``cv`` is set).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps * dim)
+            Time-major static feature sequences; all-zero steps are padding.
+        y : array-like of shape (n_samples, n_labels) or (n_samples,)
+            Targets, as in :meth:`fit`.
+        **fit_params : dict
+            Not used; present for API consistency.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, dense_units), float32
+            With ``cv=None``, ``fit(X, y).transform(X)``. Otherwise row ``i``
+            comes from a network that was not trained on row ``i``.
+        """
+        if self.cv is None:
+            return self.fit(X, y).transform(X)
+        X3, Y, seed = self._prepare_fit(X, y)
+        self.model_, info = self._train(X3, Y, seed)
+        self.n_epochs_, self.best_epoch_, self.history_ = info
+        self._feature_model = None
+        full = self._features(self.model_, X3)
+
+        cv = check_cv(self.cv)
+        if isinstance(self.cv, numbers.Integral):  # shuffled, seeded folds
+            cv = KFold(self.cv, shuffle=True, random_state=seed % (2**31 - 1))
+        out = np.zeros_like(full)
+        seen = np.zeros(X3.shape[0], dtype=bool)
+        for train, test in cv.split(X3, Y if Y.shape[1] > 1 else Y[:, 0]):
+            model, _ = self._train(X3[train], Y[train], seed)
+            feats_test = self._features(model, X3[test])
+            if self.cv_alignment == "linear":
+                feats_train = self._features(model, X3[train])
+                feats_test = _affine_map(feats_train, full[train], feats_test)
+            out[test] = feats_test
+            seen[test] = True
+            del model
+        if not seen.all():
+            raise ValueError(
+                f"cv={self.cv!r} left {int((~seen).sum())} rows out of every test "
+                "fold: cross fitting needs a partition of the rows."
+            )
+        return out
+
+    def transform(self, X):
+        """Temporal features: the ReLU layer's output for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps * dim)
+            Time-major static feature sequences, same layout as in ``fit``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, dense_units), float32
+        """
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        return self._features(self.model_, self._sequences(X))
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: ``resbilstmtemporal0`` ... (``dense_units`` names).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "model_")
+        prefix = self.__class__.__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self.dense_units)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = True
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # -- pickling -----------------------------------------------------------
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_feature_model", None)
+        model = state.pop("model_", None)
+        if model is not None:
+            buffer = io.BytesIO()
+            model.save(buffer)
+            state["_model_keras_bytes"] = buffer.getvalue()
+        return state
+
+    def __setstate__(self, state):
+        data = state.pop("_model_keras_bytes", None)
+        self.__dict__.update(state)
+        self._feature_model = None
+        if data is not None:
+            _, keras = _import_tf()
+            from keras.src.saving import saving_lib
+
+            self.model_ = saving_lib.load_model(io.BytesIO(data), compile=False)
+
+    # -- internals ----------------------------------------------------------
+    def _validate_params(self):
+        if self.n_steps is not None:
+            _check_number("n_steps", self.n_steps, low=1, integer=True)
+        _check_number("units", self.units, low=1, integer=True)
+        _check_number("dense_units", self.dense_units, low=1, integer=True)
+        _check_number("dropout", self.dropout, low=0, high=1, high_open=True)
+        _check_number("dense_dropout", self.dense_dropout, low=0, high=1, high_open=True)
+        _check_number("epochs", self.epochs, low=1, integer=True)
+        _check_number("batch_size", self.batch_size, low=1, integer=True)
+        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
+        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
+                      low_open=True, high_open=True)
+        _check_number("patience", self.patience, low=0, integer=True)
+        _check_number("verbose", self.verbose, low=0, integer=True)
+        if not (self.early_stopping == "auto" or isinstance(self.early_stopping, bool)):
+            raise ValueError("early_stopping must be 'auto', True or False, got "
+                             f"{self.early_stopping!r}.")
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError("class_weight must be None or 'balanced', got "
+                             f"{self.class_weight!r}.")
+        if self.cv_alignment not in (None, "linear"):
+            raise ValueError("cv_alignment must be 'linear' or None, got "
+                             f"{self.cv_alignment!r}.")
+        if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
+            _check_number("cv", self.cv, low=2, integer=True)
+
+    def _prepare_fit(self, X, y):
+        self._validate_params()
+        X, y = validate_data(self, X, y, multi_output=True, dtype=[np.float32, np.float64],
+                             y_numeric=False)
+        n_features = X.shape[1]
+        n_steps = 1 if self.n_steps is None else self.n_steps
+        if n_features % n_steps:
+            raise ValueError(
+                f"X has {n_features} features, which is not a multiple of "
+                f"n_steps={n_steps}: X must be (n_samples, n_steps * dim), time-major. "
+                "Set n_steps to the extractor's n_steps (or None for one step)."
+            )
+        self.n_steps_ = n_steps
+        self.dim_ = n_features // n_steps
+        Y = _encode_targets(y)
+        self.n_outputs_ = Y.shape[1]
+
+        X3 = X.reshape(X.shape[0], n_steps, self.dim_)
+        valid = np.any(X3 != 0, axis=2)
+        if self.standardize and valid.any():
+            steps = X3[valid].astype(np.float64)
+            self.mean_ = steps.mean(axis=0).astype(np.float32)
+            std = steps.std(axis=0)
+            self.scale_ = np.where(std > 1e-12, std, 1.0).astype(np.float32)
+        else:
+            self.mean_ = np.zeros(self.dim_, dtype=np.float32)
+            self.scale_ = np.ones(self.dim_, dtype=np.float32)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        return self._sequences(X), Y, seed
+
+    def _sequences(self, X):
+        """2-D rows -> (n, n_steps, dim + 1) float32: standardised + validity flag."""
+        n = X.shape[0]
+        X3 = np.asarray(X).reshape(n, self.n_steps_, self.dim_)
+        valid = np.any(X3 != 0, axis=2)
+        empty = ~valid.any(axis=1)
+        valid[empty, 0] = True  # a row with no real step: one all-zero step
+        out = np.zeros((n, self.n_steps_, self.dim_ + 1), dtype=np.float32)
+        np.subtract(X3, self.mean_, out=out[:, :, :-1], casting="unsafe")
+        out[:, :, :-1] /= self.scale_
+        out[~valid] = 0.0
+        out[:, :, -1] = valid
+        return out
+
+    def _build(self, tf, keras, n_steps, width):
+        layers = keras.layers
+        inputs = keras.Input((n_steps, width), name="sequence")
+        h = layers.Masking(mask_value=0.0, name="padding_mask")(inputs)
+        h = layers.Dense(2 * self.units, use_bias=False, name="input_projection")(h)
+        for block in (1, 2):
+            b = layers.Bidirectional(
+                layers.LSTM(self.units, return_sequences=True), merge_mode="concat",
+                name=f"bilstm_{block}",
+            )(h)
+            b = layers.Dropout(self.dropout, name=f"dropout_{block}")(b)
+            h = layers.Add(name=f"residual_{block}")([h, b])
+        pooled = layers.GlobalAveragePooling1D(name="masked_mean")(h)
+        features = layers.Dense(self.dense_units, activation="relu",
+                                name=_FEATURES_LAYER)(pooled)
+        d = layers.Dropout(self.dense_dropout, name="dense_dropout")(features)
+        outputs = layers.Dense(self.n_outputs_, activation="sigmoid", name="labels")(d)
+        return keras.Model(inputs, outputs, name="resbilstm")
+
+    def _loss(self, tf, keras, Y):
+        if self.class_weight is None:
+            return keras.losses.BinaryCrossentropy()
+        w_pos, w_neg = _balanced_label_weights(Y)
+        w_pos, w_neg = tf.constant(w_pos), tf.constant(w_neg)
+        eps = keras.config.epsilon()
+
+        def balanced_binary_crossentropy(y_true, y_pred):
+            y_true = tf.cast(y_true, y_pred.dtype)
+            p = tf.clip_by_value(y_pred, eps, 1.0 - eps)
+            loss = -(w_pos * y_true * tf.math.log(p)
+                     + w_neg * (1.0 - y_true) * tf.math.log(1.0 - p))
+            return tf.reduce_mean(loss, axis=-1)
+
+        return balanced_binary_crossentropy
+
+    def _train(self, X3, Y, seed):
+        """Train one network on (X3, Y); return (model, (n_epochs, best_epoch, history))."""
+        tf, keras = _import_tf()
+        py_state, np_state = random.getstate(), np.random.get_state()
+        try:
+            keras.utils.set_random_seed(seed)
+            n = X3.shape[0]
+            n_val = int(np.floor(self.validation_fraction * n))
+            use_es = self.early_stopping
+            if use_es == "auto":
+                use_es = n_val >= 10
+            if use_es and (n_val < 1 or n - n_val < 1):
+                raise ValueError(
+                    f"early_stopping=True needs at least one validation and one "
+                    f"training row; validation_fraction={self.validation_fraction} of "
+                    f"{n} rows gives {n_val}. Use more rows or early_stopping=False."
+                )
+            rng = np.random.RandomState(seed)
+            validation_data, callbacks = None, []
+            if use_es:
+                perm = rng.permutation(n)
+                val, train = perm[:n_val], perm[n_val:]
+                validation_data = (X3[val], Y[val])
+                X_train, Y_train = X3[train], Y[train]
+                callbacks.append(keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=self.patience, restore_best_weights=True,
+                ))
+            else:
+                X_train, Y_train = X3, Y
+
+            model = self._build(tf, keras, X3.shape[1], X3.shape[2])
+            model.compile(
+                optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+                loss=self._loss(tf, keras, Y_train),
+                jit_compile=False,
+            )
+            hist = model.fit(
+                X_train, Y_train,
+                batch_size=min(self.batch_size, X_train.shape[0]),
+                epochs=self.epochs,
+                shuffle=True,
+                validation_data=validation_data,
+                callbacks=callbacks,
+                verbose=2 if self.verbose else 0,
+            )
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+        history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+        n_epochs = len(history["loss"])
+        if use_es:
+            best_epoch = int(np.argmin(history["val_loss"])) + 1
+        else:
+            best_epoch = n_epochs
+        # Keep an uncompiled inference model that shares the trained layers.
+        inference = keras.Model(model.inputs, model.outputs, name="resbilstm")
+        return inference, (n_epochs, best_epoch, history)
+
+    def _features(self, model, X3):
+        _, keras = _import_tf()
+        if model is getattr(self, "model_", None):
+            if getattr(self, "_feature_model", None) is None:
+                self._feature_model = _feature_model(keras, model)
+            feature_model = self._feature_model
+        else:
+            feature_model = _feature_model(keras, model)
+        batch = max(256, self.batch_size)
+        out = feature_model.predict(X3, batch_size=batch, verbose=0)
+        return np.asarray(out, dtype=np.float32)
+
+
+def _feature_model(keras, model):
+    return keras.Model(model.inputs, model.get_layer(_FEATURES_LAYER).output)
+
+
+def _affine_map(source_fit, target_fit, source):
+    """Least-squares affine map fitted on (source_fit -> target_fit), applied to source."""
+    A = np.hstack([source_fit, np.ones((source_fit.shape[0], 1), np.float32)]).astype(np.float64)
+    ridge = 1e-6 * max(float(np.trace(A.T @ A)) / A.shape[1], 1e-12)
+    coef = np.linalg.solve(A.T @ A + ridge * np.eye(A.shape[1]), A.T @ target_fit)
+    B = np.hstack([source, np.ones((source.shape[0], 1), np.float32)]).astype(np.float64)
+    return (B @ coef).astype(np.float32)
+
+
+def _import_tf():
+    from skmmlc._extract import import_tensorflow
+
+    return import_tensorflow()

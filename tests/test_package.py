@@ -1,0 +1,82 @@
+"""Package-level promises: cheap import, no TensorFlow on import, public names."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import skmmlc
+from skmmlc._split import iterative_split
+
+
+def _run(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_import_does_not_import_tensorflow():
+    out = _run("import sys, skmmlc; print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    assert out == "False False"
+
+
+def test_public_names_resolve_without_tensorflow():
+    # Touching every public class (not using it) must not import TensorFlow either:
+    # the deep models import it lazily when they are fitted.
+    out = _run(
+        "import sys, skmmlc\n"
+        "[getattr(skmmlc, n) for n in skmmlc.__all__]\n"
+        "print('tensorflow' in sys.modules)"
+    )
+    assert out == "False"
+
+
+def test_import_is_fast():
+    out = _run(
+        "import time; t = time.perf_counter(); import skmmlc; "
+        "print(time.perf_counter() - t)"
+    )
+    assert float(out) < 1.0
+
+
+@pytest.mark.parametrize("name", skmmlc.__all__)
+def test_all_names_exist(name):
+    assert getattr(skmmlc, name) is not None
+
+
+def test_unknown_attribute():
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        skmmlc.no_such_thing
+
+
+def test_iterative_split_keeps_label_shares():
+    rng = np.random.default_rng(0)
+    p = np.array([0.05, 0.1, 0.3, 0.08, 0.11, 0.09, 0.25])
+    Y = (rng.random((800, 7)) < p).astype(int)
+    parts = iterative_split(Y, (0.6, 0.2, 0.2), random_state=0)
+    sizes = [len(s) for s in parts]
+    assert sum(sizes) == 800
+    assert len(np.unique(np.concatenate(parts))) == 800  # a partition
+    assert abs(sizes[0] - 480) <= 8 and abs(sizes[1] - 160) <= 8
+    overall = Y.mean(axis=0)
+    for s in parts:
+        # every label's share within one row-count of stratification
+        assert np.all(np.abs(Y[s].mean(axis=0) - overall) <= 2.0 / len(s) + 1e-9)
+
+
+def test_iterative_split_beats_random_on_rare_label():
+    rng = np.random.default_rng(1)
+    Y = np.zeros((100, 2), dtype=int)
+    Y[rng.choice(100, 5, replace=False), 0] = 1
+    Y[:, 1] = rng.random(100) < 0.5
+    train, val, test = iterative_split(Y, (0.6, 0.2, 0.2), random_state=3)
+    # 5 positives over 60/20/20 -> 3/1/1
+    assert [Y[s, 0].sum() for s in (train, val, test)] == [3, 1, 1]
+
+
+def test_iterative_split_rejects_bad_input():
+    with pytest.raises(ValueError, match="2-D"):
+        iterative_split(np.zeros(5))
+    with pytest.raises(ValueError, match="fractions"):
+        iterative_split(np.zeros((5, 2)), (1.0,))
