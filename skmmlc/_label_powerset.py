@@ -103,7 +103,10 @@ def label_weights(Y, weighting="paper", sample_weight=None):
     if weighting == "balanced":
         _, codes = powerset_encode(Y)
         counts = np.bincount(codes, weights=sw)
-        return sw.sum() / (counts.size * counts[codes])
+        present = counts > 0
+        per_class = np.zeros_like(counts)
+        per_class[present] = sw.sum() / (present.sum() * counts[present])
+        return per_class[codes]
     if weighting != "paper":
         raise ValueError(f"Unknown weighting {weighting!r}.")
     concepts = np.column_stack([Y, Y.sum(axis=1) == 0])  # last column: "no label"
@@ -160,12 +163,12 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         classes before training; it is cloned. Weights are computed on the
         resampled rows. ``sample_weight`` together with a sampler needs a
         sampler that exposes ``sample_indices_``.
-    probability : bool, default=False
-        How :meth:`predict_proba` gets the powerset-class probabilities.
-        ``False``: a softmax over SVC's one-vs-rest decision values (robust,
-        deterministic, cheap, not calibrated). ``True``: libsvm's Platt
-        scaling (5-fold internal cross-validation, slower, random, unreliable
-        for powerset classes with very few members).
+    break_ties : bool, default=True
+        ``True``: the predicted label set is the argmax of SVC's one-vs-rest
+        decision values, so one-vs-one vote ties are broken by confidence
+        and :meth:`predict` always agrees with :meth:`decision_function`.
+        ``False``: libsvm's vote (ties go to the label set seen first in
+        training), exactly as ``LabelPowerset(SVC())`` of scikit-multilearn.
     tol : float, default=1e-3
         Tolerance of the stopping criterion.
     cache_size : float, default=200
@@ -173,14 +176,15 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     max_iter : int, default=-1
         Hard limit on solver iterations, -1 for none.
     random_state : int, RandomState instance or None, default=None
-        Seeds the sampler and Platt scaling (``probability=True``).
+        Seeds the sampler (libsvm itself is deterministic here).
 
     Attributes
     ----------
-    classes_ : list of ndarray or ndarray
-        Multi-label ``Y``: ``[array([0, 1])] * n_labels`` (the
-        scikit-learn convention for multi-output classifiers). 1-D ``y``: the
-        class labels.
+    classes_ : ndarray
+        Multi-label ``Y``: ``np.arange(n_labels)``, the column indices, as in
+        :class:`~sklearn.multiclass.OneVsRestClassifier` and
+        :class:`~sklearn.neural_network.MLPClassifier`. 1-D ``y``: the class
+        labels.
     powersets_ : ndarray of shape (n_powersets, n_outputs)
         The label sets seen in training (one-hot rows for a 1-D ``y``); the
         SVC's class ``k`` is ``powersets_[k]``.
@@ -189,6 +193,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         sampler).
     svc_ : SVC or None
         The fitted SVC; None when training had a single label set.
+    n_iter_ : ndarray of shape (n_powersets * (n_powersets - 1) // 2,)
+        Solver iterations of each one-vs-one sub-problem (``svc_.n_iter_``).
     n_features_in_ : int
         Number of features seen in fit.
     feature_names_in_ : ndarray of str
@@ -201,15 +207,25 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     Notes
     -----
-    Per-label scores. Let ``d_k`` be SVC's one-vs-rest decision value for
-    label set ``k``. :meth:`decision_function` returns, for label ``j``,
-    ``max_{k: j in set k} d_k - max_{k: j not in set k} d_k`` (a maximum over
-    no set counts as ``min_k d_k - 1``), so its sign agrees with
-    :meth:`predict` (up to ties in SVC's one-vs-one votes) and a label never
-    seen positive in training scores below every other label.
-    :meth:`predict_proba` returns the marginals ``P(j) = sum_{k: j in set k}
-    p_k`` of the powerset-class probabilities ``p_k``. Both rank labels and
-    can feed mean average precision.
+    Per-label scores (max-marginals). Let ``d_k`` be SVC's one-vs-rest
+    decision value for label set ``k`` (one-vs-one votes plus a bounded
+    confidence, as :meth:`sklearn.svm.SVC.decision_function` gives it).
+    With ``break_ties=True`` the predicted label set is ``argmax_k d_k``.
+    :meth:`decision_function` returns, for label ``j``,
+    ``max_{k: j in set k} d_k - max_{k: j not in set k} d_k``; a maximum over
+    no set counts as ``min_k d_k - 1``, so a label never seen positive in
+    training scores below every other label and never crashes anything.
+    :meth:`predict_proba` is its logistic sigmoid: reading ``p_k ~ exp(d_k)``
+    as a softmax over label sets, it is the probability of the best label
+    set containing ``j`` against the best one without ``j``. Both therefore
+    rank samples identically, are positive (resp. > 0.5) exactly for the
+    labels of the predicted set (with ``break_ties=True``), and rank labels
+    for mean average precision. They are scores, not calibrated
+    probabilities: libsvm's Platt scaling is avoided on purpose (it is
+    deprecated in scikit-learn 1.9 and unstable for label sets with a single
+    member). Wrap the model in
+    :class:`~sklearn.calibration.CalibratedClassifierCV` for a 1-D ``y`` if
+    calibration matters.
 
     Examples
     --------
@@ -236,7 +252,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         "shrinking": ["boolean"],
         "weighting": [StrOptions({"paper", "balanced"}), None],
         "sampler": [None, HasMethods(["fit_resample"])],
-        "probability": ["boolean"],
+        "break_ties": ["boolean"],
         "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
         "cache_size": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, -1, None, closed="left")],
@@ -254,7 +270,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         shrinking=True,
         weighting="paper",
         sampler=None,
-        probability=False,
+        break_ties=True,
         tol=1e-3,
         cache_size=200,
         max_iter=-1,
@@ -268,7 +284,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self.shrinking = shrinking
         self.weighting = weighting
         self.sampler = sampler
-        self.probability = probability
+        self.break_ties = break_ties
         self.tol = tol
         self.cache_size = cache_size
         self.max_iter = max_iter
@@ -310,7 +326,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             y = y.ravel()
         if self._multilabel:
             self.powersets_, codes = powerset_encode(y.astype(np.int64))
-            self.classes_ = [np.array([0, 1])] * y.shape[1]
+            self.classes_ = np.arange(y.shape[1])
         else:
             self.classes_, codes = np.unique(y, return_inverse=True)
             self.powersets_ = np.eye(self.classes_.size, dtype=np.int64)
@@ -327,6 +343,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         if present.size == 1:
             self.svc_ = None
             self._constant = present[0]
+            self.n_iter_ = np.zeros(0, dtype=np.int32)
             return self
         self.svc_ = SVC(
             C=self.C,
@@ -335,13 +352,13 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             gamma=self.gamma,
             coef0=self.coef0,
             shrinking=self.shrinking,
-            probability=self.probability,
             tol=self.tol,
             cache_size=self.cache_size,
             max_iter=self.max_iter,
             random_state=self.random_state,
         )
         self.svc_.fit(X, codes, sample_weight=weights)
+        self.n_iter_ = self.svc_.n_iter_
         return self
 
     def _resample(self, X, codes, sample_weight):
@@ -381,6 +398,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             check_is_fitted(self)
             X = validate_data(self, X, accept_sparse="csr", reset=False)
             return np.full(X.shape[0], self._constant)
+        if self.break_ties:
+            return self._powerset_scores(X).argmax(axis=1)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         return self.svc_.predict(X)
 
@@ -429,7 +448,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         return best_in - best_out
 
     def predict_proba(self, X):
-        """Per-label probabilities, marginalised over the label sets.
+        """Per-label max-marginal probabilities (see Notes).
 
         Parameters
         ----------
@@ -439,20 +458,19 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         proba : ndarray of shape (n_samples, n_labels) or (n_samples, n_classes)
-            Multi-label: ``P(label j)`` (rows need not sum to 1).
-            Single-label: class probabilities.
+            Multi-label: ``sigmoid(decision_function(X))`` per label (rows
+            need not sum to 1). Single-label: a softmax over SVC's
+            one-vs-rest decision values.
         """
+        if self._is_multilabel() or np.size(self.classes_) == 2:
+            scores = self.decision_function(X)
+            proba = 1.0 / (1.0 + np.exp(-scores))
+            return proba if scores.ndim == 2 else np.column_stack([1 - proba, proba])
+        return _softmax(self._powerset_scores(X))
+
+    def _is_multilabel(self):
         check_is_fitted(self)
-        if self.probability and self.svc_ is not None:
-            X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-            proba = np.zeros((X.shape[0], len(self.powersets_)))
-            proba[:, self.svc_.classes_] = self.svc_.predict_proba(X)
-        else:
-            scores = self._powerset_scores(X)
-            if not self._multilabel and self.classes_.size == 2:
-                scores = scores / 2  # so that proba[:, 1] = sigmoid(decision_function)
-            proba = _softmax(scores)
-        return proba @ self.powersets_
+        return self._multilabel
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,6 +20,8 @@ Parameter names follow the step names, e.g. ``select__step``,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
@@ -36,11 +38,11 @@ MODALITIES = ("visual", "audio", "text")
 
 
 def _cache_dir(memory):
-    """The directory behind a ``memory`` argument (str, Path or joblib.Memory)."""
+    """Feature-cache directory inside a ``memory`` argument (str, Path or joblib.Memory)."""
     if memory is None:
         return None
     location = getattr(memory, "location", memory)
-    return None if location is None else location
+    return None if location is None else str(Path(location) / "skmmlc-features")
 
 
 def make_disaster_pipeline(
@@ -72,8 +74,9 @@ def make_disaster_pipeline(
         Branches to build; drop one to ignore a modality.
     video, audio, text : str
         Column names of the input DataFrame. The audio branch reads the
-        ``audio`` column and, where it is empty or absent from the row, the
-        sound track of the ``video`` file.
+        ``audio`` column and, where a row's value is empty, the sound track of
+        its ``video`` file; ``audio=None`` always uses the video's track (for
+        data without an audio column).
     n_frames, image_size, visual_weights :
         Passed to :class:`VisualInceptionFeatures` (``n_frames``,
         ``image_size``, ``weights``).
@@ -128,7 +131,8 @@ def make_disaster_pipeline(
         static = SoundNetFeatures(
             n_steps=audio_steps, weights=audio_weights, random_state=random_state, **common
         )
-        branches.append(("audio", static, audio_steps, [audio, video]))
+        columns = video if audio is None else [audio, video]
+        branches.append(("audio", static, audio_steps, columns))
     if "text" in modalities:
         static = GloveFeatures(vectors=text_vectors, max_tokens=max_tokens, **common)
         branches.append(("text", static, max_tokens, text))

@@ -28,9 +28,10 @@ TensorFlow is imported only when a model is built or loaded.
 
 from __future__ import annotations
 
-import io
 import numbers
+import os
 import random
+import tempfile
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -390,9 +391,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         state.pop("_feature_model", None)
         model = state.pop("model_", None)
         if model is not None:
-            buffer = io.BytesIO()
-            model.save(buffer)
-            state["_model_keras_bytes"] = buffer.getvalue()
+            state["_model_keras_bytes"] = _model_to_bytes(model)
         return state
 
     def __setstate__(self, state):
@@ -400,10 +399,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         self.__dict__.update(state)
         self._feature_model = None
         if data is not None:
-            _, keras = _import_tf()
-            from keras.src.saving import saving_lib
-
-            self.model_ = saving_lib.load_model(io.BytesIO(data), compile=False)
+            self.model_ = _model_from_bytes(data)
 
     # -- internals ----------------------------------------------------------
     def _validate_params(self):
@@ -476,9 +472,9 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         out[:, :, -1] = valid
         return out
 
-    def _build(self, tf, keras, n_steps, width):
+    def _build(self, keras, width):
         layers = keras.layers
-        inputs = keras.Input((n_steps, width), name="sequence")
+        inputs = keras.Input((None, width), name="sequence")
         h = layers.Masking(mask_value=0.0, name="padding_mask")(inputs)
         h = layers.Dense(2 * self.units, use_bias=False, name="input_projection")(h)
         for block in (1, 2):
@@ -541,7 +537,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
             else:
                 X_train, Y_train = X3, Y
 
-            model = self._build(tf, keras, X3.shape[1], X3.shape[2])
+            model = self._build(keras, X3.shape[2])
             model.compile(
                 optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
                 loss=self._loss(tf, keras, Y_train),
@@ -593,6 +589,24 @@ def _affine_map(source_fit, target_fit, source):
     coef = np.linalg.solve(A.T @ A + ridge * np.eye(A.shape[1]), A.T @ target_fit)
     B = np.hstack([source, np.ones((source.shape[0], 1), np.float32)]).astype(np.float64)
     return (B @ coef).astype(np.float32)
+
+
+def _model_to_bytes(model):
+    """The model in Keras' native ``.keras`` format, as bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        model.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _model_from_bytes(data):
+    _, keras = _import_tf()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        with open(path, "wb") as f:
+            f.write(data)
+        return keras.saving.load_model(path, compile=False)
 
 
 def _import_tf():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +63,14 @@ def write_clip(path, frames, *, fps=10, audio=None, sample_rate=22050, codec="li
             if audio is not None:
                 astream = container.add_stream("aac", rate=int(sample_rate))
                 astream.layout = "mono"
-            for frame in frames:
-                vf = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            for index, frame in enumerate(frames):
+                # Convert to yuv420p and number the frames here: with encode()'s
+                # implicit conversion and no pts, the same frames gave different
+                # bytes (and decoded pixels) from run to run.
+                vf = av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(
+                    format="yuv420p")
+                vf.pts = index
+                vf.time_base = Fraction(1, int(fps))
                 for packet in vstream.encode(vf):
                     container.mux(packet)
             for packet in vstream.encode():

@@ -1,0 +1,196 @@
+"""Benchmark of VisualInceptionFeatures: throughput and memory.
+
+- Throughput, end to end (decode + resize + preprocess + Inception-V3 at
+  299 x 299), 40 frames per clip, against the naive baseline: the same frames
+  decoded one clip at a time, then ``model.predict(frames)`` per clip.
+  Random weights (``weights=None``): the cost of a forward pass does not
+  depend on the weights' values.
+- Peak memory (RSS) of a fresh process extracting 10 vs 40 clips: streaming
+  keeps one chunk of decoded clips in memory, so the peak must not grow with
+  the number of clips beyond the features themselves.
+
+``run()`` returns a markdown section; ``python benchmarks/extract.py`` writes it
+to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+N_CLIPS = 4
+N_FRAMES = 40
+IMAGE_SIZE = 299
+CLIP_SECONDS, CLIP_FPS, CLIP_HW = 10, 30, (240, 320)
+
+
+def make_clips(folder, n_clips=N_CLIPS):
+    """``n_clips`` H.264 mp4 clips, 10 s at 30 fps, 320 x 240, moving shapes."""
+    from skmmlc.datasets import write_clip
+
+    h, w = CLIP_HW
+    n = CLIP_SECONDS * CLIP_FPS
+    yy, xx = np.mgrid[0:h, 0:w]
+    paths = []
+    for c in range(n_clips):
+        frames = np.empty((n, h, w, 3), np.uint8)
+        for i in range(n):
+            frames[i, ..., 0] = (xx + 3 * i + 40 * c) % 256
+            frames[i, ..., 1] = (yy + 2 * i) % 256
+            disc = (xx - w // 2) ** 2 + (yy - h // 2) ** 2 < (20 + i % 60) ** 2
+            frames[i, ..., 2] = disc * 200
+        path = write_clip(Path(folder) / f"clip{c}.mp4", frames, fps=CLIP_FPS)
+        paths.append(str(path))
+    return paths
+
+
+def naive_features(paths, model, preprocess):
+    """Baseline: decode one clip, then ``model.predict`` on its frames."""
+    import cv2
+
+    from skmmlc._visual import _sample_indices
+
+    out = []
+    for path in paths:
+        cap = cv2.VideoCapture(path)
+        frames = []
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            frames.append(frame)
+        cap.release()
+        picked = [frames[i] for i in _sample_indices(len(frames), N_FRAMES)]
+        batch = np.stack(
+            [cv2.cvtColor(cv2.resize(f, (IMAGE_SIZE, IMAGE_SIZE)), cv2.COLOR_BGR2RGB)
+             for f in picked]
+        ).astype(np.float32)
+        out.append(model.predict(preprocess(batch), verbose=0).reshape(-1))
+    return np.stack(out)
+
+
+def throughput(paths):
+    from skmmlc._extract import import_tensorflow
+    from skmmlc._visual import VisualInceptionFeatures
+
+    tf, keras = import_tensorflow()
+    rows = []
+    n_total = len(paths) * N_FRAMES
+
+    model = keras.applications.InceptionV3(
+        include_top=False, weights=None, input_shape=(IMAGE_SIZE, IMAGE_SIZE, 3),
+        pooling="avg")
+    preprocess = keras.applications.inception_v3.preprocess_input
+    t = time.perf_counter()
+    naive_features(paths[:1], model, preprocess)  # warm-up (graph building)
+    warm = time.perf_counter() - t
+    t = time.perf_counter()
+    naive_features(paths, model, preprocess)
+    dt = time.perf_counter() - t
+    rows.append(("naive: decode, then `model.predict` per clip", warm, n_total / dt))
+    base = n_total / dt
+
+    for jit, batch in ((False, 16), (True, 16), (True, 8)):
+        est = VisualInceptionFeatures(
+            n_frames=N_FRAMES, weights=None, image_size=IMAGE_SIZE,
+            batch_size=batch, jit_compile=jit, random_state=0,
+        )
+        t = time.perf_counter()
+        est.fit_transform(paths[:1])  # warm-up: build + trace/compile
+        warm = time.perf_counter() - t
+        t = time.perf_counter()
+        est.transform(paths)
+        dt = time.perf_counter() - t
+        rows.append((f"VisualInceptionFeatures(jit_compile={jit}, batch_size={batch})",
+                     warm, n_total / dt))
+    return rows, base
+
+
+_MEMORY_CHILD = """
+import json, resource, sys, time
+from skmmlc._visual import VisualInceptionFeatures
+paths = json.loads(sys.argv[1])
+est = VisualInceptionFeatures(n_frames={n_frames}, weights=None, image_size={size},
+                              random_state=0)
+est.fit(paths[:1])
+est.transform(paths[:1])  # build and compile before measuring the growth
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+X = est.transform(paths)
+dt = time.perf_counter() - t
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps(dict(before_kib=before, after_kib=after, out_bytes=X.nbytes,
+                      seconds=dt)))
+"""
+
+
+def memory(paths, n_frames=8):
+    results = {}
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    for n in (10, 40):
+        listing = [paths[i % len(paths)] for i in range(n)]
+        code = _MEMORY_CHILD.format(n_frames=n_frames, size=IMAGE_SIZE)
+        proc = subprocess.run([sys.executable, "-c", code, json.dumps(listing)],
+                              capture_output=True, text=True, env=env, check=True)
+        results[n] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return results, n_frames
+
+
+def run():
+    """Run the benchmark; return a markdown section."""
+    try:
+        from ._report import machine_description
+    except ImportError:  # run as a script from benchmarks/
+        from _report import machine_description
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = make_clips(folder)
+        rows, base = throughput(paths)
+        mem, mem_frames = memory(paths)
+    lines = [
+        "## Visual features (Inception-V3)",
+        "",
+        f"Machine: {machine_description()}.",
+        "",
+        f"End to end (decode + resize + preprocess + CNN), {len(paths)} clips of "
+        f"{CLIP_SECONDS} s at {CLIP_FPS} fps ({CLIP_HW[1]}x{CLIP_HW[0]} H.264), "
+        f"{N_FRAMES} frames per clip at {IMAGE_SIZE}x{IMAGE_SIZE}, random weights "
+        "(`weights=None`; the cost does not depend on the weights' values). "
+        "Warm-up = first call on one clip (model build + graph tracing/XLA compile), "
+        "not included in frames/s.",
+        "",
+        "| method | warm-up (s) | frames/s | speed-up |",
+        "|---|---|---|---|",
+    ]
+    for name, warm, fps in rows:
+        lines.append(f"| {name} | {warm:.1f} | {fps:.2f} | {fps / base:.2f}x |")
+    lines += [
+        "",
+        f"Peak memory (max RSS) of a fresh process, {mem_frames} frames per clip at "
+        f"{IMAGE_SIZE}x{IMAGE_SIZE}, measured after a warm-up transform (model "
+        "built and compiled) and after the whole transform:",
+        "",
+        "| clips | RSS after warm-up (MiB) | peak RSS (MiB) | growth (MiB) | "
+        "features (MiB) | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n, r in mem.items():
+        lines.append(
+            f"| {n} | {r['before_kib'] / 1024:.0f} | {r['after_kib'] / 1024:.0f} | "
+            f"{(r['after_kib'] - r['before_kib']) / 1024:.0f} | "
+            f"{r['out_bytes'] / 2**20:.1f} | {r['seconds']:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+    print(run())

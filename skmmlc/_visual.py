@@ -1,0 +1,691 @@
+"""Visual static features: Inception-V3 descriptors of frames sampled from a clip.
+
+Section III.A of the paper: a fixed number of frames (40) is sampled uniformly
+from each video and every frame goes through Inception-V3 (ImageNet weights,
+global average pooling of the last convolutional block), giving a
+``(n_frames, 2048)`` sequence per clip.
+
+This is the hot path of the whole framework, so:
+
+- frames are decoded with OpenCV in a background thread (see
+  :class:`~skmmlc._extract.BaseExtractor`) while the network runs;
+- frames of several clips share fixed-size batches (the last one is padded),
+  so the forward pass is traced and compiled once (``tf.function``, XLA with
+  ``jit_compile=True``) and never retraced;
+- frames travel to the graph as uint8; casting and
+  ``inception_v3.preprocess_input`` run inside the compiled graph;
+- the compiled model is kept in a small process-wide cache keyed by
+  (weights, image size, batch size, jit), so clones made by ``GridSearchCV``
+  or ``cross_validate`` and unpickled copies reuse it instead of rebuilding.
+
+``import skmmlc._visual`` imports neither TensorFlow nor OpenCV.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import math
+import numbers
+import os
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._extract import (
+    BaseExtractor,
+    MediaError,
+    _is_missing,
+    check_file,
+    coerce_column,
+    first_present,
+    import_tensorflow,
+)
+
+__all__ = ["VisualInceptionFeatures"]
+
+FEATURE_DIM = 2048
+MIN_IMAGE_SIZE = 75
+
+IMAGENET_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+IMAGENET_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
+    + IMAGENET_FILE
+)
+IMAGENET_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"  # Keras' own check of the file
+
+
+# ---------------------------------------------------------------------------
+# Frame sampling and decoding (OpenCV); runs in the reader thread
+# ---------------------------------------------------------------------------
+def _sample_indices(n_available, n_frames, short_clip="repeat"):
+    """Indices of the frames to keep, uniformly spread over the clip.
+
+    Frame ``t`` is the centre of the ``t``-th of ``n_frames`` equal segments:
+    ``floor((t + 0.5) * n_available / n_frames)``. When the clip has at least
+    ``n_frames`` frames the indices are distinct. When it is shorter:
+
+    - ``short_clip="repeat"``: the same formula repeats the nearest frame, so
+      step ``t`` always stands for the same relative time ``t / n_frames``;
+    - ``short_clip="pad"``: every frame once, then ``-1`` (a padding step,
+      whose features are zeros).
+
+    Parameters
+    ----------
+    n_available : int
+        Number of decodable frames (>= 1).
+    n_frames : int
+        Number of steps to produce.
+    short_clip : {"repeat", "pad"}
+
+    Returns
+    -------
+    indices : ndarray of shape (n_frames,), int
+    """
+    n_available = int(n_available)
+    if n_available < 1:
+        raise ValueError(f"n_available must be >= 1, got {n_available}.")
+    if short_clip == "pad" and n_available < n_frames:
+        idx = np.full(n_frames, -1, dtype=np.int64)
+        idx[:n_available] = np.arange(n_available)
+        return idx
+    centres = (np.arange(n_frames) + 0.5) * n_available / n_frames
+    idx = np.floor(centres).astype(np.int64)
+    return np.minimum(idx, n_available - 1)
+
+
+def _open_capture(path):
+    """``cv2.VideoCapture`` for ``path`` (a seam for tests)."""
+    import cv2
+
+    return cv2.VideoCapture(str(path))
+
+
+def _claimed_frame_count(cap):
+    import cv2
+
+    try:
+        value = float(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    except Exception:  # pragma: no cover - backend specific
+        return 0
+    if not math.isfinite(value) or value < 1 or value > 1e9:
+        return 0
+    return int(round(value))
+
+
+def _to_rgb(frame, image_size):
+    import cv2
+
+    if frame.ndim == 2:
+        frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    elif frame.shape[2] == 4:
+        frame = cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+    h, w = frame.shape[:2]
+    shrink = h >= image_size and w >= image_size
+    frame = cv2.resize(
+        frame,
+        (image_size, image_size),
+        interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+    )
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+
+def _collect(cap, wanted, image_size):
+    """Read ``cap`` sequentially to its end, keeping the frames in ``wanted``.
+
+    ``grab`` advances without colour conversion; ``retrieve`` converts only the
+    wanted frames. A wanted frame that fails to convert is replaced by the next
+    one that converts. Returns ``(kept: dict index -> RGB frame, n_grabbed)``.
+    """
+    wanted = set(int(i) for i in wanted)
+    kept, carry = {}, []
+    pos = 0
+    while cap.grab():
+        if pos in wanted or carry:
+            ok, frame = cap.retrieve()
+            if ok and frame is not None and frame.size:
+                image = _to_rgb(frame, image_size)
+                for index in carry:
+                    kept[index] = image
+                carry = []
+                if pos in wanted:
+                    kept[pos] = image
+            elif pos in wanted:
+                carry.append(pos)
+        pos += 1
+    return kept, pos
+
+
+def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
+    """Decode ``n_frames`` uniformly sampled frames of the video at ``path``.
+
+    ``CAP_PROP_FRAME_COUNT`` is only a hint: the clip is read sequentially to
+    its end (``grab``), which counts the frames that really decode. When the
+    count was wrong (containers that misreport it, truncated files that still
+    open) the frames are sampled again over the real count in a second pass.
+
+    Returns
+    -------
+    frames : ndarray of shape (n_unique, image_size, image_size, 3), uint8, RGB
+        The distinct sampled frames, in time order.
+    index : ndarray of shape (n_frames,), int
+        For each step, the row of ``frames`` it uses, or -1 (padding).
+    n_decoded : int
+        Number of frames that decode.
+    """
+    path = str(path)
+    claimed, n_seen, kept = 0, 0, {}
+    for attempt in range(2):
+        cap = _open_capture(path)
+        try:
+            if not cap.isOpened():
+                raise MediaError(
+                    f"row {row}: OpenCV could not open {path!r} as a video: the "
+                    "file is not a video, is corrupt, or is truncated (an mp4 "
+                    "whose end is missing has no index). Re-encode it (e.g. "
+                    "`ffmpeg -i in -c:v libx264 out.mp4`), replace it, or drop "
+                    "the row (on_error='zeros' keeps it as zeros).",
+                    row=row,
+                    source=path,
+                )
+            if attempt == 0:
+                claimed = _claimed_frame_count(cap)
+                n_target = claimed
+            else:
+                n_target = n_seen
+            targets = (
+                _sample_indices(n_target, n_frames, short_clip) if n_target > 0 else []
+            )
+            kept, n_grabbed = _collect(cap, [t for t in targets if t >= 0], image_size)
+        finally:
+            cap.release()
+        if attempt == 0:
+            n_seen = n_grabbed
+            if n_seen == 0:
+                break
+            if n_seen == claimed:
+                break
+        else:
+            # decoding twice gave another count: keep what the 2nd pass gave
+            n_seen = min(n_seen, n_grabbed) if n_grabbed else n_seen
+    if not kept:
+        raise MediaError(
+            f"row {row}: {path!r} has no decodable video frames (OpenCV opened "
+            f"it; the container claims {claimed} frames). It may be audio "
+            "only, use a codec this OpenCV build lacks, or be corrupt. "
+            "Re-encode it (e.g. to H.264 mp4), replace it, or drop the row.",
+            row=row,
+            source=path,
+        )
+    targets = _sample_indices(n_seen, n_frames, short_clip)
+    available = np.asarray(sorted(kept))
+    unique = sorted({int(t) for t in targets if t >= 0})
+    frames, where = [], {}
+    for t in unique:
+        # a target the second pass did not reach: use the nearest kept frame
+        src = t if t in kept else int(available[np.abs(available - t).argmin()])
+        where[t] = len(frames)
+        frames.append(kept[src])
+    index = np.asarray(
+        [where[int(t)] if t >= 0 else -1 for t in targets], dtype=np.int64
+    )
+    return np.stack(frames), index, n_seen
+
+
+# ---------------------------------------------------------------------------
+# Weights
+# ---------------------------------------------------------------------------
+_HASHES = {}
+_HASH_LOCK = threading.Lock()
+
+
+def _file_sha256(path):
+    """SHA-256 of a file, memoised per (resolved path, size, mtime)."""
+    p = Path(path).resolve()
+    st = p.stat()
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    with _HASH_LOCK:
+        if key in _HASHES:
+            return _HASHES[key]
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    with _HASH_LOCK:
+        _HASHES[key] = digest
+    return digest
+
+
+def _imagenet_weights_path():
+    """Path of Keras' ImageNet "notop" file, downloading it once if needed."""
+    _, keras = import_tensorflow()
+    try:
+        return keras.utils.get_file(
+            IMAGENET_FILE, IMAGENET_URL, cache_subdir="models", file_hash=IMAGENET_MD5
+        )
+    except Exception as exc:
+        raise OSError(
+            "VisualInceptionFeatures(weights='imagenet') needs Keras' ImageNet "
+            f"weights {IMAGENET_FILE!r} and could not get them "
+            f"({type(exc).__name__}: {exc}). On a machine with internet access, "
+            f"download {IMAGENET_URL} and either put it in ~/.keras/models/ "
+            "(Keras' cache, also $KERAS_HOME/models/) or pass its path: "
+            "VisualInceptionFeatures(weights='/path/to/" + IMAGENET_FILE + "'). "
+            "For offline tests and demos use weights=None (random, seeded "
+            "by random_state)."
+        ) from exc
+
+
+def _he_uniform_init(model, seed):
+    """Seeded random weights for every convolution kernel (He uniform).
+
+    Independent of Keras' global seed state and of the Keras version. He
+    (variance preserving for ReLU) instead of Keras' Glorot default, so the
+    2048 features of a random network keep an O(1) scale instead of shrinking
+    to ~1e-4 through 94 convolutions. Batch-norm parameters keep their
+    constant initial values.
+    """
+    rng = np.random.default_rng(seed)
+    values = []
+    for var in model.weights:
+        name = var.path.rsplit("/", 1)[-1]
+        if name == "kernel":
+            shape = tuple(var.shape)
+            limit = math.sqrt(6.0 / int(np.prod(shape[:-1])))
+            values.append(rng.uniform(-limit, limit, size=shape).astype(np.float32))
+        else:
+            values.append(np.asarray(var))
+    model.set_weights(values)
+
+
+# ---------------------------------------------------------------------------
+# The compiled network, shared across clones
+# ---------------------------------------------------------------------------
+class _InceptionRunner:
+    """Inception-V3 with a fixed-shape compiled forward pass.
+
+    ``__call__`` takes a list of uint8 RGB frame stacks (one per clip) and
+    returns their (n, 2048) features, batching frames across clips.
+    """
+
+    def __init__(self, model, image_size, batch_size, jit_compile):
+        tf, keras = import_tensorflow()
+        self.model = model
+        self.image_size = image_size
+        self.batch_size = batch_size
+        self.jit_compile = jit_compile
+        self.n_batches = 0  # forward passes run (for tests and benchmarks)
+        self.lock = threading.Lock()
+        self._fn = self._compile(jit_compile)
+
+    def _compile(self, jit_compile):
+        tf, keras = import_tensorflow()
+        model = self.model
+        preprocess = keras.applications.inception_v3.preprocess_input
+        spec = tf.TensorSpec(
+            (self.batch_size, self.image_size, self.image_size, 3), tf.uint8
+        )
+
+        def forward(images):
+            x = preprocess(tf.cast(images, tf.float32))
+            return model(x, training=False)
+
+        return tf.function(
+            forward, input_signature=[spec], jit_compile=bool(jit_compile)
+        )
+
+    def _run(self, batch):
+        try:
+            return self._fn(batch).numpy()
+        except Exception as exc:
+            if not self.jit_compile:
+                raise
+            warnings.warn(
+                f"XLA compilation of Inception-V3 failed ({type(exc).__name__}: "
+                f"{exc}); falling back to jit_compile=False.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            self.jit_compile = False
+            self._fn = self._compile(False)
+            return self._fn(batch).numpy()
+
+    def __call__(self, stacks):
+        total = sum(len(s) for s in stacks)
+        out = np.empty((total, FEATURE_DIM), dtype=np.float32)
+        b, s = self.batch_size, self.image_size
+        batch = np.zeros((b, s, s, 3), dtype=np.uint8)
+        fill = done = 0
+        with self.lock:
+            for stack in stacks:
+                start = 0
+                while start < len(stack):
+                    take = min(b - fill, len(stack) - start)
+                    batch[fill : fill + take] = stack[start : start + take]
+                    fill += take
+                    start += take
+                    if fill == b:
+                        out[done : done + b] = self._run(batch)
+                        self.n_batches += 1
+                        done += b
+                        fill = 0
+            if fill:  # pad the last batch: same shape, no retracing
+                batch[fill:] = 0
+                out[done : done + fill] = self._run(batch)[:fill]
+                self.n_batches += 1
+        return out
+
+
+_RUNNERS = collections.OrderedDict()
+_RUNNERS_LOCK = threading.Lock()
+_MAX_RUNNERS = 2
+
+
+def _get_shared_runner(key, build):
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(key)
+        if runner is not None:
+            _RUNNERS.move_to_end(key)
+            return runner
+    runner = build()
+    with _RUNNERS_LOCK:
+        _RUNNERS[key] = runner
+        _RUNNERS.move_to_end(key)
+        while len(_RUNNERS) > _MAX_RUNNERS:
+            _RUNNERS.popitem(last=False)
+    return runner
+
+
+def clear_model_cache():
+    """Forget the compiled Inception-V3 models kept for reuse (frees memory)."""
+    with _RUNNERS_LOCK:
+        _RUNNERS.clear()
+
+
+# ---------------------------------------------------------------------------
+# The estimator
+# ---------------------------------------------------------------------------
+def _check_paths(X):
+    """Reject inputs that cannot be file paths (numbers...), naming the row.
+
+    Missing values (None, NaN, "") are allowed: they follow ``on_error``.
+    """
+    for row, item in enumerate(coerce_column(X)):
+        if isinstance(item, str | os.PathLike) or _is_missing(item):
+            continue
+        raise ValueError(
+            "VisualInceptionFeatures reads video file paths (str or path-like), "
+            f"one per row; row {row} holds {type(item).__name__} {item!r}. "
+            "Select the column of video paths, e.g. "
+            "ColumnTransformer([('visual', VisualInceptionFeatures(), 'video')])."
+        )
+
+
+class VisualInceptionFeatures(BaseExtractor):
+    """Inception-V3 features of frames sampled uniformly from each video.
+
+    For every clip, ``n_frames`` frames are sampled uniformly over the clip
+    with OpenCV, resized to ``image_size x image_size``, converted BGR->RGB,
+    scaled to [-1, 1] by ``keras.applications.inception_v3.preprocess_input``
+    and passed through ``keras.applications.InceptionV3(include_top=False,
+    pooling="avg")``: 2048 features per frame (Section III.A of the paper).
+
+    Parameters
+    ----------
+    n_frames : int, default=40
+        Frames sampled per clip (the paper uses 40): frame ``t`` is the centre
+        of the ``t``-th of ``n_frames`` equal segments of the clip.
+    weights : "imagenet", str or path-like, or None, default="imagenet"
+        ``"imagenet"``: Keras' ImageNet weights, downloaded once to
+        ``~/.keras/models`` (or found there). A path: a Keras weights file
+        for ``InceptionV3(include_top=False)``, e.g. Keras' own
+        ``inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5`` or a
+        ``.weights.h5`` written by ``model.save_weights``. ``None``: random
+        weights seeded by ``random_state`` (offline tests and demos).
+    image_size : int, default=299
+        Side of the square network input (299 in the paper; >= 75). Smaller
+        is faster, for demos.
+    short_clip : {"repeat", "pad"}, default="repeat"
+        Clips with fewer decodable frames than ``n_frames``: ``"repeat"``
+        uses the nearest frame for every step, so that step ``t`` always
+        stands for the same relative time; ``"pad"`` uses every frame once and
+        sets the remaining steps to zeros (masked by
+        :class:`~skmmlc.ResBiLSTMTemporal`).
+    batch_size : int, default=16
+        Frames per forward pass; frames of consecutive clips share batches.
+    jit_compile : bool, default=True
+        Compile the forward pass with XLA (about 1.4x faster on CPU; falls
+        back to plain ``tf.function`` with a warning if XLA fails).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random weights when ``weights=None``; drawn once in
+        ``fit`` and kept in ``seed_`` so that a fitted extractor (and its
+        pickle) always computes the same features. Ignored otherwise.
+    cache : str, path-like, joblib.Memory or None, default=None
+        Directory of the per-clip feature cache (one ``.npy`` per clip, keyed
+        by the extractor's parameters, the weights and the file's path, size
+        and modification time). ``None`` disables it.
+    on_error : {"raise", "zeros"}, default="raise"
+        A clip that cannot be read (missing, corrupt, truncated, no decodable
+        frames): raise a :class:`~skmmlc.MediaError` naming the row and file,
+        or warn and return a row of zeros (indices in ``failed_rows_``).
+    verbose : int, default=0
+        Show a progress bar when > 0.
+
+    Attributes
+    ----------
+    n_steps_ : int
+        ``n_frames``.
+    dim_ : int
+        2048.
+    seed_ : int
+        Seed of the random weights (used when ``weights=None``).
+    n_features_in_ : int
+        Number of input columns (1).
+    feature_names_in_ : ndarray of str
+        Input column name, when ``X`` is a DataFrame.
+    failed_rows_ : ndarray of int
+        Rows set to zeros by the last ``transform`` (``on_error="zeros"``).
+
+    See Also
+    --------
+    SoundNetFeatures : Audio features of the same clips.
+    ResBiLSTMTemporal : Temporal features from these frame sequences.
+
+    Notes
+    -----
+    The frame count a container reports is only a hint: each clip is read
+    sequentially to its end, and when the real number of decodable frames
+    differs from the reported one the frames are sampled again over the real
+    count. Files cut short that still open (e.g. a truncated mkv) are
+    therefore sampled over the frames that decode. Reading every frame costs
+    a full decode of the clip (cheap for clips of seconds to a few minutes,
+    and it overlaps with the network); very long videos are better cut into
+    clips first.
+
+    The output is time-major: columns ``[t * 2048 : (t + 1) * 2048]`` hold
+    frame ``t``. TensorFlow threads follow TensorFlow's own settings
+    (``TF_NUM_INTRAOP_THREADS``, ``tf.config.threading``), set before the
+    first model is built.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmlc import VisualInceptionFeatures
+    >>> from skmmlc.datasets import write_clip
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "clip.mp4")
+    >>> _ = write_clip(path, np.zeros((6, 64, 64, 3), np.uint8), fps=6)
+    >>> visual = VisualInceptionFeatures(n_frames=4, weights=None, image_size=75,
+    ...                                  jit_compile=False, random_state=0)
+    >>> visual.fit_transform([path]).shape
+    (1, 8192)
+    """
+
+    _feature_prefix = "visual"
+    _input_kind = "file"
+
+    def __init__(
+        self,
+        n_frames=40,
+        weights="imagenet",
+        image_size=299,
+        short_clip="repeat",
+        batch_size=16,
+        jit_compile=True,
+        random_state=None,
+        cache=None,
+        on_error="raise",
+        verbose=0,
+    ):
+        self.n_frames = n_frames
+        self.weights = weights
+        self.image_size = image_size
+        self.short_clip = short_clip
+        self.batch_size = batch_size
+        self.jit_compile = jit_compile
+        self.random_state = random_state
+        self.cache = cache
+        self.on_error = on_error
+        self.verbose = verbose
+
+    # -- scikit-learn API -------------------------------------------------
+    def fit(self, X, y=None):
+        """Validate parameters and input; draw ``seed_``. Nothing is learned.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples,) or (n_samples, 1)
+            Video file paths, one per clip.
+        y : ignored
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params_visual()
+        _check_paths(X)
+        rng = check_random_state(self.random_state)
+        self.seed_ = int(rng.randint(np.iinfo(np.int32).max))
+        return super().fit(X, y)
+
+    # -- BaseExtractor hooks ----------------------------------------------
+    def _validate_params_visual(self):
+        if not (isinstance(self.n_frames, numbers.Integral) and self.n_frames >= 1):
+            raise ValueError(f"n_frames must be a positive int, got {self.n_frames!r}.")
+        if not (
+            isinstance(self.image_size, numbers.Integral)
+            and self.image_size >= MIN_IMAGE_SIZE
+        ):
+            raise ValueError(
+                f"image_size must be an int >= {MIN_IMAGE_SIZE} (Inception-V3's "
+                f"smallest input), got {self.image_size!r}."
+            )
+        if self.short_clip not in ("repeat", "pad"):
+            raise ValueError(
+                f"short_clip must be 'repeat' or 'pad', got {self.short_clip!r}."
+            )
+        if not isinstance(self.jit_compile, bool | np.bool_):
+            raise ValueError(f"jit_compile must be a bool, got {self.jit_compile!r}.")
+        w = self.weights
+        if w is None or (isinstance(w, str) and w == "imagenet"):
+            return
+        if not isinstance(w, str | os.PathLike):
+            raise ValueError(
+                "weights must be 'imagenet', a path to a weights file, or None; "
+                f"got {w!r}."
+            )
+        if not Path(w).is_file():
+            raise ValueError(
+                f"weights file {os.fspath(w)!r} does not exist. Pass the path of "
+                f"an Inception-V3 'notop' weights file (e.g. Keras' {IMAGENET_FILE}), "
+                "'imagenet', or None."
+            )
+
+    def _output_shape(self):
+        return int(self.n_frames), FEATURE_DIM
+
+    def _params_not_in_identity(self):
+        # random_state: replaced by seed_ in the weights identity;
+        # jit_compile: the same function, compiled differently
+        return super()._params_not_in_identity() | {"random_state", "jit_compile"}
+
+    def _weights_identity(self):
+        w = self.weights
+        if w is None:
+            return f"random:{self.seed_}"
+        if isinstance(w, str) and w == "imagenet":
+            return "imagenet"
+        return "sha256:" + _file_sha256(os.fspath(w))
+
+    def _load_runner(self):
+        key = (
+            self._weights_identity(),
+            int(self.image_size),
+            int(self.batch_size),
+            bool(self.jit_compile),
+        )
+        return _get_shared_runner(key, self._build_runner)
+
+    def _build_runner(self):
+        tf, keras = import_tensorflow()
+        size = int(self.image_size)
+        w = self.weights
+        model = keras.applications.InceptionV3(
+            include_top=False,
+            weights=None,
+            input_shape=(size, size, 3),
+            pooling="avg",
+        )
+        if w is None:
+            _he_uniform_init(model, self.seed_)
+        else:
+            path = _imagenet_weights_path() if w == "imagenet" else os.fspath(w)
+            try:
+                model.load_weights(path)
+            except Exception as exc:
+                raise ValueError(
+                    f"could not load Inception-V3 weights from {path!r} "
+                    f"({type(exc).__name__}: {exc}). The file must hold the "
+                    "weights of keras.applications.InceptionV3(include_top=False), "
+                    f"e.g. Keras' {IMAGENET_FILE} or a '.weights.h5' written by "
+                    "model.save_weights."
+                ) from exc
+        return _InceptionRunner(
+            model, size, int(self.batch_size), bool(self.jit_compile)
+        )
+
+    def _read(self, item, row):
+        path = first_present(item) if isinstance(item, tuple) else item
+        if _is_missing(path):
+            raise MediaError(
+                f"row {row}: no video path (empty value). Fill it in or drop the row.",
+                row=row,
+                source=None,
+            )
+        if not isinstance(path, str | os.PathLike):
+            raise MediaError(
+                f"row {row}: expected a video file path, got {type(path).__name__} "
+                f"{path!r}.",
+                row=row,
+                source=str(path),
+            )
+        p = check_file(path, row, what="video file")
+        frames, index, _ = _read_frames(
+            p, int(self.n_frames), int(self.image_size), self.short_clip, row
+        )
+        return frames, index
+
+    def _forward(self, runner, decoded):
+        feats = runner([frames for frames, _ in decoded])
+        shape = (len(decoded), int(self.n_frames), FEATURE_DIM)
+        out = np.zeros(shape, dtype=np.float32)
+        offset = 0
+        for j, (frames, index) in enumerate(decoded):
+            valid = index >= 0
+            out[j, valid] = feats[offset + index[valid]]
+            offset += len(frames)
+        return out

@@ -1,0 +1,254 @@
+"""Load a data set of clips described by a manifest CSV.
+
+A manifest is a CSV file with one row per clip and (by default) the columns
+
+========  ==============================================================
+video     path of the video file (required in every row)
+audio     path of a separate audio file; empty: use the video's sound track
+          (the whole column may be left out)
+text      the clip's description (may be empty)
+labels    the clip's labels joined by ``sep``, e.g. ``Flood/Storm|Damage``
+          (may be empty: a clip with none of the labels)
+========  ==============================================================
+
+Relative paths are resolved against the folder that holds the CSV, so a data
+set folder can be moved or shared as a whole.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import MultiLabelBinarizer
+from sklearn.utils import Bunch
+
+__all__ = ["load_manifest"]
+
+_MAX_REPORTED = 5  # rows listed in one error message
+
+
+def load_manifest(
+    csv,
+    *,
+    video="video",
+    audio="audio",
+    text="text",
+    labels="labels",
+    sep="|",
+    label_names=None,
+    check_files=True,
+    return_X_y=False,
+):
+    """Load clips, descriptions and labels listed in a manifest CSV.
+
+    Parameters
+    ----------
+    csv : str or Path
+        The manifest: a UTF-8 CSV file with a header row. Every cell is read as
+        a string (no type guessing), empty cells as empty strings.
+    video, audio, text, labels : str
+        Names of the manifest's columns that hold the video path, the optional
+        separate audio path, the description and the labels. The ``audio``
+        column may be absent; the others are required.
+    sep : str, default="|"
+        Separator between the labels of one clip. Whitespace around each label
+        is stripped, empty pieces and repeated labels are ignored.
+    label_names : list of str, optional
+        The label set and its order (the columns of ``Y``). A label in the
+        manifest that is not in ``label_names`` is an error; a name that no
+        clip carries gives an all-zero column. By default the labels found in
+        the manifest, sorted.
+    check_files : bool, default=True
+        Check that every video file and every separate audio file exists.
+    return_X_y : bool, default=False
+        Return ``(X, Y)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the attributes
+
+        data : DataFrame of shape (n_samples, 3)
+            Columns ``"video"``, ``"audio"``, ``"text"`` (always these names,
+            whatever the manifest calls them), the input of
+            :class:`~skmmlc.MultimodalDisasterPipeline`. Paths are absolute;
+            ``audio`` is ``""`` where the video's own sound track is meant.
+        target : ndarray of shape (n_samples, n_labels), int
+            0/1 label indicator matrix.
+        target_names : list of str
+            Label names, the columns of ``target``.
+        label_names : list of str
+            The same list as ``target_names``.
+        frame : DataFrame of shape (n_samples, 3 + n_labels)
+            ``data`` with one 0/1 column per label.
+        filename : str
+            Absolute path of the manifest.
+        DESCR : str
+            A short description of the data set.
+
+    (X, Y) : tuple
+        With ``return_X_y=True``: ``data`` and ``target``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the manifest does not exist.
+    ValueError
+        If a required column is missing (the message lists the columns found),
+        or some rows are bad: an empty video cell, a missing file (with
+        ``check_files=True``), a label outside ``label_names``, or a clip
+        listed twice. The message names each bad row and column. Rows are
+        numbered from 0 in file order, header not counted, as ``X.index``.
+
+    Notes
+    -----
+    Design decisions:
+
+    - A row with an empty labels cell is kept, with an all-zero row in ``Y``:
+      in multi-label data a clip may show none of the concepts.
+    - An empty description is kept as ``""`` (the text features are then all
+      zero); a warning is given only when every description is empty, which
+      usually means the wrong column.
+    - The same (video, audio) pair listed twice is an error: the clip would be
+      counted twice, and could land in both the training and the test set.
+    - The label order is ``label_names`` if given, else sorted, so that the
+      same manifest always gives the same columns of ``Y``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> from skmmlc.datasets import load_manifest
+    >>> csv = Path(tempfile.mkdtemp()) / "manifest.csv"
+    >>> pd.DataFrame({"video": ["a.mp4", "b.mp4"], "text": ["flooded street", ""],
+    ...               "labels": ["Flood|Damage", "Speak"]}).to_csv(csv, index=False)
+    >>> X, Y = load_manifest(csv, check_files=False, return_X_y=True)
+    >>> X.columns.tolist()
+    ['video', 'audio', 'text']
+    >>> Y
+    array([[1, 1, 0],
+           [0, 0, 1]])
+    """
+    csv = Path(csv).expanduser().resolve()
+    if not csv.is_file():
+        raise FileNotFoundError(f"Manifest not found: {csv}")
+    table = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table = table.reset_index(drop=True)
+
+    missing = [c for c in (video, text, labels) if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{csv.name}: missing column(s) {missing}; the columns found are "
+            f"{list(table.columns)}. Pass video=, text=, labels= to name yours."
+        )
+    root = csv.parent
+    videos = table[video].str.strip()
+    audios = table[audio].str.strip() if audio in table.columns else pd.Series([""] * len(table))
+    texts = table[text]
+
+    problems = []
+    for i, value in enumerate(videos):
+        if value == "":
+            problems.append(f"row {i}, column {video!r}: empty; every clip needs a video file")
+    videos = [_resolve(v, root) for v in videos]
+    audios = [_resolve(a, root) for a in audios]
+    if check_files:
+        for column, paths in ((video, videos), (audio, audios)):
+            for i, path in enumerate(paths):
+                if path and not Path(path).is_file():
+                    problems.append(f"row {i}, column {column!r}: file not found: {path}")
+    _raise_problems(csv, problems)
+
+    seen = {}
+    for i, key in enumerate(zip(videos, audios)):
+        if key in seen:
+            problems.append(
+                f"row {i} repeats row {seen[key]} (same {video!r} and {audio!r}: {key[0]})"
+            )
+        seen.setdefault(key, i)
+    _raise_problems(csv, problems, hint="Remove the repeated rows, e.g. with "
+                    "DataFrame.drop_duplicates.")
+
+    label_sets = [_split_labels(cell, sep) for cell in table[labels]]
+    if label_names is None:
+        label_names = sorted(set().union(*label_sets))
+        if not label_names:
+            raise ValueError(f"{csv.name}: column {labels!r} holds no labels at all.")
+    else:
+        label_names = [str(name) for name in label_names]
+        if len(set(label_names)) != len(label_names):
+            raise ValueError(f"label_names has repeated names: {label_names}")
+        known = set(label_names)
+        for i, found in enumerate(label_sets):
+            for name in sorted(set(found) - known):
+                problems.append(
+                    f"row {i}, column {labels!r}: unknown label {name!r} "
+                    f"(label_names: {label_names})"
+                )
+        _raise_problems(csv, problems)
+
+    if (texts.str.strip() == "").all():
+        warnings.warn(
+            f"{csv.name}: every description in column {text!r} is empty.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+    X = pd.DataFrame({"video": videos, "audio": audios, "text": list(texts)})
+    Y = MultiLabelBinarizer(classes=label_names).fit_transform(label_sets).astype(int)
+    if return_X_y:
+        return X, Y
+    frame = pd.concat([X, pd.DataFrame(Y, columns=label_names)], axis=1)
+    return Bunch(
+        data=X,
+        target=Y,
+        target_names=list(label_names),
+        label_names=list(label_names),
+        frame=frame,
+        filename=str(csv),
+        DESCR=_describe(csv, Y, label_names, audios),
+    )
+
+
+def _resolve(value, root):
+    """Absolute path for a manifest cell, ``""`` for an empty one."""
+    if value == "":
+        return ""
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = root / path
+    return str(path.resolve())
+
+
+def _split_labels(cell, sep):
+    """``"A| B|A|"`` -> ``["A", "B"]`` (stripped, no empties, no repeats, in order)."""
+    names = (piece.strip() for piece in str(cell).split(sep))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _raise_problems(csv, problems, hint=""):
+    if not problems:
+        return
+    shown = "\n  ".join(problems[:_MAX_REPORTED])
+    more = len(problems) - _MAX_REPORTED
+    extra = f"\n  ... and {more} more" if more > 0 else ""
+    raise ValueError(
+        f"{csv.name}: {len(problems)} problem(s) (rows numbered from 0, header not "
+        f"counted):\n  {shown}{extra}" + (f"\n{hint}" if hint else "")
+    )
+
+
+def _describe(csv, Y, label_names, audios):
+    n_separate = sum(1 for a in audios if a)
+    counts = ", ".join(f"{name}: {int(c)}" for name, c in zip(label_names, Y.sum(axis=0)))
+    return (
+        f"Clips listed in {csv}.\n"
+        f"{Y.shape[0]} clips, {len(label_names)} labels, "
+        f"{int(Y.sum())} label assignments (cardinality "
+        f"{Y.sum() / max(len(Y), 1):.2f}); {n_separate} clips with a separate audio file.\n"
+        f"Positives per label: {counts}."
+    )

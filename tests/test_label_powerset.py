@@ -1,0 +1,225 @@
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmmlc import LabelPowersetWeightedSVC
+from skmmlc._label_powerset import label_weights, powerset_encode
+
+SW_REASON = (
+    "libsvm's sample_weight is not exactly equivalent to repeating rows; "
+    "scikit-learn lists the same expected failure for SVC itself"
+)
+
+
+@parametrize_with_checks(
+    [LabelPowersetWeightedSVC(), LabelPowersetWeightedSVC(weighting="balanced")],
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data": SW_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": SW_REASON,
+    },
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture
+def data():
+    X, Y = make_multilabel_classification(
+        n_samples=120, n_features=8, n_classes=4, n_labels=2, random_state=0
+    )
+    return X, Y
+
+
+def test_powerset_encode_first_appearance():
+    Y = np.array([[0, 1], [1, 1], [0, 0], [0, 1], [0, 0]])
+    sets, codes = powerset_encode(Y)
+    assert sets.tolist() == [[0, 1], [1, 1], [0, 0]]
+    assert codes.tolist() == [0, 1, 2, 0, 2]
+    assert (sets[codes] == Y).all()
+
+
+def test_paper_weights_hand_computed():
+    # label counts: a=3, b=2, no-label rows=1 -> delta 1/3, 1/2, 1; sum 11/6
+    Y = np.array([[1, 0], [1, 0], [1, 1], [0, 1], [0, 0]])
+    weights = label_weights(Y, "paper")
+    norm = 1 / 3 + 1 / 2 + 1
+    expected = np.array([1 / 3, 1 / 3, (1 / 3 + 1 / 2) / 2, 1 / 2, 1]) / norm
+    np.testing.assert_allclose(weights, expected)
+    # rarer labels weigh more
+    assert weights[3] > weights[0]
+
+
+def test_paper_weights_sample_weight_counts_like_repeats():
+    Y = np.array([[1, 0], [0, 1], [1, 1]])
+    repeated = label_weights(np.vstack([Y, Y[:1]]), "paper")
+    weighted = label_weights(Y, "paper", sample_weight=[2, 1, 1])
+    np.testing.assert_allclose(weighted, repeated[:3])
+
+
+def test_balanced_and_none_weights():
+    Y = np.array([[1, 0], [1, 0], [1, 0], [0, 1]])
+    np.testing.assert_allclose(label_weights(Y, "balanced"), [4 / 6, 4 / 6, 4 / 6, 2])
+    np.testing.assert_array_equal(label_weights(Y, None), np.ones(4))
+
+
+def test_weighting_reaches_svc(data):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC(weighting="paper").fit(X, Y)
+    # libsvm stores C * weight per support vector as |dual_coef_| bound;
+    # with weights < 1 no dual coefficient can exceed C
+    assert np.abs(clf.svc_.dual_coef_).max() <= clf.C + 1e-9
+    unweighted = LabelPowersetWeightedSVC(weighting=None).fit(X, Y)
+    assert not np.allclose(clf.decision_function(X), unweighted.decision_function(X))
+
+
+def test_predict_shapes_and_consistency(data):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC().fit(X, Y)
+    pred = clf.predict(X)
+    assert pred.shape == Y.shape and set(np.unique(pred)) <= {0, 1}
+    # each prediction is a label set seen in training
+    seen = {tuple(row) for row in Y}
+    assert all(tuple(row) in seen for row in pred)
+    scores = clf.decision_function(X)
+    proba = clf.predict_proba(X)
+    assert scores.shape == proba.shape == Y.shape
+    np.testing.assert_array_equal(scores > 0, pred.astype(bool))
+    assert ((proba > 0) & (proba < 1)).all()
+    np.testing.assert_array_equal(proba > 0.5, pred.astype(bool))
+    np.testing.assert_array_equal(clf.classes_, np.arange(Y.shape[1]))
+
+
+def test_matches_scikit_multilearn_on_emotions(mulan_dir):
+    pytest.importorskip("skmultilearn")
+    from sklearn.svm import SVC
+    from skmultilearn.problem_transform import LabelPowerset
+
+    from skmmlc.datasets import load_mulan
+
+    X, Y = load_mulan(mulan_dir / "emotions" / "emotions-train.arff", return_X_y=True)
+    X_test, _ = load_mulan(mulan_dir / "emotions" / "emotions-test.arff", return_X_y=True)
+    ref = LabelPowerset(SVC(kernel="linear", C=0.9)).fit(X, Y).predict(X_test).toarray()
+    ours = LabelPowersetWeightedSVC(weighting=None, break_ties=False).fit(X, Y)
+    np.testing.assert_array_equal(ours.predict(X_test), ref)
+
+
+def test_label_never_positive_does_not_crash(data):
+    X, Y = data
+    Y = Y.copy()
+    Y[:, 2] = 0
+    clf = LabelPowersetWeightedSVC().fit(X, Y)
+    assert (clf.predict(X)[:, 2] == 0).all()
+    scores = clf.decision_function(X)
+    assert np.isfinite(scores).all()
+    # the never-seen label ranks below every other label
+    others = np.delete(scores, 2, axis=1)
+    assert (scores[:, 2] < others.min(axis=1)).all()
+
+
+def test_empty_label_set_is_a_class():
+    X = np.array([[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]])
+    Y = np.array([[0, 0], [0, 0], [1, 0], [1, 0], [1, 1], [1, 1]])
+    clf = LabelPowersetWeightedSVC(C=100).fit(X, Y)
+    assert [0, 0] in clf.powersets_.tolist()
+    np.testing.assert_array_equal(clf.predict([[0.05], [10.05]]), [[0, 0], [1, 1]])
+
+
+def test_single_label_set_predicts_constant():
+    X = np.arange(6.0).reshape(-1, 1)
+    Y = np.tile([1, 0, 1], (6, 1))
+    clf = LabelPowersetWeightedSVC().fit(X, Y)
+    np.testing.assert_array_equal(clf.predict(X), Y)
+    assert (clf.decision_function(X)[:, 0] > 0).all()
+    assert (clf.decision_function(X)[:, 1] < 0).all()
+
+
+def test_sample_weight_honoured():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    Y = np.zeros((40, 2), dtype=int)
+    Y[:20, 0] = 1
+    Y[20:, 1] = 1
+    X_probe = np.zeros((1, 2))
+    # the same point labelled both ways; the heavier rows decide
+    X = np.vstack([X, X_probe, X_probe])
+    Y = np.vstack([Y, [[1, 0]], [[0, 1]]])
+    wins = []
+    for heavy in (40, 41):
+        sw = np.full(len(X), 0.01)
+        sw[heavy] = 100.0
+        clf = LabelPowersetWeightedSVC(kernel="rbf", gamma=5.0, C=10).fit(X, Y, sample_weight=sw)
+        wins.append(clf.predict(X_probe)[0].tolist())
+    assert wins == [[1, 0], [0, 1]]
+    # zero weight equals dropping the rows
+    sw = np.ones(len(X))
+    sw[-2:] = 0
+    a = LabelPowersetWeightedSVC().fit(X, Y, sample_weight=sw).decision_function(X)
+    b = LabelPowersetWeightedSVC().fit(X[:-2], Y[:-2]).decision_function(X)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_sampler_changes_training_counts(data):
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.under_sampling import RandomUnderSampler
+
+    X, Y = data
+    plain = LabelPowersetWeightedSVC().fit(X, Y)
+    counts = plain.powerset_counts_
+    assert counts.min() < counts.max()
+    over = LabelPowersetWeightedSVC(sampler=RandomOverSampler(), random_state=0).fit(X, Y)
+    assert (over.powerset_counts_ == counts.max()).all()
+    under = LabelPowersetWeightedSVC(sampler=RandomUnderSampler(), random_state=0)
+    under.fit(X, Y, sample_weight=np.ones(len(X)))
+    assert (under.powerset_counts_ == counts.min()).all()
+    assert under.predict(X).shape == Y.shape
+    assert np.isfinite(under.decision_function(X)).all()
+
+
+def test_sampler_without_indices_rejects_sample_weight(data):
+    from imblearn.over_sampling import SMOTE
+
+    X, Y = data
+    Y = np.repeat(Y[:3], 40, axis=0)  # 3 label sets with plenty of members
+    clf = LabelPowersetWeightedSVC(sampler=SMOTE(k_neighbors=2))
+    assert clf.fit(X, Y).predict(X).shape == Y.shape
+    with pytest.raises(ValueError, match="sample_indices_"):
+        clf.fit(X, Y, sample_weight=np.ones(len(X)))
+
+
+def test_grid_search_f1_micro_and_map(data):
+    from skmmlc.metrics import mean_average_precision_scorer
+
+    X, Y = data
+    for scoring in ("f1_micro", mean_average_precision_scorer):
+        search = GridSearchCV(
+            LabelPowersetWeightedSVC(), {"C": [0.1, 1.0]}, scoring=scoring, cv=3
+        ).fit(X, Y)
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+        assert search.predict(X).shape == Y.shape
+
+
+def test_pickle_and_clone(data):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC(C=2.0, weighting="balanced").fit(X, Y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    np.testing.assert_allclose(restored.decision_function(X), clf.decision_function(X))
+    fresh = clone(clf)
+    assert fresh.get_params() == clf.get_params()
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+
+
+def test_single_label_y_is_plain_weighted_svc():
+    X = np.array([[0.0], [0.2], [1.0], [1.2], [2.0], [2.2]])
+    y = np.array(["a", "a", "b", "b", "c", "c"])
+    clf = LabelPowersetWeightedSVC(C=10).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, ["a", "b", "c"])
+    np.testing.assert_array_equal(clf.predict(X), y)
+    np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)

@@ -1,0 +1,127 @@
+"""Tests of load_manifest (skmmlc/datasets/_manifest.py)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skmmlc.datasets import load_manifest
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "clips").mkdir()
+    for name in ["a.mp4", "b.mp4", "c.mp4"]:
+        (tmp_path / "clips" / name).write_bytes(b"x")
+    (tmp_path / "b.wav").write_bytes(b"x")
+    return tmp_path
+
+
+def write(folder, rows, name="manifest.csv"):
+    path = folder / name
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+GOOD = [
+    {"video": "clips/a.mp4", "audio": "", "text": "Flooded street", "labels": "Flood|Damage"},
+    {"video": "clips/b.mp4", "audio": "b.wav", "text": "", "labels": " Speak | Flood |"},
+    {"video": "clips/c.mp4", "audio": "", "text": "nothing here", "labels": ""},
+]
+
+
+def test_good_manifest(folder):
+    bunch = load_manifest(write(folder, GOOD))
+    assert list(bunch.data.columns) == ["video", "audio", "text"]
+    assert bunch.data["video"][0] == str((folder / "clips" / "a.mp4").resolve())
+    assert bunch.data["audio"][1] == str((folder / "b.wav").resolve())
+    assert bunch.data["audio"][0] == "" and bunch.data["text"][1] == ""
+    assert bunch.target_names == ["Damage", "Flood", "Speak"]  # sorted
+    np.testing.assert_array_equal(bunch.target, [[1, 1, 0], [0, 1, 1], [0, 0, 0]])
+    assert bunch.target.dtype.kind == "i"
+    assert list(bunch.frame.columns) == ["video", "audio", "text", "Damage", "Flood", "Speak"]
+    assert "3 clips" in bunch.DESCR
+    X, Y = load_manifest(folder / "manifest.csv", return_X_y=True)
+    pd.testing.assert_frame_equal(X, bunch.data)
+
+
+def test_label_names_order_and_custom_columns(folder):
+    rows = [{"clip": r["video"], "desc": r["text"], "tags": r["labels"].replace("|", ";")}
+            for r in GOOD]
+    csv = write(folder, rows)
+    X, Y = load_manifest(csv, video="clip", text="desc", labels="tags", sep=";",
+                         label_names=["Speak", "Flood", "Damage", "Demo"], return_X_y=True)
+    assert list(X.columns) == ["video", "audio", "text"]
+    assert (X["audio"] == "").all()  # no audio column: the video's own track
+    np.testing.assert_array_equal(Y, [[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 0]])
+
+
+def test_missing_column_lists_found(folder):
+    csv = write(folder, [{k: v for k, v in r.items() if k != "labels"} for r in GOOD])
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['labels'\].*'video', 'audio', 'text'"):
+        load_manifest(csv)
+
+
+def test_missing_video_file_names_row(folder):
+    rows = [dict(r) for r in GOOD]
+    rows[2]["video"] = "clips/gone.mp4"
+    csv = write(folder, rows)
+    with pytest.raises(ValueError, match=r"row 2, column 'video': file not found: .*gone\.mp4"):
+        load_manifest(csv)
+    assert len(load_manifest(csv, check_files=False).data) == 3
+
+
+def test_missing_audio_file_and_empty_video(folder):
+    rows = [dict(r) for r in GOOD]
+    rows[0]["audio"] = "nope.wav"
+    rows[1]["video"] = ""
+    with pytest.raises(ValueError, match=r"2 problem\(s\)") as info:
+        load_manifest(write(folder, rows))
+    message = str(info.value)
+    assert "row 1, column 'video': empty" in message
+    assert "row 0, column 'audio': file not found" in message
+
+
+def test_unknown_label_names_row(folder):
+    with pytest.raises(ValueError, match=r"row 1, column 'labels': unknown label 'Speak'"):
+        load_manifest(write(folder, GOOD), label_names=["Flood", "Damage"])
+
+
+def test_duplicated_clip(folder):
+    rows = [dict(r) for r in GOOD] + [dict(GOOD[0], text="again")]
+    with pytest.raises(ValueError, match=r"row 3 repeats row 0"):
+        load_manifest(write(folder, rows))
+    # Same video with another separate audio file is another clip.
+    rows[3]["audio"] = "b.wav"
+    assert len(load_manifest(write(folder, rows)).data) == 4
+
+
+def test_no_labels_at_all(folder):
+    rows = [dict(r, labels="") for r in GOOD]
+    with pytest.raises(ValueError, match="holds no labels"):
+        load_manifest(write(folder, rows))
+    # With label_names, an unlabelled data set is fine (all-zero Y).
+    _, Y = load_manifest(folder / "manifest.csv", label_names=["Flood"], return_X_y=True)
+    assert Y.shape == (3, 1) and Y.sum() == 0
+
+
+def test_all_text_empty_warns(folder):
+    rows = [dict(r, text="") for r in GOOD]
+    with pytest.warns(UserWarning, match="every description"):
+        load_manifest(write(folder, rows))
+
+
+def test_text_kept_as_string(folder):
+    rows = [dict(r) for r in GOOD]
+    rows[0]["text"] = "123"
+    X, _ = load_manifest(write(folder, rows), return_X_y=True)
+    assert X["text"][0] == "123" and X["text"][1] == ""
+
+
+def test_absolute_paths_and_missing_manifest(folder):
+    rows = [dict(r, video=str(folder / r["video"]), audio="") for r in GOOD]
+    sub = folder / "elsewhere"
+    sub.mkdir()
+    X, _ = load_manifest(write(sub, rows), return_X_y=True)
+    assert X["video"][0] == str((folder / "clips" / "a.mp4").resolve())
+    with pytest.raises(FileNotFoundError, match="Manifest not found"):
+        load_manifest(folder / "nope.csv")

@@ -1,0 +1,138 @@
+"""The full MultimodalDisasterPipeline on small real media."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import Pipeline
+
+from skmmlc import MultimodalDisasterPipeline, make_disaster_pipeline
+
+WORDS = {
+    "flood": [1.0, 0.0, 0.0, 0.2],
+    "water": [0.9, 0.1, 0.0, 0.1],
+    "fire": [0.0, 1.0, 0.0, 0.3],
+    "siren": [0.0, 0.9, 0.2, 0.0],
+    "crowd": [0.0, 0.0, 1.0, 0.5],
+    "people": [0.1, 0.0, 0.9, 0.4],
+}
+N_CLIPS = 12
+
+
+@pytest.fixture
+def glove_file(tmp_path):
+    path = tmp_path / "tiny-glove.txt"
+    path.write_text("".join(f"{w} {' '.join(map(str, v))}\n" for w, v in WORDS.items()))
+    return path
+
+
+@pytest.fixture
+def clips(clip_factory, wav_factory):
+    """12 clips, 3 labels; label 0 <-> 'flood' words, label 1 <-> 'siren' words."""
+    rng = np.random.default_rng(0)
+    Y = np.zeros((N_CLIPS, 3), dtype=int)
+    Y[np.arange(N_CLIPS) % 2 == 0, 0] = 1
+    Y[np.arange(N_CLIPS) % 3 == 0, 1] = 1
+    Y[np.arange(N_CLIPS) % 4 == 1, 2] = 1
+    rows = []
+    for i in range(N_CLIPS):
+        words = (["flood", "water"] if Y[i, 0] else []) + (["siren", "fire"] if Y[i, 1] else [])
+        words += ["crowd", "people"][: 1 + i % 2]
+        rng.shuffle(words)
+        video = clip_factory(f"clip{i}.mp4", n_frames=4, seconds=1.6, seed=i)
+        audio = str(wav_factory(f"sound{i}.wav", seconds=1.6, seed=i)) if i % 4 == 0 else ""
+        rows.append({"video": str(video), "audio": audio, "text": "The " + " ".join(words) + "!"})
+    return pd.DataFrame(rows), Y
+
+
+def tiny_pipeline(glove_file, memory=None, **kwargs):
+    options = dict(
+        n_frames=2,
+        image_size=75,
+        visual_weights=None,
+        audio_steps=1,
+        audio_weights=None,
+        text_vectors=str(glove_file),
+        max_tokens=4,
+        temporal=dict(units=2, dense_units=4, epochs=2, batch_size=8, early_stopping=False),
+        select=dict(step=2),
+        memory=memory,
+    )
+    options.update(kwargs)
+    return make_disaster_pipeline(**options)
+
+
+def test_default_pipeline_is_the_papers():
+    model = MultimodalDisasterPipeline()
+    assert isinstance(model, Pipeline)
+    assert [name for name, _ in model.steps] == ["fusion", "select", "classify"]
+    params = model.get_params()
+    assert params["fusion__visual__static__n_frames"] == 40
+    assert params["fusion__visual__static__weights"] == "imagenet"
+    assert params["fusion__audio__static__weights"] == "sound8"
+    assert params["fusion__text__temporal__dense_units"] == 128
+    assert params["classify__C"] == 0.9
+    assert params["classify__kernel"] == "linear"
+    # the audio branch falls back on the video's sound track
+    audio_cols = dict((n, c) for n, _, c in model.named_steps["fusion"].transformers)["audio"]
+    assert audio_cols == ["audio", "video"]
+    unfitted = clone(model)
+    assert unfitted.get_params()["fusion__visual__static__n_frames"] == 40
+
+
+def test_modalities_option_drops_branches():
+    model = make_disaster_pipeline(modalities=("text", "audio"))
+    names = [n for n, *_ in model.named_steps["fusion"].transformers]
+    assert names == ["audio", "text"]
+    with pytest.raises(ValueError, match="modalities"):
+        make_disaster_pipeline(modalities=("smell",))
+
+
+def test_fit_predict_score_pickle(clips, glove_file):
+    X, Y = clips
+    model = tiny_pipeline(glove_file).fit(X, Y)
+    Y_pred = model.predict(X)
+    assert Y_pred.shape == Y.shape
+    assert set(np.unique(Y_pred)) <= {0, 1}
+    scores = model.decision_function(X)
+    assert scores.shape == Y.shape
+    assert 0.0 <= model.score(X, Y) <= 1.0
+    fused = model.named_steps["fusion"].transform(X)
+    assert fused.shape == (N_CLIPS, 3 * 4)  # three branches x dense_units
+
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X), Y_pred)
+    np.testing.assert_allclose(restored.decision_function(X), scores, rtol=1e-5, atol=1e-6)
+
+
+def test_missing_modality_configuration(clips, glove_file):
+    X, Y = clips
+    model = tiny_pipeline(glove_file, modalities=("text",))
+    model.fit(X[["text"]], Y)  # no video column needed without visual/audio branches
+    assert model.predict(X[["text"]]).shape == Y.shape
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_nested_parameters(clips, glove_file, tmp_path, n_jobs):
+    X, Y = clips
+    model = tiny_pipeline(glove_file, modalities=("audio", "text"), memory=tmp_path / "cache")
+    search = GridSearchCV(
+        model,
+        {"select__step": [1, 3], "fusion__text__temporal__units": [2, 3]},
+        scoring="f1_micro",
+        cv=KFold(2, shuffle=True, random_state=0),
+        n_jobs=n_jobs,
+        error_score="raise",
+    )
+    search.fit(X, Y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    best = search.best_estimator_
+    assert best.get_params()["fusion__text__temporal__units"] in (2, 3)
+    assert best.predict(X).shape == Y.shape
+    # the feature cache holds one entry per clip and modality
+    entries = list((tmp_path / "cache" / "skmmlc-features").rglob("*.npy"))
+    assert len([e for e in entries if ".tmp-" not in e.name]) >= 2 * N_CLIPS

@@ -1,0 +1,291 @@
+"""Tests of ResBiLSTMTemporal (skmmlc/_temporal.py): tiny networks, few epochs."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmmlc._temporal import ResBiLSTMTemporal, _encode_targets
+
+TINY = dict(units=2, dense_units=3, epochs=1, batch_size=16)
+
+
+def sequences(n=30, n_steps=6, dim=3, valid=4, seed=0):
+    """(n, n_steps * dim) rows: ``valid`` real steps, then zero padding."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, n_steps, dim)).astype(np.float32)
+    X[:, valid:] = 0.0
+    Y = (X[:, 0, :2] > 0).astype(int)
+    return X.reshape(n, -1), Y
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, Y = sequences()
+    est = ResBiLSTMTemporal(n_steps=6, units=3, dense_units=5, epochs=2, random_state=0)
+    return est.fit(X, Y), X, Y
+
+
+# -- shapes and architecture --------------------------------------------------
+
+
+def test_transform_shape_and_dtype(fitted):
+    est, X, Y = fitted
+    F = est.transform(X)
+    assert F.shape == (30, 5)
+    assert F.dtype == np.float32
+    assert np.all(F >= 0)  # ReLU output
+    assert np.isfinite(F).all()
+    assert est.n_steps_ == 6 and est.dim_ == 3 and est.n_outputs_ == 2
+    assert est.n_features_in_ == 18
+    assert list(est.get_feature_names_out()) == [f"resbilstmtemporal{i}" for i in range(5)]
+    assert est.model_.output_shape == (None, 2)
+
+
+def test_float64_input_gives_float32(fitted):
+    est, X, _ = fitted
+    F64 = est.transform(X.astype(np.float64))
+    assert F64.dtype == np.float32
+    np.testing.assert_allclose(F64, est.transform(X), atol=1e-6)
+
+
+def test_residual_width_handling(fitted):
+    """Input (dim + flag) is projected to 2 * units; each block keeps that width."""
+    est, _, _ = fitted
+    model = est.model_
+    proj = model.get_layer("input_projection")
+    assert tuple(proj.kernel.shape) == (est.dim_ + 1, 2 * est.units)
+    assert proj.bias is None
+    for block in (1, 2):
+        assert model.get_layer(f"bilstm_{block}").output.shape[-1] == 2 * est.units
+        residual = model.get_layer(f"residual_{block}")
+        assert residual.output.shape[-1] == 2 * est.units
+    # The residual adds take the block's input: block 2 adds block 1's output.
+    inbound = [t._keras_history.operation.name for t in model.get_layer("residual_2").input]
+    assert "residual_1" in inbound and "dropout_2" in inbound
+
+
+def test_n_steps_must_divide_width():
+    X, Y = sequences()
+    with pytest.raises(ValueError, match="not a multiple of n_steps=7"):
+        ResBiLSTMTemporal(n_steps=7, **TINY).fit(X, Y)
+
+
+def test_n_steps_none_is_one_step():
+    X, Y = sequences(n=10)
+    est = ResBiLSTMTemporal(random_state=0, **TINY).fit(X, Y)
+    assert est.n_steps_ == 1 and est.dim_ == 18
+    assert est.transform(X).shape == (10, 3)
+
+
+@pytest.mark.parametrize(
+    "param, value",
+    [("units", 0), ("dropout", 1.0), ("epochs", 0), ("learning_rate", 0.0),
+     ("early_stopping", "yes"), ("class_weight", "auto"), ("cv", 1),
+     ("cv_alignment", "procrustes"), ("validation_fraction", 1.0)],
+)
+def test_invalid_params_raise(param, value):
+    X, Y = sequences(n=8)
+    with pytest.raises(ValueError, match=param):
+        ResBiLSTMTemporal(**{**TINY, param: value}).fit(X, Y)
+
+
+def test_transform_before_fit_raises():
+    with pytest.raises(NotFittedError):
+        ResBiLSTMTemporal().transform(np.ones((2, 3)))
+
+
+# -- targets --------------------------------------------------------------------
+
+
+def test_encode_targets():
+    np.testing.assert_array_equal(_encode_targets(["a", "b", "a"]), [[0], [1], [0]])
+    np.testing.assert_array_equal(
+        _encode_targets([2, 0, 1]), [[0, 0, 1], [1, 0, 0], [0, 1, 0]]
+    )
+    np.testing.assert_array_equal(_encode_targets([[1, 0], [0, 1]]), [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(_encode_targets([[1], [0]]), [[1], [0]])
+    with pytest.raises(ValueError, match="indicator"):
+        _encode_targets([[2, 0], [0, 1]])
+
+
+# -- masking --------------------------------------------------------------------
+
+
+def test_padding_steps_do_not_change_features():
+    """The same clips padded to more steps give the same features, end to end.
+
+    Two networks with the same seed, one fitted on 6-step rows and one on the
+    same rows padded to 9 steps, must give the same features: padding is
+    masked in the LSTMs and in the mean, and the standardisation statistics
+    ignore padding steps.
+    """
+    X, Y = sequences(n=24, n_steps=6, valid=4)
+    X3 = X.reshape(24, 6, 3)
+    X_long = np.concatenate([X3, np.zeros((24, 3, 3), np.float32)], axis=1).reshape(24, -1)
+    params = dict(units=3, dense_units=4, epochs=2, batch_size=8, random_state=1)
+    F_short = ResBiLSTMTemporal(n_steps=6, **params).fit(X, Y).transform(X)
+    est_long = ResBiLSTMTemporal(n_steps=9, **params).fit(X_long, Y)
+    np.testing.assert_allclose(est_long.transform(X_long), F_short, rtol=1e-5, atol=1e-6)
+    # Varying padding inside one model: move a clip's padding to other places.
+    F_trimmed = est_long.transform(X_long)
+    assert np.abs(F_trimmed).max() > 0
+
+
+def test_padding_position_and_padded_rows(fitted):
+    """Masked steps anywhere are ignored by the mean; an empty row stays finite."""
+    est, X, _ = fitted
+    X3 = X.reshape(-1, 6, 3).copy()
+    F = est.transform(X)
+    # A non-padding change at a real step changes the features (the test can fail).
+    X_changed = X3.copy()
+    X_changed[:, 1] += 1.0
+    assert not np.allclose(est.transform(X_changed.reshape(len(X3), -1)), F, atol=1e-4)
+    empty = est.transform(np.zeros((2, 18), np.float32))
+    assert np.isfinite(empty).all()
+    np.testing.assert_allclose(empty[0], empty[1])
+
+
+# -- learning -------------------------------------------------------------------
+
+
+def test_learns_label_encoded_in_time_steps():
+    """A label marked by a pattern at one random step is learnt (train and test)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    n, n_steps, dim = 160, 5, 4
+    X = rng.normal(size=(n, n_steps, dim)).astype(np.float32)
+    y = rng.random(n) < 0.5
+    steps = rng.integers(0, n_steps, size=n)
+    X[y, steps[y]] += np.array([2.0, -2.0, 2.0, 0.0], np.float32)
+    X = X.reshape(n, -1)
+    Y = np.stack([y, ~y], axis=1).astype(int)
+    est = ResBiLSTMTemporal(n_steps=n_steps, units=8, dense_units=8, epochs=15,
+                            batch_size=16, early_stopping=False, random_state=0)
+    est.fit(X[:120], Y[:120])
+    losses = est.history_["loss"]
+    assert losses[-1] < 0.7 * losses[0]
+    proba = est.model_.predict(est._sequences(X[120:]), verbose=0)
+    assert roc_auc_score(Y[120:, 0], proba[:, 0]) > 0.8
+
+
+def test_early_stopping_restores_best_epoch():
+    X, Y = sequences(n=60)
+    est = ResBiLSTMTemporal(n_steps=6, units=2, dense_units=3, epochs=6, patience=1,
+                            early_stopping=True, validation_fraction=0.2, random_state=0)
+    est.fit(X, Y)
+    assert "val_loss" in est.history_
+    assert 1 <= est.best_epoch_ <= est.n_epochs_ <= 6
+    assert est.history_["val_loss"][est.best_epoch_ - 1] == min(est.history_["val_loss"])
+
+
+def test_early_stopping_true_needs_validation_rows():
+    X, Y = sequences(n=5)
+    with pytest.raises(ValueError, match="validation"):
+        ResBiLSTMTemporal(early_stopping=True, validation_fraction=0.1, **TINY).fit(X, Y)
+
+
+def test_balanced_class_weight_changes_training():
+    X, Y = sequences(n=20)
+    Y[:, 1] = 0
+    Y[:2, 1] = 1  # rare label
+    params = dict(n_steps=6, units=2, dense_units=3, epochs=2, random_state=0)
+    F_plain = ResBiLSTMTemporal(**params).fit_transform(X, Y)
+    est = ResBiLSTMTemporal(class_weight="balanced", **params).fit(X, Y)
+    assert not np.allclose(est.transform(X), F_plain)
+    assert np.isfinite(est.history_["loss"]).all()
+
+
+# -- reproducibility, clone, pickle -----------------------------------------------
+
+
+def test_same_random_state_same_features(fitted):
+    est, X, Y = fitted
+    again = clone(est).fit(X, Y)
+    np.testing.assert_array_equal(again.transform(X), est.transform(X))
+    other = clone(est).set_params(random_state=1).fit(X, Y)
+    assert not np.allclose(other.transform(X), est.transform(X))
+
+
+def test_fit_leaves_global_numpy_rng_alone(fitted):
+    _, X, Y = fitted
+    np.random.seed(123)
+    expected = np.random.random_sample()
+    np.random.seed(123)
+    ResBiLSTMTemporal(random_state=0, **TINY).fit(X, Y)
+    assert np.random.random_sample() == expected
+
+
+def test_clone_is_unfitted(fitted):
+    est, _, _ = fitted
+    cloned = clone(est)
+    assert not hasattr(cloned, "model_")
+    assert cloned.get_params() == est.get_params()
+
+
+def test_set_params_all_params():
+    est = ResBiLSTMTemporal()
+    new = dict(n_steps=4, units=5, dense_units=6, dropout=0.2, dense_dropout=0.3,
+               epochs=7, batch_size=8, learning_rate=0.01, early_stopping=False,
+               validation_fraction=0.3, patience=2, class_weight="balanced",
+               standardize=False, cv=3, cv_alignment=None, random_state=9, verbose=1)
+    assert set(new) == set(est.get_params())
+    est.set_params(**new)
+    assert est.get_params() == new
+
+
+@pytest.mark.parametrize("dump", ["pickle", "joblib"])
+def test_pickle_round_trip_identical_transform(fitted, dump, tmp_path):
+    est, X, _ = fitted
+    if dump == "pickle":
+        restored = pickle.loads(pickle.dumps(est))
+    else:
+        joblib.dump(est, tmp_path / "est.joblib")
+        restored = joblib.load(tmp_path / "est.joblib")
+    np.testing.assert_array_equal(restored.transform(X), est.transform(X))
+    assert restored.history_ == est.history_
+    # the original still works after being pickled
+    assert est.transform(X).shape == (30, 5)
+
+
+# -- cross fitting ----------------------------------------------------------------
+
+
+def test_fit_transform_equals_fit_then_transform_without_cv(fitted):
+    est, X, Y = fitted
+    np.testing.assert_allclose(clone(est).fit_transform(X, Y), est.transform(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("alignment", ["linear", None])
+def test_cross_fitting_gives_out_of_fold_features(fitted, alignment):
+    est, X, Y = fitted
+    cross = clone(est).set_params(cv=3, cv_alignment=alignment)
+    F_oof = cross.fit_transform(X, Y)
+    assert F_oof.shape == (30, 5) and F_oof.dtype == np.float32
+    assert np.isfinite(F_oof).all()
+    # fit/transform use the model trained on all rows: the same as without cv
+    np.testing.assert_allclose(cross.transform(X), est.transform(X), atol=1e-6)
+    assert not np.allclose(F_oof, est.transform(X), atol=1e-3)
+
+
+def test_cross_fitting_accepts_a_splitter(fitted):
+    from sklearn.model_selection import KFold
+
+    est, X, Y = fitted
+    F = clone(est).set_params(cv=KFold(2)).fit_transform(X, Y)
+    assert F.shape == (30, 5)
+
+
+# -- scikit-learn's estimator checks ---------------------------------------------
+
+
+@parametrize_with_checks(
+    [ResBiLSTMTemporal(units=2, dense_units=3, epochs=1, batch_size=64, random_state=0)]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
