@@ -242,7 +242,7 @@ def main(argv=None):
     if args.command == "fetch-weights":
         from ._weights import main as fetch_main
 
-        return fetch_main(args.rest)
+        return fetch_main(args.rest, prog="skmmlc fetch-weights")
     args.visual_weights = _none(args.visual_weights)
     args.audio_weights = _none(args.audio_weights)
 

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_selection import SelectorMixin
 from sklearn.metrics import accuracy_score, check_scoring, f1_score
-from sklearn.model_selection import check_cv, train_test_split
+from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metaestimators import available_if
@@ -15,7 +15,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._label_powerset import LabelPowersetWeightedSVC, powerset_encode
+from ._label_powerset import LabelPowersetWeightedSVC
+from ._split import iterative_split
 
 __all__ = ["RFRecursiveSelector", "stratified_split"]
 
@@ -23,11 +24,10 @@ __all__ = ["RFRecursiveSelector", "stratified_split"]
 def stratified_split(y, test_size, random_state=None):
     """Train/validation indices with similar label distributions.
 
-    Stratifies on the label powerset classes (each distinct row of ``y``).
-    Label sets with a single member cannot be split: they are pooled into one
-    "rare" stratum (which joins the most frequent label set if it still has a
-    single member). Falls back to a plain random split when stratification is
-    impossible (e.g. fewer validation rows than strata).
+    Multi-label ``y`` is split by iterative stratification
+    (:func:`skmmlc._split.iterative_split`), which keeps every label's share,
+    rare labels included; a 1-D ``y`` is stratified on its classes the same way
+    (one-hot).
 
     Parameters
     ----------
@@ -53,22 +53,14 @@ def stratified_split(y, test_size, random_state=None):
     (3, 2)
     """
     y = np.asarray(y)
-    if y.ndim == 1:
-        codes = np.unique(y, return_inverse=True)[1]
-    else:
-        codes = powerset_encode(y)[1]
-    counts = np.bincount(codes)
-    rare = counts[codes] < 2
-    strata = np.where(rare, counts.size, codes)
-    if rare.sum() == 1:
-        strata[rare] = np.argmax(counts)
-    indices = np.arange(len(y))
-    try:
-        return train_test_split(
-            indices, test_size=test_size, stratify=strata, random_state=random_state
+    Y = y if y.ndim == 2 else (y[:, None] == np.unique(y)[None, :])
+    train, validation = iterative_split(Y, (1 - test_size, test_size), random_state)
+    if len(train) == 0 or len(validation) == 0:
+        raise ValueError(
+            f"Cannot hold out {test_size:.0%} of n_samples = {len(y)} for validation: "
+            "give more samples, another validation_fraction, or cv."
         )
-    except ValueError:
-        return train_test_split(indices, test_size=test_size, random_state=random_state)
+    return train, validation
 
 
 def _micro_f1_score(estimator, X, y):

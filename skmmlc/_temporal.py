@@ -43,6 +43,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 __all__ = ["ResBiLSTMTemporal"]
 
 _FEATURES_LAYER = "temporal_features"
+_EAGER_BATCH_STEPS = 100  # run training eagerly up to this many batch x time steps
+_PREDICT_BATCH = 256
 
 
 def _check_number(name, value, *, low, high=None, integer=False, low_open=False,
@@ -156,7 +158,9 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         transformed by a network trained on the other folds, so that the
         downstream model does not see features of rows whose labels the
         network was trained on. ``fit``/``transform`` always use one network
-        trained on all rows. Costs ``K + 1`` trainings.
+        trained on all rows. Costs ``K + 1`` trainings. Integer ``K`` uses
+        shuffled :class:`~sklearn.model_selection.KFold` folds seeded by
+        ``random_state``; every fold network starts from the same seed.
     cv_alignment : {"linear", None}, default="linear"
         Networks trained on different rows learn different feature bases, so
         raw out-of-fold features do not live in the space that ``transform``
@@ -294,7 +298,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         X, Y, seed = self._prepare_fit(X, y)
         self.model_, info = self._train(X, Y, seed)
         self.n_epochs_, self.best_epoch_, self.history_ = info
-        self._feature_model = None
+        self._feature_model = _feature_model(self.model_)
         return self
 
     def fit_transform(self, X, y, **fit_params):
@@ -320,7 +324,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         X3, Y, seed = self._prepare_fit(X, y)
         self.model_, info = self._train(X3, Y, seed)
         self.n_epochs_, self.best_epoch_, self.history_ = info
-        self._feature_model = None
+        self._feature_model = _feature_model(self.model_)
         full = self._features(self.model_, X3)
 
         cv = check_cv(self.cv)
@@ -397,9 +401,9 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         data = state.pop("_model_keras_bytes", None)
         self.__dict__.update(state)
-        self._feature_model = None
         if data is not None:
             self.model_ = _model_from_bytes(data)
+            self._feature_model = _feature_model(self.model_)
 
     # -- internals ----------------------------------------------------------
     def _validate_params(self):
@@ -537,15 +541,21 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
             else:
                 X_train, Y_train = X3, Y
 
+            batch_size = min(self.batch_size, X_train.shape[0])
+            n_updates = self.epochs * -(-X_train.shape[0] // batch_size)
             model = self._build(keras, X3.shape[2])
             model.compile(
                 optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
                 loss=self._loss(tf, keras, Y_train),
+                # Tracing the training graph costs seconds; eager execution costs
+                # ~50 ms per batch and time step. Small problems run eagerly.
+                run_eagerly=n_updates * X3.shape[1] <= _EAGER_BATCH_STEPS,
+                # XLA compilation of the LSTM loops cost more than it saved (measured).
                 jit_compile=False,
             )
             hist = model.fit(
                 X_train, Y_train,
-                batch_size=min(self.batch_size, X_train.shape[0]),
+                batch_size=batch_size,
                 epochs=self.epochs,
                 shuffle=True,
                 validation_data=validation_data,
@@ -562,24 +572,30 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         else:
             best_epoch = n_epochs
         # Keep an uncompiled inference model that shares the trained layers.
-        inference = keras.Model(model.inputs, model.outputs, name="resbilstm")
+        inference = keras.Model(model.input, model.output, name="resbilstm")
         return inference, (n_epochs, best_epoch, history)
 
     def _features(self, model, X3):
-        _, keras = _import_tf()
         if model is getattr(self, "model_", None):
-            if getattr(self, "_feature_model", None) is None:
-                self._feature_model = _feature_model(keras, model)
-            feature_model = self._feature_model
-        else:
-            feature_model = _feature_model(keras, model)
-        batch = max(256, self.batch_size)
-        out = feature_model.predict(X3, batch_size=batch, verbose=0)
-        return np.asarray(out, dtype=np.float32)
+            return _predict(self._feature_model, X3)
+        return _predict(_feature_model(model), X3)
 
 
-def _feature_model(keras, model):
-    return keras.Model(model.inputs, model.get_layer(_FEATURES_LAYER).output)
+def _feature_model(model):
+    """The sub-model from the input to the ReLU features layer (shares weights)."""
+    _, keras = _import_tf()
+    return keras.Model(model.input, model.get_layer(_FEATURES_LAYER).output)
+
+
+def _predict(model, X3, batch_size=_PREDICT_BATCH):
+    """Call ``model`` on batches eagerly (``predict`` would trace a graph first)."""
+    if X3.shape[0] == 0:
+        return np.zeros((0,) + tuple(model.output.shape[1:]), dtype=np.float32)
+    parts = [
+        np.asarray(model(X3[start:start + batch_size], training=False), dtype=np.float32)
+        for start in range(0, X3.shape[0], batch_size)
+    ]
+    return np.concatenate(parts, axis=0)
 
 
 def _affine_map(source_fit, target_fit, source):
