@@ -20,6 +20,7 @@ Parameter names follow the step names, e.g. ``select__step``,
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sklearn.compose import ColumnTransformer
@@ -112,6 +113,8 @@ def make_disaster_pipeline(
         raise ValueError(
             f"modalities must be a non-empty subset of {MODALITIES}, got {modalities}."
         )
+    if isinstance(memory, os.PathLike):
+        memory = os.fspath(memory)  # Pipeline accepts str or joblib.Memory
     cache = _cache_dir(memory)
     common = dict(cache=cache, on_error=on_error, verbose=verbose)
     temporal = dict(temporal or {})
