@@ -247,19 +247,20 @@ def main(argv=None):
     args.audio_weights = _none(args.audio_weights)
 
     if args.command == "demo":
-        from .datasets import load_manifest, make_disaster_demo
+        from .datasets import make_disaster_demo
 
         start = time.perf_counter()
         _say(f"Demo data: {args.n_clips} clips in {args.output / 'data'} (seed {args.seed})")
-        demo_data = make_disaster_demo(args.output / "data", n_clips=args.n_clips, seed=args.seed)
-        _say(f"  ready in {time.perf_counter() - start:.1f} s")
-        X, Y, label_names = load_manifest(demo_data.manifest, return_X_y=True)
-        _run_table2(X, Y, label_names, args, args.output, "skmmlc demo data")
+        demo = make_disaster_demo(args.output / "data", n_clips=args.n_clips, seed=args.seed)
+        _say(f"  ready in {time.perf_counter() - start:.1f} s ({demo.filename})")
+        _run_table2(demo.data, demo.target, list(demo.target_names), args, args.output,
+                    "skmmlc demo data")
     elif args.command == "table2":
         from .datasets import load_manifest
 
-        X, Y, label_names = load_manifest(args.manifest, sep=args.sep, return_X_y=True)
-        _run_table2(X, Y, label_names, args, args.output, f"{args.manifest.name}")
+        data = load_manifest(args.manifest, sep=args.sep)
+        _run_table2(data.data, data.target, list(data.target_names), args, args.output,
+                    args.manifest.name)
     return 0
 
 

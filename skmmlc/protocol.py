@@ -121,8 +121,8 @@ class Table2Result:
         ]
         for _, r in self.table[cols].iterrows():
             lines.append(
-                f"| {r.approach} | {r.features} | {r.micro_f1:.{digits}f} | "
-                f"{r.hamming_loss:.{digits}f} | {r.map:.{digits}f} |"
+                f"| {r['approach']} | {r['features']} | {r['micro_f1']:.{digits}f} | "
+                f"{r['hamming_loss']:.{digits}f} | {r['map']:.{digits}f} |"
             )
         return "\n".join(lines)
 

@@ -1,0 +1,89 @@
+"""The Table II protocol on small synthetic static features."""
+
+import numpy as np
+import pytest
+
+from skmmlc.protocol import TABLE2_ROWS, align_steps, run_table2
+
+SHAPES = {"visual": (4, 6), "audio": (3, 5), "text": (5, 4)}
+
+
+def synthetic(n=90, seed=0):
+    """Three labels; label j is planted in modality j only."""
+    rng = np.random.default_rng(seed)
+    Y = (rng.random((n, 3)) < [0.5, 0.35, 0.2]).astype(int)
+    Y[Y.sum(axis=1) == 0, 0] = 1
+    features, n_steps = {}, {}
+    for j, (m, (steps, dim)) in enumerate(SHAPES.items()):
+        X = rng.normal(size=(n, steps, dim)).astype(np.float32)
+        X[Y[:, j] == 1, :, 0] += 2.5
+        features[m] = X.reshape(n, -1)
+        n_steps[m] = steps
+    return features, n_steps, Y
+
+
+def test_align_steps_nearest_step():
+    x = np.arange(2 * 3 * 2, dtype=float).reshape(2, 3 * 2)  # 3 steps x 2 dims
+    out = align_steps(x, 3, 6)
+    assert out.shape == (2, 6, 2)
+    np.testing.assert_array_equal(out[0, :, 0], [0, 0, 2, 2, 4, 4])
+    np.testing.assert_array_equal(align_steps(x, 3, 3).reshape(2, -1), x)
+
+
+@pytest.fixture(scope="module")
+def result():
+    features, n_steps, Y = synthetic()
+    return run_table2(
+        features,
+        n_steps,
+        Y,
+        label_names=["a", "b", "c"],
+        temporal_params=dict(units=4, dense_units=8, epochs=15, batch_size=16,
+                             early_stopping=False),
+        select_params=dict(step=4, n_estimators=20),
+        head_alphas=(1e-3, 1.0),
+        random_state=0,
+    )
+
+
+def test_table_has_the_nine_rows(result):
+    table = result.table
+    assert list(zip(table.approach, table.features)) == [(a, f) for a, f, *_ in TABLE2_ROWS]
+    for col in ("micro_f1", "hamming_loss", "map"):
+        assert table[col].between(0, 1).all()
+    assert (table.fit_seconds > 0).all()
+    assert list(result.per_concept_f1.index) == ["early fusion", "late fusion", "proposed"]
+    assert list(result.per_concept_f1.columns) == ["a", "b", "c"]
+
+
+def test_splits_are_a_stratified_partition(result):
+    tr, va, te = (result.splits[k] for k in ("train", "validation", "test"))
+    assert len(tr) + len(va) + len(te) == 90
+    assert len(np.unique(np.concatenate([tr, va, te]))) == 90
+    assert abs(len(tr) - 54) <= 2 and abs(len(te) - 18) <= 2
+    assert result.settings["split_sizes"] == [len(tr), len(va), len(te)]
+
+
+def test_fusion_beats_single_modalities(result):
+    # each label lives in one modality only: a single modality misses the others
+    t = result.table.set_index("features")
+    late = result.table.iloc[7].micro_f1
+    for single in ("visual", "audio", "text"):
+        assert late > t.loc[single, "micro_f1"]
+    assert result.table.iloc[8].micro_f1 > max(t.loc[s, "micro_f1"] for s in ("visual", "audio", "text"))
+
+
+def test_markdown_and_plot(result, tmp_path):
+    md = result.to_markdown()
+    assert md.count("\n") == 2 + 9 - 1
+    assert "Proposed framework" in md
+    result.plot_per_concept(tmp_path / "fig.png")
+    assert (tmp_path / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rejects_bad_input():
+    features, n_steps, Y = synthetic(30)
+    with pytest.raises(ValueError, match="lacks modalities"):
+        run_table2({"visual": features["visual"]}, n_steps, Y)
+    with pytest.raises(ValueError, match="rows"):
+        run_table2(features, n_steps, Y[:10])
