@@ -11,10 +11,6 @@ import time
 from pathlib import Path
 
 IMAGENET_NOTOP = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
-IMAGENET_URL = (
-    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
-    + IMAGENET_NOTOP
-)
 
 # Settings of the built-in demo: small enough for ~10 minutes on 2 cores.
 DEMO_DEFAULTS = dict(
@@ -31,35 +27,26 @@ def _say(msg):
     print(msg, flush=True)
 
 
-def resolve_visual_weights(requested, timeout=15.0):
+def resolve_visual_weights(requested):
     """``requested`` if usable, else ``None`` with a plain explanation.
 
-    ``"imagenet"`` is usable when Keras' cache holds the file or it downloads
-    within ``timeout`` seconds.
+    ``"imagenet"`` is usable when Keras' cache holds the file or Keras can
+    download it (its md5 is checked by Keras).
     """
     if requested != "imagenet":
         return requested, f"Inception-V3 weights: {requested}"
-    cached = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models" / IMAGENET_NOTOP
-    if cached.is_file():
-        return "imagenet", f"Inception-V3 weights: ImageNet ({cached})"
-    import socket
-    import urllib.request
+    from ._visual import _imagenet_weights_path
 
     try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".part")
-        with urllib.request.urlopen(IMAGENET_URL, timeout=timeout) as r, open(tmp, "wb") as f:
-            while chunk := r.read(1 << 20):
-                f.write(chunk)
-        os.replace(tmp, cached)
-        return "imagenet", f"Inception-V3 weights: ImageNet (downloaded to {cached})"
-    except (OSError, socket.timeout) as exc:
+        path = _imagenet_weights_path()
+        return "imagenet", f"Inception-V3 weights: ImageNet ({path})"
+    except OSError as exc:
+        reason = str(exc.__cause__ or exc).splitlines()[0][:200]
         return None, (
-            "Inception-V3 ImageNet weights could not be downloaded "
-            f"({type(exc).__name__}: {exc}).\n"
+            f"Inception-V3 ImageNet weights could not be had ({reason}).\n"
             "  -> continuing with RANDOM Inception-V3 weights (weights=None): the visual "
             "results below are NOT those of the pretrained network.\n"
-            f"  To use the real weights, put {IMAGENET_NOTOP} in {cached.parent} "
+            f"  To use the real weights, put {IMAGENET_NOTOP} in ~/.keras/models/ "
             "or pass its path with --visual-weights."
         )
 
@@ -94,6 +81,7 @@ def _extractors(args, visual_weights, audio_weights, cache):
                 n_frames=args.n_frames,
                 image_size=args.image_size,
                 weights=visual_weights,
+                random_state=args.seed,
                 cache=cache,
                 on_error=args.on_error,
                 verbose=verbose,
@@ -104,6 +92,7 @@ def _extractors(args, visual_weights, audio_weights, cache):
             SoundNetFeatures(
                 n_steps=args.audio_steps,
                 weights=audio_weights,
+                random_state=args.seed,
                 cache=cache,
                 on_error=args.on_error,
                 verbose=verbose,
@@ -235,14 +224,18 @@ def main(argv=None):
     t2.add_argument("--sep", default="|", help="separator of the labels column")
     _add_feature_options(t2, dict(n_frames=40, image_size=299, audio_steps=15, max_tokens=20))
 
-    fw = sub.add_parser("fetch-weights", help="download and verify SoundNet's sound8.npy")
-    fw.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser(
+        "fetch-weights",
+        help="download and verify SoundNet's sound8.npy (see `skmmlc fetch-weights --help`)",
+        add_help=False,
+    )
 
-    args = parser.parse_args(argv)
-    if args.command == "fetch-weights":
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["fetch-weights"]:  # its own options (--dest, --from-file...)
         from ._weights import main as fetch_main
 
-        return fetch_main(args.rest, prog="skmmlc fetch-weights")
+        return fetch_main(argv[1:], prog="skmmlc fetch-weights")
+    args = parser.parse_args(argv)
     args.visual_weights = _none(args.visual_weights)
     args.audio_weights = _none(args.audio_weights)
 

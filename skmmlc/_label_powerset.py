@@ -11,6 +11,8 @@ inverse frequency of the labels, normalised by the sum of those weights:
 
 import numbers
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, clone
 from sklearn.svm import SVC
@@ -357,7 +359,13 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             max_iter=self.max_iter,
             random_state=self.random_state,
         )
-        self.svc_.fit(X, codes, sample_weight=weights)
+        with warnings.catch_warnings():
+            # Many powerset classes relative to rows are what a label powerset
+            # is; scikit-learn's "unique classes > 50% of samples" hint is noise here.
+            warnings.filterwarnings(
+                "ignore", message="The number of unique classes is greater than 50%"
+            )
+            self.svc_.fit(X, codes, sample_weight=weights)
         self.n_iter_ = self.svc_.n_iter_
         return self
 

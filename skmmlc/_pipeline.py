@@ -89,7 +89,9 @@ def make_disaster_pipeline(
         Keyword arguments for every :class:`ResBiLSTMTemporal` branch
         (``n_steps`` is set per branch).
     select : dict, optional
-        Keyword arguments for :class:`RFRecursiveSelector`.
+        Keyword arguments for :class:`RFRecursiveSelector`. Its ``estimator``
+        defaults to a :class:`LabelPowersetWeightedSVC` with the ``classify``
+        options (tune both with ``select__estimator__C`` and ``classify__C``).
     classify : dict, optional
         Keyword arguments for the final :class:`LabelPowersetWeightedSVC`.
     memory : str, Path or joblib.Memory, optional
@@ -153,9 +155,11 @@ def make_disaster_pipeline(
         ],
         verbose_feature_names_out=True,
     )
+    classify = dict(classify or {})
     select = dict(select or {})
     select.setdefault("random_state", random_state)
-    classify = dict(classify or {})
+    # the selector scores feature subsets with the same classifier as the last step
+    select.setdefault("estimator", LabelPowersetWeightedSVC(**classify))
     steps = [
         ("fusion", fusion),
         ("select", RFRecursiveSelector(**select)),

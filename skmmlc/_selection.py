@@ -102,8 +102,8 @@ class RFRecursiveSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         1), as in :class:`sklearn.feature_selection.RFE`.
     validation_fraction : float, default=0.2
         Fraction of the training rows held out for scoring when ``cv`` is
-        None. The split is stratified on label powerset classes, with rare
-        label sets pooled (see :func:`stratified_split`).
+        None. The split keeps every label's share (iterative stratification,
+        see :func:`stratified_split`).
     cv : int, cross-validation generator, iterable or None, default=None
         If given, each round's score is the mean over these folds instead
         of a single held-out split (``cv`` times the cost).

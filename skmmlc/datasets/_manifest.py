@@ -109,9 +109,11 @@ def load_manifest(
 
     - A row with an empty labels cell is kept, with an all-zero row in ``Y``:
       in multi-label data a clip may show none of the concepts.
-    - An empty description is kept as ``""`` (the text features are then all
-      zero); a warning is given only when every description is empty, which
-      usually means the wrong column.
+    - An empty description is kept as ``""``; a warning is given only when
+      every description is empty, which usually means the wrong column.
+      :class:`~skmmlc.GloveFeatures` then raises a ``MediaError`` naming the
+      row, unless it is told to accept empty texts as all-zero features
+      (``on_empty="zeros"``, e.g. ``set_params(fusion__text__static__on_empty="zeros")``).
     - The same (video, audio) pair listed twice is an error: the clip would be
       counted twice, and could land in both the training and the test set.
     - The label order is ``label_names`` if given, else sorted, so that the
