@@ -4,7 +4,11 @@
   299 x 299), 40 frames per clip, against the naive baseline: the same frames
   decoded one clip at a time, then ``model.predict(frames)`` per clip.
   Random weights (``weights=None``): the cost of a forward pass does not
-  depend on the weights' values.
+  depend on the weights' values. Rows: the naive baseline, the default path
+  (float32, XLA), float32 without XLA, and the opt-in ``precision="bfloat16"``
+  path, all in the same process with interleaved rounds, with the load
+  average during the run (the machine may be shared) and the numeric
+  difference of the bfloat16 features from the float32 ones.
 - Peak memory (RSS) of a fresh process extracting 10 vs 40 clips: streaming
   keeps one chunk of decoded clips in memory, so the peak must not grow with
   the number of clips beyond the features themselves.
@@ -77,7 +81,28 @@ def naive_features(paths, model, preprocess):
     return np.stack(out)
 
 
-def throughput(paths, rounds=2):
+METHODS = (  # (label, VisualInceptionFeatures parameters)
+    ("default: `VisualInceptionFeatures()` (float32, XLA)", {}),
+    ("`VisualInceptionFeatures(jit_compile=False)` (float32, oneDNN)",
+     dict(jit_compile=False)),
+    ('opt-in: `VisualInceptionFeatures(precision="bfloat16")` (oneDNN)',
+     dict(precision="bfloat16")),
+)
+
+
+def bf16_difference(exact, approx):
+    """How far bfloat16 features are from float32 ones (per frame)."""
+    a = approx.reshape(-1, 2048).astype(np.float64)
+    b = exact.reshape(-1, 2048).astype(np.float64)
+    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+    return dict(
+        max_abs_over_max=float(np.abs(a - b).max() / np.abs(b).max()),
+        median_rel=float(np.median(np.abs(a - b) / np.maximum(np.abs(b), 1e-12))),
+        min_cosine=float(cos.min()),
+    )
+
+
+def throughput(paths, rounds=3):
     """Frames/s of each method: best of ``rounds`` interleaved rounds."""
     from skmmlc._extract import import_tensorflow
     from skmmlc._visual import VisualInceptionFeatures
@@ -90,14 +115,14 @@ def throughput(paths, rounds=2):
     preprocess = keras.applications.inception_v3.preprocess_input
     methods = {"naive: decode, then `model.predict` per clip":
                lambda p: naive_features(p, model, preprocess)}
-    for jit, batch in ((False, 16), (True, 16), (True, 8)):
+    for label, params in METHODS:
         est = VisualInceptionFeatures(
-            n_frames=N_FRAMES, weights=None, image_size=IMAGE_SIZE,
-            batch_size=batch, jit_compile=jit, random_state=0,
+            n_frames=N_FRAMES, weights=None, image_size=IMAGE_SIZE, random_state=0,
+            **params,
         ).fit(paths[:1])
-        methods[f"VisualInceptionFeatures(jit_compile={jit}, batch_size={batch})"] = (
-            est.transform)
-    warm, best = {}, {}
+        methods[label] = est.transform
+    warm, best, outputs = {}, {}, {}
+    load_before = os.getloadavg()
     for name, method in methods.items():  # warm-up: build + trace/compile
         t = time.perf_counter()
         method(paths[:1])
@@ -105,10 +130,13 @@ def throughput(paths, rounds=2):
     for _ in range(rounds):
         for name, method in methods.items():
             t = time.perf_counter()
-            method(paths)
+            outputs[name] = method(paths)
             best[name] = max(best.get(name, 0.0), n_total / (time.perf_counter() - t))
+    load = (load_before, os.getloadavg())
     rows = [(name, warm[name], best[name]) for name in methods]
-    return rows, rows[0][2]
+    labels = [label for label, _ in METHODS]
+    diff = bf16_difference(outputs[labels[0]], outputs[labels[2]])
+    return rows, rows[0][2], load, diff
 
 
 _MEMORY_CHILD = """
@@ -158,7 +186,7 @@ def run():
 
     with tempfile.TemporaryDirectory() as folder:
         paths = make_clips(folder)
-        rows, base = throughput(paths)
+        rows, base, load, diff = throughput(paths)
         mem, mem_frames = memory(paths)
     lines = [
         "## Visual features (Inception-V3)",
@@ -170,13 +198,23 @@ def run():
         f"{N_FRAMES} frames per clip at {IMAGE_SIZE}x{IMAGE_SIZE}, random weights "
         "(`weights=None`; the cost does not depend on the weights' values). "
         "Warm-up = first call on one clip (model build + graph tracing/XLA compile), "
-        "not included in frames/s; frames/s is the best of 2 interleaved rounds.",
+        "not included in frames/s; frames/s is the best of 3 interleaved rounds. "
+        f"Load average (1 min) before / after the rounds: {load[0][0]:.2f} / "
+        f"{load[1][0]:.2f} on {os.cpu_count()} CPUs (other processes included).",
         "",
         "| method | warm-up (s) | frames/s | speed-up |",
         "|---|---|---|---|",
     ]
     for name, warm, fps in rows:
         lines.append(f"| {name} | {warm:.1f} | {fps:.2f} | {fps / base:.2f}x |")
+    lines += [
+        "",
+        'bfloat16 vs float32 features of the same frames (`precision="bfloat16"` '
+        "is opt-in; the default is exact float32): max |difference| / max "
+        f"|feature| = {diff['max_abs_over_max']:.2e}, median relative difference "
+        f"= {diff['median_rel']:.2e}, lowest cosine similarity of a frame's "
+        f"2048 features = {diff['min_cosine']:.6f}.",
+    ]
     lines += [
         "",
         f"Memory of a fresh process, {mem_frames} frames per clip at "

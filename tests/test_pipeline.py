@@ -69,7 +69,9 @@ def tiny_pipeline(glove_file, memory=None, **kwargs):
 def test_default_pipeline_is_the_papers():
     model = MultimodalDisasterPipeline()
     assert isinstance(model, Pipeline)
-    assert [name for name, _ in model.steps] == ["fusion", "select", "classify"]
+    assert [name for name, _ in model.steps] == ["fusion", "scale", "select", "classify"]
+    assert [n for n, _ in make_disaster_pipeline(scale=False).steps] == [
+        "fusion", "select", "classify"]
     params = model.get_params()
     assert params["fusion__visual__static__n_frames"] == 40
     assert params["fusion__visual__static__weights"] == "imagenet"

@@ -193,6 +193,27 @@ def test_jit_compile_gives_the_same_features(clip_factory):
     np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
 
 
+def test_bfloat16_precision_is_opt_in_and_close_to_float32(clip_factory):
+    _, keras = _visual.import_tensorflow()
+    path = [str(clip_factory("c.mp4", n_frames=6, audio=False))]
+    assert VisualInceptionFeatures().precision == "float32"
+    exact = small(n_frames=2).fit_transform(path)
+    est = small(n_frames=2, precision="bfloat16", jit_compile=True)
+    approx = est.fit_transform(path)
+    assert approx.dtype == np.float32 and approx.shape == exact.shape
+    assert not np.array_equal(approx, exact)  # really computed in bfloat16
+    a, b = approx.reshape(2, -1), exact.reshape(2, -1)
+    cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cosine.min() > 0.999
+    assert np.abs(a - b).max() < 0.05 * np.abs(b).max()
+    runner = est._runner
+    assert runner.jit_compile is False  # bfloat16 runs through oneDNN, not XLA
+    assert runner.model.dtype_policy.name == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == "float32"  # global policy restored
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).transform(path),
+                                  approx)
+
+
 def test_pickle_and_clone(clip_factory):
     path = [str(clip_factory("c.mp4", n_frames=6, audio=False))]
     est = small(random_state=None).fit(path)  # seed drawn in fit, kept in seed_
@@ -268,7 +289,8 @@ def test_invalid_parameters(tmp_path):
     path = [str(tmp_path / "x.mp4")]
     for params in [dict(n_frames=0), dict(image_size=64), dict(short_clip="loop"),
                    dict(weights=str(tmp_path / "missing.h5")), dict(weights=3),
-                   dict(batch_size=0), dict(on_error="skip")]:
+                   dict(batch_size=0), dict(on_error="skip"),
+                   dict(precision="float16"), dict(precision=None)]:
         with pytest.raises(ValueError):
             small(**params).fit(path)
     with pytest.raises(ValueError, match="row 1 holds float"):
@@ -299,6 +321,9 @@ def test_cache_skips_forward_passes(tmp_path, clip_factory, monkeypatch):
     calls.clear()
     small(cache=cache, random_state=1).fit_transform(paths)
     assert sum(calls) == 2  # so do other random weights
+    calls.clear()
+    small(cache=cache, precision="bfloat16").fit_transform(paths)
+    assert sum(calls) == 2  # and the precision
 
 
 # -- errors ---------------------------------------------------------------------
