@@ -187,3 +187,33 @@ _PIPELINE_XFAIL["check_parameters_default_constructible"] = (
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_grid_search_reuses_cached_features(clips, glove_file, tmp_path, monkeypatch):
+    """With memory=, a search over downstream and temporal parameters runs no
+    extractor forward pass once every clip's features are cached."""
+    from skmmlc import GloveFeatures, SoundNetFeatures
+
+    X, Y = clips
+    calls = {"n": 0}
+    for cls in (SoundNetFeatures, GloveFeatures):
+        original = cls._forward
+
+        def counting(self, runner, decoded, _original=original):
+            calls["n"] += len(decoded)
+            return _original(self, runner, decoded)
+
+        monkeypatch.setattr(cls, "_forward", counting)
+
+    model = tiny_pipeline(glove_file, modalities=("audio", "text"), memory=tmp_path / "c")
+    model.fit(X, Y)
+    assert calls["n"] == N_CLIPS + N_CLIPS  # first fit: every clip, both modalities
+    calls["n"] = 0
+    GridSearchCV(
+        model,
+        {"select__step": [1, 3], "fusion__text__temporal__units": [2, 3]},
+        scoring="f1_micro",
+        cv=KFold(2, shuffle=True, random_state=0),
+        error_score="raise",
+    ).fit(X, Y)
+    assert calls["n"] == 0
