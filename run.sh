@@ -47,6 +47,8 @@ case "$command" in
     "$VENV/bin/python" benchmarks/mulan.py
     "$VENV/bin/python" benchmarks/extract.py
     "$VENV/bin/python" benchmarks/pipeline.py
+    "$VENV/bin/python" benchmarks/demo.py
+    # slower (~20 min): "$VENV/bin/python" benchmarks/demo_study.py
     ;;
   *)
     echo "usage: bash run.sh {demo|test|bench} [options]" >&2

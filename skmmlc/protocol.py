@@ -40,10 +40,12 @@ Protocol (Section IV of the paper):
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import f1_score
 from sklearn.model_selection import PredefinedSplit
 from sklearn.neural_network import MLPClassifier
@@ -211,7 +213,9 @@ def _dense_head(F, Y, splits, alphas, random_state):
             max_iter=400,
             random_state=random_state,
         )
-        head.fit(F[tr], Y[tr])
+        with warnings.catch_warnings():  # a few hundred epochs suffice on this scale
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            head.fit(F[tr], Y[tr])
         score = _metrics.micro_f1(Y[va], head.predict(F[va]))
         if best is None or score > best[0]:
             best = (score, head)
