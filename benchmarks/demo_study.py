@@ -41,7 +41,8 @@ def static_features(root, n_clips, cache):
     d = DEMO_DEFAULTS
     extractors = {
         "visual": (VisualInceptionFeatures(n_frames=d["n_frames"], image_size=d["image_size"],
-                                           weights=None, cache=cache), "video"),
+                                           weights=None, random_state=0, cache=cache),
+                   "video"),
         "audio": (SoundNetFeatures(n_steps=d["audio_steps"], weights=audio_weights,
                                    cache=cache), ["audio", "video"]),
         "text": (GloveFeatures(max_tokens=d["max_tokens"], cache=cache), "text"),

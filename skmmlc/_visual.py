@@ -464,8 +464,11 @@ class VisualInceptionFeatures(BaseExtractor):
     batch_size : int, default=16
         Frames per forward pass; frames of consecutive clips share batches.
     jit_compile : bool, default=True
-        Compile the forward pass with XLA (about 1.4x faster on CPU; falls
-        back to plain ``tf.function`` with a warning if XLA fails). Applies to
+        Compile the forward pass with XLA (falls back to plain
+        ``tf.function`` with a warning if XLA fails). Which of XLA and the
+        plain graph (oneDNN kernels) is faster depends on the CPU and its
+        load: on a shared 2-core machine the plain graph was up to 1.3x
+        faster, so measure (``benchmarks/_visual_bench.py``). Applies to
         ``precision="float32"`` only: XLA's CPU backend has no fast bfloat16
         convolutions (measured no faster than float32), so
         ``precision="bfloat16"`` always runs the plain ``tf.function`` graph,
@@ -476,10 +479,12 @@ class VisualInceptionFeatures(BaseExtractor):
         policy, i.e. float32 weights, convolutions and activations in
         bfloat16 (8-bit mantissa), features returned as float32. About 1.7x
         faster than float32 on CPUs with AVX512_BF16 or AMX (oneDNN); on
-        CPUs without them bfloat16 is emulated and may be slower. The features differ from float32 ones by
-        about 1 % of their largest value (cosine similarity per frame
-        > 0.9999, measured with random weights); the precision is part of the
-        cache identity, so float32 and bfloat16 features are never mixed.
+        CPUs without them bfloat16 is emulated and may be slower. The
+        features differ from float32 ones by up to about 2 % of their largest
+        value (median relative difference about 1.4 %, cosine similarity of a
+        frame's 2048 features > 0.9999; measured at 299 x 299 with random
+        weights). The precision is part of the cache identity, so float32 and
+        bfloat16 features are never mixed.
     random_state : int, RandomState instance or None, default=None
         Seed of the random weights when ``weights=None``; drawn once in
         ``fit`` and kept in ``seed_`` so that a fitted extractor (and its
