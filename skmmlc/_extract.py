@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -119,6 +120,29 @@ def file_identity(path):
     p = Path(path)
     st = p.stat()
     return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+_SHA256 = {}
+_SHA256_LOCK = threading.Lock()
+
+
+def file_sha256(path):
+    """SHA-256 of a file's content, memoised per :func:`file_identity`.
+
+    Identifies weights files in the feature cache key, so that a copy of the
+    same weights shares entries and a changed file does not.
+    """
+    key = file_identity(path)
+    with _SHA256_LOCK:
+        if key in _SHA256:
+            return _SHA256[key]
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    with _SHA256_LOCK:
+        _SHA256[key] = h.hexdigest()
+    return _SHA256[key]
 
 
 def check_file(path, row, what="file"):

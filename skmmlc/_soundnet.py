@@ -25,6 +25,7 @@ from ._extract import (
     MediaError,
     _is_missing,
     check_file,
+    file_sha256,
     import_tensorflow,
 )
 
@@ -599,7 +600,7 @@ class SoundNetFeatures(BaseExtractor):
             from ._weights import SOUND8_SHA256
 
             return f"sha256:{SOUND8_SHA256}"
-        return "sha256:" + _file_sha256(os.fspath(w))
+        return "sha256:" + file_sha256(os.fspath(w))
 
     def _load_runner(self):
         self._validate_params()
@@ -664,16 +665,3 @@ class SoundNetFeatures(BaseExtractor):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = True
         return tags
-
-
-_SHA_MEMO = {}
-
-
-def _file_sha256(path):
-    from ._extract import file_identity
-    from ._weights import _sha256_file
-
-    key = file_identity(path)
-    if key not in _SHA_MEMO:
-        _SHA_MEMO[key] = _sha256_file(path)
-    return _SHA_MEMO[key]

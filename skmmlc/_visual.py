@@ -28,7 +28,6 @@ This is the hot path of the whole framework, so:
 from __future__ import annotations
 
 import collections
-import hashlib
 import math
 import numbers
 import os
@@ -44,6 +43,7 @@ from ._extract import (
     MediaError,
     _is_missing,
     check_file,
+    file_sha256,
     coerce_column,
     first_present,
     import_tensorflow,
@@ -244,28 +244,6 @@ def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
 # ---------------------------------------------------------------------------
 # Weights
 # ---------------------------------------------------------------------------
-_HASHES = {}
-_HASH_LOCK = threading.Lock()
-
-
-def _file_sha256(path):
-    """SHA-256 of a file, memoised per (resolved path, size, mtime)."""
-    p = Path(path).resolve()
-    st = p.stat()
-    key = (str(p), st.st_size, st.st_mtime_ns)
-    with _HASH_LOCK:
-        if key in _HASHES:
-            return _HASHES[key]
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    digest = h.hexdigest()
-    with _HASH_LOCK:
-        _HASHES[key] = digest
-    return digest
-
-
 def _imagenet_weights_path():
     """Path of Keras' ImageNet "notop" file, downloading it once if needed."""
     _, keras = import_tensorflow()
@@ -650,7 +628,7 @@ class VisualInceptionFeatures(BaseExtractor):
             return f"random:{self.seed_}"
         if isinstance(w, str) and w == "imagenet":
             return "imagenet"
-        return "sha256:" + _file_sha256(os.fspath(w))
+        return "sha256:" + file_sha256(os.fspath(w))
 
     def _jit(self):
         # XLA only for float32: bfloat16 is fast through oneDNN, not XLA
