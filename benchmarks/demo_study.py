@@ -57,7 +57,7 @@ def main():
     parser.add_argument("--cache", default="skmmlc-demo/feature-cache")
     parser.add_argument("--n-clips", type=int, default=DEMO_DEFAULTS["n_clips"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--cv", type=int, default=3, help="0: only cv=None")
     args = parser.parse_args()
 
     from skmmlc.protocol import run_table2
@@ -65,8 +65,19 @@ def main():
     features, n_steps, Y, labels, audio_weights = static_features(
         args.root, args.n_clips, args.cache
     )
+    from skmmlc._split import iterative_split
+
+    # Why a label-powerset model can trail independent sigmoid outputs here:
+    # it can only predict label sets seen in training.
+    diagnostics = []
+    for seed in args.seeds:
+        tr, _, te = iterative_split(Y, (0.6, 0.2, 0.2), random_state=seed)
+        seen = {tuple(r) for r in Y[tr]}
+        unseen = np.mean([tuple(r) not in seen for r in Y[te]])
+        diagnostics.append((seed, len(tr), len(seen), unseen))
     rows = []
-    for cv in (None, args.cv):
+    cvs = (None,) if args.cv == 0 else (None, args.cv)
+    for cv in cvs:
         for seed in args.seeds:
             temporal = dict(DEMO_DEFAULTS["temporal"], cv=cv)
             start = time.perf_counter()
@@ -90,7 +101,7 @@ def main():
     )
     lines = ["| row | cv | micro-F1 | HL | MAP |", "|---|---|---|---|---|"]
     for row in order:
-        for cv in ("None", str(args.cv)):
+        for cv in [str(c) for c in cvs]:
             s = summary.loc[(row, cv)]
             lines.append(
                 f"| {row} | {cv} | {s[('micro_f1', 'mean')]:.3f} ± {s[('micro_f1', 'std')]:.3f} | "
@@ -98,6 +109,13 @@ def main():
                 f"{s[('map', 'mean')]:.3f} ± {s[('map', 'std')]:.3f} |"
             )
     secs = df.groupby("cv")["run_seconds"].mean()
+    base = df[df["cv"] == "None"].groupby("approach")["micro_f1"].mean()
+    late, proposed = base["Three modalities (late fusion)"], base["Proposed framework"]
+    verdict = (
+        f"beats late fusion (micro-F1 {proposed:.3f} vs {late:.3f})"
+        if proposed > late
+        else f"does not beat late fusion (micro-F1 {proposed:.3f} vs {late:.3f})"
+    )
     md = f"""## Demo data: cross fitting of the temporal features, proposed vs late fusion
 
 `benchmarks/demo_study.py`: Table II protocol on the demo data ({args.n_clips} clips,
@@ -109,6 +127,20 @@ features for the training rows (`ResBiLSTMTemporal(cv={args.cv})`).
 Mean time per protocol run: {", ".join(f"cv={k}: {v:.0f} s" for k, v in secs.items())}.
 
 {chr(10).join(lines)}
+
+Label sets: {"; ".join(f"seed {s}: {n_sets} distinct label sets among {n_tr} training clips, {u:.0%} of test clips carry a label set never seen in training" for s, n_tr, n_sets, u in diagnostics)}.
+A label-powerset classifier (the proposed framework's last stage) can only
+predict label sets it has seen, so those clips are partly wrong by construction,
+while the dense heads of the other rows have one sigmoid output per label and
+can combine labels freely. The fused temporal features also have more
+dimensions (384) than there are training clips (~{diagnostics[0][1]}), so the
+linear SVM separates the training clips with a hard margin and its `C` hardly
+matters; standardising the features and choosing `C` on validation (both done
+here) help only a little. The paper's data set has 1,540 clips, where label
+sets repeat far more often; on this {args.n_clips}-clip demo the proposed framework
+{verdict}, averaged over the seeds with `cv=None`. Cross fitting (`cv`) does not change
+that and costs {args.cv}+1 trainings per network, so `ResBiLSTMTemporal` keeps
+`cv=None` as its default.
 
 Machine: {machine_description()}; revision {git_revision()}.
 """
