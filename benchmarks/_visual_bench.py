@@ -5,7 +5,7 @@
   decoded one clip at a time, then ``model.predict(frames)`` per clip.
   Random weights (``weights=None``): the cost of a forward pass does not
   depend on the weights' values. Rows: the naive baseline, the default path
-  (float32, XLA), float32 without XLA, and the opt-in ``precision="bfloat16"``
+  (float32, plain graph), float32 with XLA, and the opt-in ``precision="bfloat16"``
   path, all in the same process with interleaved rounds, with the load
   average during the run (the machine may be shared) and the numeric
   difference of the bfloat16 features from the float32 ones.
@@ -82,9 +82,9 @@ def naive_features(paths, model, preprocess):
 
 
 METHODS = (  # (label, VisualInceptionFeatures parameters)
-    ("default: `VisualInceptionFeatures()` (float32, XLA)", {}),
-    ("`VisualInceptionFeatures(jit_compile=False)` (float32, oneDNN)",
-     dict(jit_compile=False)),
+    ("default: `VisualInceptionFeatures()` (float32, oneDNN graph)", {}),
+    ("`VisualInceptionFeatures(jit_compile=True)` (float32, XLA)",
+     dict(jit_compile=True)),
     ('opt-in: `VisualInceptionFeatures(precision="bfloat16")` (oneDNN)',
      dict(precision="bfloat16")),
 )

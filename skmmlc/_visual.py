@@ -10,8 +10,8 @@ This is the hot path of the whole framework, so:
 - frames are decoded with OpenCV in a background thread (see
   :class:`~skmmlc._extract.BaseExtractor`) while the network runs;
 - frames of several clips share fixed-size batches (the last one is padded),
-  so the forward pass is traced and compiled once (``tf.function``, XLA with
-  ``jit_compile=True``) and never retraced;
+  so the forward pass is traced and compiled once (``tf.function``; XLA
+  with ``jit_compile=True``) and never retraced;
 - frames travel to the graph as uint8; casting and
   ``inception_v3.preprocess_input`` run inside the compiled graph;
 - the compiled model is kept in a small process-wide cache keyed by
@@ -441,12 +441,14 @@ class VisualInceptionFeatures(BaseExtractor):
         :class:`~skmmlc.ResBiLSTMTemporal`).
     batch_size : int, default=16
         Frames per forward pass; frames of consecutive clips share batches.
-    jit_compile : bool, default=True
+    jit_compile : bool, default=False
         Compile the forward pass with XLA (falls back to plain
         ``tf.function`` with a warning if XLA fails). Which of XLA and the
         plain graph (oneDNN kernels) is faster depends on the CPU and its
-        load: on a shared 2-core machine the plain graph was up to 1.3x
-        faster, so measure (``benchmarks/_visual_bench.py``). Applies to
+        load: on the 2-core AMD EPYC of docs/benchmarks.md the plain graph
+        was faster, quiet (15.1 vs 13.7 frames/s) and loaded (up to 1.3x),
+        and compiles faster, hence the default; measure on yours
+        (``benchmarks/_visual_bench.py``). Applies to
         ``precision="float32"`` only: XLA's CPU backend has no fast bfloat16
         convolutions (measured no faster than float32), so
         ``precision="bfloat16"`` always runs the plain ``tf.function`` graph,
@@ -538,7 +540,7 @@ class VisualInceptionFeatures(BaseExtractor):
         image_size=299,
         short_clip="repeat",
         batch_size=16,
-        jit_compile=True,
+        jit_compile=False,
         precision="float32",
         random_state=None,
         cache=None,
