@@ -86,7 +86,11 @@ Split {settings['split_sizes']} (train / validation / test, iterative stratifica
 - frames per clip: {settings['n_frames']} at {settings['image_size']}x{settings['image_size']} (paper: 40 at 299x299)
 - SoundNet conv7 steps: {settings['audio_steps']}; GloVe tokens: {settings['max_tokens']}
 - ResBiLSTMTemporal: {json.dumps(settings['temporal'])}
-- weights: {chr(10).join('  ' + n if n.startswith('  ') else n for n in notes)}
+- what the run printed about weights and features:
+
+```
+{chr(10).join(notes)}
+```
 
 ## Table II on the demo data
 
