@@ -8,7 +8,7 @@ under ``--cache``) for several seeds and variants of the temporal stage:
 - ``cv=K``: cross fitting, out-of-fold temporal features for the training rows
   (``ResBiLSTMTemporal(cv=K)``, as scikit-learn's TargetEncoder does).
 
-Writes the ``demo-study`` section of docs/benchmarks.md.
+Writes the ``demo-study`` section of docs/benchmarks.md (``--section`` for another).
 
 Run: ``python benchmarks/demo_study.py [--seeds 0 1 2] [--cv 5]``.
 """
@@ -58,6 +58,8 @@ def main():
     parser.add_argument("--n-clips", type=int, default=DEMO_DEFAULTS["n_clips"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--cv", type=int, default=3, help="0: only cv=None")
+    parser.add_argument("--section", default="demo-study",
+                        help="section of docs/benchmarks.md to (re)write")
     args = parser.parse_args()
 
     from skmmlc.protocol import run_table2
@@ -127,7 +129,7 @@ def main():
         if proposed > late
         else f"does not beat late fusion (micro-F1 {proposed:.3f} vs {late:.3f})"
     )
-    md = f"""## Demo data: cross fitting of the temporal features, proposed vs late fusion
+    md = f"""## Demo data ({args.n_clips} clips): proposed vs late fusion{", cross fitting" if args.cv else ""}
 
 `benchmarks/demo_study.py`: Table II protocol on the demo data ({args.n_clips} clips,
 demo settings {DEMO_DEFAULTS}; Inception-V3 with random weights, SoundNet weights
@@ -153,7 +155,7 @@ sets repeat far more often; on this {args.n_clips}-clip demo the proposed framew
 
 Machine: {machine_description()}; revision {git_revision()}.
 """
-    write_section("demo-study", md)
+    write_section(args.section, md)
     print(md)
 
 
