@@ -18,6 +18,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+
+from _checks import TWO_D_FAILURES
 import soundfile as sf
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -574,10 +576,6 @@ def test_real_sound8_weights(wav_factory):
 _NUMERIC = (
     "the check feeds numbers; SoundNetFeatures reads file paths (MediaError per row)"
 )
-_TWO_D = (
-    "the check indexes X as 2-D after the one_d_array tag made it 1-D "
-    "(limitation of the check for 1-D estimators)"
-)
 EXPECTED_FAILED = {
     "check_fit_score_takes_y": _NUMERIC,
     "check_estimators_dtypes": _NUMERIC,
@@ -593,18 +591,7 @@ EXPECTED_FAILED = {
     "check_fit1d": "1-D input (one path per row) is the intended input",
     "check_estimator_sparse_array": "sparse matrices are not paths; the check "
     "cannot make a 1-D sparse input",
-    "check_dont_overwrite_parameters": _TWO_D,
-    "check_n_features_in_after_fitting": _TWO_D,
-    "check_n_features_in": _TWO_D,
-    "check_f_contiguous_array_estimator": _TWO_D,
-    "check_transformer_data_not_an_array": _TWO_D,
-    "check_transformer_general": _TWO_D,
-    "check_methods_sample_order_invariance": _TWO_D,
-    "check_methods_subset_invariance": _TWO_D,
-    "check_fit2d_1sample": _TWO_D,
-    "check_fit2d_1feature": _TWO_D,
-    "check_dict_unchanged": _TWO_D,
-    "check_fit2d_predict1d": _TWO_D,
+    **TWO_D_FAILURES,
 }
 
 
