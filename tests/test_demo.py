@@ -1,7 +1,6 @@
 """Tests of the demo data set generator (skmmlc/datasets/_demo.py)."""
 
 import json
-import os
 
 import av
 import cv2
@@ -10,7 +9,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from skmmlc.datasets import load_manifest, make_disaster_demo
+from skmmlc.datasets import make_disaster_demo
 from skmmlc.datasets import _demo
 
 SMALL = dict(n_clips=8, seed=3, seconds=1.0, fps=6, frame_size=(64, 48),
