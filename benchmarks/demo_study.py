@@ -111,6 +111,10 @@ def main():
                 f"{s[('map', 'mean')]:.3f} ± {s[('map', 'std')]:.3f} |"
             )
     secs = df.groupby("cv")["run_seconds"].mean()
+    cv_text = (
+        f"; `cv={args.cv}`: out-of-fold temporal features for the training rows "
+        f"(`ResBiLSTMTemporal(cv={args.cv})`)" if args.cv else ""
+    )
     crossfit = ""
     if args.cv:
         mean = df.groupby(["cv", "approach"])["micro_f1"].mean()
@@ -132,11 +136,10 @@ def main():
     md = f"""## Demo data ({args.n_clips} clips): proposed vs late fusion{", cross fitting" if args.cv else ""}
 
 `benchmarks/demo_study.py`: Table II protocol on the demo data ({args.n_clips} clips,
-demo settings {DEMO_DEFAULTS}; Inception-V3 with random weights, SoundNet weights
+demo settings { {k: v for k, v in DEMO_DEFAULTS.items() if k != "n_clips"} }; Inception-V3 with random weights, SoundNet weights
 {audio_weights!r}, GloVe 6B 50-d), seeds {args.seeds} (each seed = another
 60/20/20 split and other network seeds); mean ± std over seeds. `cv=None`: heads
-trained on in-sample temporal features; `cv={args.cv}`: out-of-fold temporal
-features for the training rows (`ResBiLSTMTemporal(cv={args.cv})`).
+trained on in-sample temporal features{cv_text}.
 Mean time per protocol run: {", ".join(f"cv={k}: {v:.0f} s" for k, v in secs.items())}.
 
 {chr(10).join(lines)}
