@@ -24,3 +24,14 @@ TWO_D_CHECKS = (
     "check_fit2d_predict1d",
 )
 TWO_D_FAILURES = dict.fromkeys(TWO_D_CHECKS, TWO_D_REASON)
+
+#: checks that feed numeric arrays to fit (the extractors read paths or text)
+NUMERIC_CHECKS = (
+    "check_fit_score_takes_y",
+    "check_estimators_dtypes",
+    "check_dtype_object",
+    "check_pipeline_consistency",
+    "check_estimators_pickle",
+    "check_transformer_preserve_dtypes",
+    "check_fit_idempotent",
+)
