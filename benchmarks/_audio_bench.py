@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from skmmlc import SoundNetFeatures  # noqa: E402
-from skmmlc._soundnet import load_audio  # noqa: E402
+from skmmlc.feature_extraction._soundnet import load_audio  # noqa: E402
 
 RATE_IN = 44100
 
@@ -64,7 +64,7 @@ def make_clips(directory, n_clips, seconds):
 
 
 def _weights_choice():
-    from skmmlc._weights import sound8_path
+    from skmmlc.feature_extraction._weights import sound8_path
 
     return (
         ("sound8", "real sound8.npy")

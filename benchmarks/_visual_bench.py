@@ -60,7 +60,7 @@ def naive_features(paths, model, preprocess):
     """Baseline: decode one clip, then ``model.predict`` on its frames."""
     import cv2
 
-    from skmmlc._visual import _sample_indices
+    from skmmlc.feature_extraction._visual import _sample_indices
 
     out = []
     for path in paths:
@@ -104,8 +104,8 @@ def bf16_difference(exact, approx):
 
 def throughput(paths, rounds=3):
     """Frames/s of each method: best of ``rounds`` interleaved rounds."""
-    from skmmlc._extract import import_tensorflow
-    from skmmlc._visual import VisualInceptionFeatures
+    from skmmlc.feature_extraction._base import import_tensorflow
+    from skmmlc.feature_extraction._visual import VisualInceptionFeatures
 
     tf, keras = import_tensorflow()
     n_total = len(paths) * N_FRAMES
@@ -142,7 +142,7 @@ def throughput(paths, rounds=3):
 _MEMORY_CHILD = """
 import json, sys, time
 from pathlib import Path
-from skmmlc._visual import VisualInceptionFeatures
+from skmmlc.feature_extraction._visual import VisualInceptionFeatures
 
 def status(field):  # kB
     for line in Path("/proc/self/status").read_text().splitlines():

@@ -20,15 +20,15 @@ from ._version import __version__
 _LAZY = {
     "LabelPowersetWeightedSVC": "._label_powerset",
     "RFRecursiveSelector": "._selection",
-    "VisualInceptionFeatures": "._visual",
-    "SoundNetFeatures": "._soundnet",
-    "GloveFeatures": "._glove",
+    "VisualInceptionFeatures": ".feature_extraction",
+    "SoundNetFeatures": ".feature_extraction",
+    "GloveFeatures": ".feature_extraction",
     "ResBiLSTMTemporal": "._temporal",
     "MultimodalDisasterPipeline": "._pipeline",
     "make_disaster_pipeline": "._pipeline",
-    "MediaError": "._extract",
+    "MediaError": ".exceptions",
 }
-_SUBMODULES = ("datasets", "metrics", "protocol")
+_SUBMODULES = ("datasets", "exceptions", "feature_extraction", "metrics", "protocol")
 
 __all__ = sorted(_LAZY) + list(_SUBMODULES) + ["__version__"]
 

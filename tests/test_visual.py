@@ -17,9 +17,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmmlc import _visual
-from skmmlc._extract import MediaError
-from skmmlc._visual import VisualInceptionFeatures, _read_frames, _sample_indices
+from skmmlc.feature_extraction import _visual
+from skmmlc.feature_extraction._base import MediaError
+from skmmlc.feature_extraction._visual import VisualInceptionFeatures, _read_frames, _sample_indices
 
 SMALL = dict(image_size=75, batch_size=8, jit_compile=False)
 
@@ -74,7 +74,7 @@ class LyingCapture:
 
 # -- import and sampling ------------------------------------------------------
 def test_import_does_not_import_tensorflow():
-    code = ("import sys, skmmlc._visual; "
+    code = ("import sys, skmmlc.feature_extraction._visual; "
             "print('tensorflow' in sys.modules, 'cv2' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

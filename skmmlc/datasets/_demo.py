@@ -39,13 +39,12 @@ Inception-V3.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._utils import atomic_write
 from ._manifest import load_manifest
 from ._media import write_audio, write_clip
 
@@ -91,7 +90,6 @@ _FALSE_CUE_RATE = {"text": 0.03, "visual": 0.04, "audio": 0.04}
 _GENERATOR_VERSION = 1
 _PARAMS_FILE = "demo_params.json"
 _MANIFEST_FILE = "manifest.csv"
-
 
 def make_disaster_demo(
     path,
@@ -244,15 +242,12 @@ def make_disaster_demo(
     _write_atomic(manifest, table.to_csv(index=False, lineterminator="\n"))
     return load()
 
-
 # ----------------------------------------------------------------- bookkeeping
-
 
 def _seed_sequence(seed, *keys):
     """A seed sequence per purpose (and per clip), independent of ``n_clips``."""
     words = {"labels": 1, "clip": 2}
     return np.random.SeedSequence([int(seed)] + [words.get(k, k) for k in keys])
-
 
 def _plan(n_clips, seed, separate_audio):
     """Labels, cues and the clips with a separate audio file.
@@ -272,7 +267,6 @@ def _plan(n_clips, seed, separate_audio):
     separate[rng.permutation(n_clips)[:int(round(separate_audio * n_clips))]] = True
     return Y, cues, separate
 
-
 def _render_clip(seed, i, cues, n_frames, fps, width, height, sample_rate):
     """Frames, sound and description of clip ``i``."""
     rng = np.random.default_rng(_seed_sequence(seed, "clip", i))
@@ -280,7 +274,6 @@ def _render_clip(seed, i, cues, n_frames, fps, width, height, sample_rate):
     sound = _make_audio(cues["audio"][i], n_frames / fps, sample_rate, rng)
     text = _make_text(cues["text"][i], rng)
     return frames, sound, text
-
 
 def _is_complete(path, params):
     """True if ``path`` holds a finished demo made with ``params``."""
@@ -294,7 +287,6 @@ def _is_complete(path, params):
     files = [f for f in list(table["video"]) + list(table["audio"]) if f]
     return all((path / f).is_file() for f in files)
 
-
 def _remove_stale(path, keep):
     """Delete clip files of an earlier demo in the same folder."""
     for pattern in ("clips/clip_*.mp4", "audio/clip_*.wav"):
@@ -302,20 +294,11 @@ def _remove_stale(path, keep):
             if file.relative_to(path).as_posix() not in keep:
                 file.unlink()
 
-
 def _write_atomic(path, text):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
+    with atomic_write(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
 
 # ---------------------------------------------------------------------- labels
-
 
 def _draw_labels(n, rng):
     """Draw an (n, 7) 0/1 label matrix with Table I's imbalance.
@@ -336,7 +319,6 @@ def _draw_labels(n, rng):
         Y[i, rng.choice(len(LABELS), p=_PRIOR / _PRIOR.sum())] = 1
     return Y
 
-
 def _draw_cues(Y, rng):
     """Which concept shows in which modality of each clip: dict of (n, 7) bool."""
     cues = {}
@@ -346,7 +328,6 @@ def _draw_cues(Y, rng):
         false_cue = (Y == 0) & (u < _FALSE_CUE_RATE[modality]) & (_CUE_RATE[modality] > 0)
         cues[modality] = true_cue | false_cue
     return cues
-
 
 # ------------------------------------------------------------------------ text
 
@@ -388,7 +369,6 @@ _PHRASES = {
 _NEGATED = {DEMO: "protests", ER: "rescues", FLOOD: "flooding", RELIEF: "aid",
             DAMAGE: "damage", VICTIM: "injuries", SPEAK: "statement"}
 
-
 def _make_text(text_cues, rng):
     """One description: a generic opener, then a phrase per cued concept."""
     place = _PLACES[rng.integers(len(_PLACES))]
@@ -412,14 +392,12 @@ def _make_text(text_cues, rng):
         sentences.append(filler)
     return " ".join(sentences)
 
-
 # ---------------------------------------------------------------------- frames
 
 _SKIES = np.array([[0.75, 0.75, 0.78], [0.45, 0.47, 0.5], [0.85, 0.7, 0.55],
                    [0.6, 0.7, 0.85], [0.9, 0.9, 0.88]])
 _GROUNDS = np.array([[0.3, 0.5, 0.25], [0.65, 0.55, 0.4], [0.35, 0.35, 0.35],
                      [0.5, 0.45, 0.3]])
-
 
 def _make_frames(visual_cues, n_frames, fps, width, height, rng):
     """RGB uint8 frames (n_frames, height, width, 3) with the cued concepts."""
@@ -536,13 +514,11 @@ def _make_frames(visual_cues, n_frames, fps, width, height, rng):
     np.clip(frames, 0, 1, out=frames)
     return (frames * 255 + 0.5).astype(np.uint8)
 
-
 # ----------------------------------------------------------------------- audio
 
 # Vowel formants (Hz), after Peterson and Barney.
 _VOWELS = np.array([[730, 1090, 2440], [270, 2290, 3010], [530, 1840, 2480],
                     [570, 840, 2410], [300, 870, 2240], [660, 1720, 2410]])
-
 
 def _band_noise(n, sample_rate, low, high, rng):
     """White noise band-passed to [low, high] Hz, unit RMS."""
@@ -551,7 +527,6 @@ def _band_noise(n, sample_rate, low, high, rng):
     spectrum[(freqs < low) | (freqs > high)] = 0
     noise = np.fft.irfft(spectrum, n)
     return noise / (np.sqrt(np.mean(noise ** 2)) + 1e-12)
-
 
 def _window(n, sample_rate, rng, min_fraction=0.6):
     """A 0..1 envelope that is on over a random part (>= min_fraction) of the clip."""
@@ -563,14 +538,12 @@ def _window(n, sample_rate, rng, min_fraction=0.6):
     kernel = np.ones(fade) / fade
     return np.convolve(env, kernel, mode="same")
 
-
 def _siren(t, rng):
     center, depth = rng.uniform(950, 1200), rng.uniform(300, 450)
     period = rng.choice([rng.uniform(0.8, 2.0), rng.uniform(0.2, 0.35)])  # wail or yelp
     freq = center + depth * np.sin(2 * np.pi * t / period + rng.uniform(0, 2 * np.pi))
     phase = 2 * np.pi * np.cumsum(freq) * (t[1] - t[0])
     return np.sin(phase) + 0.3 * np.sin(2 * phase)
-
 
 def _speech(t, sample_rate, rng):
     """Speech-like sound: harmonics of a moving pitch shaped by vowel formants,
@@ -595,7 +568,6 @@ def _speech(t, sample_rate, rng):
         sound += amp * np.sin(k * phase)
     return sound * envelope
 
-
 def _chant(t, sample_rate, rng):
     """Crowd chanting: babble noise and claps pulsing in a steady rhythm."""
     n = len(t)
@@ -608,7 +580,6 @@ def _chant(t, sample_rate, rng):
         length = min(int(0.03 * sample_rate), n - i)
         claps[i:i + length] = rng.standard_normal(length) * np.exp(-np.arange(length) / 120)
     return babble + 1.5 * claps
-
 
 def _make_audio(audio_cues, seconds, sample_rate, rng):
     """Mono float32 sound in [-1, 1] with the cued concepts."""

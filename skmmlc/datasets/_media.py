@@ -6,22 +6,14 @@ libraries, so no system ffmpeg is needed.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from .._utils import atomic_write
+
 __all__ = ["write_clip", "write_audio"]
-
-
-def _atomic_target(path):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.close(fd)
-    return path, Path(tmp)
 
 
 def write_clip(path, frames, *, fps=10, audio=None, sample_rate=22050, codec="libx264"):
@@ -52,9 +44,9 @@ def write_clip(path, frames, *, fps=10, audio=None, sample_rate=22050, codec="li
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise ValueError(f"frames must be (n, height, width, 3), got {frames.shape}.")
     frames = np.ascontiguousarray(frames.astype(np.uint8, copy=False))
-    path, tmp = _atomic_target(path)
-    try:
-        with av.open(str(tmp), mode="w", format=_format_for(path)) as container:
+    path = Path(path)
+    with atomic_write(path) as fh:
+        with av.open(fh, mode="w", format=_format_for(path)) as container:
             vstream = container.add_stream(codec, rate=int(fps))
             vstream.width = frames.shape[2]
             vstream.height = frames.shape[1]
@@ -89,10 +81,6 @@ def write_clip(path, frames, *, fps=10, audio=None, sample_rate=22050, codec="li
                         container.mux(packet)
                 for packet in astream.encode():
                     container.mux(packet)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -105,12 +93,8 @@ def write_audio(path, audio, sample_rate=22050):
     """Write a mono audio file (wav/flac/ogg, by suffix) with soundfile, atomically."""
     import soundfile as sf
 
-    path, tmp = _atomic_target(path)
-    try:
-        sf.write(str(tmp), np.asarray(audio, dtype=np.float32), int(sample_rate),
+    path = Path(path)
+    with atomic_write(path) as fh:
+        sf.write(fh, np.asarray(audio, dtype=np.float32), int(sample_rate),
                  format=path.suffix.lstrip(".").upper() or "WAV")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path

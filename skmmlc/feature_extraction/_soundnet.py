@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._extract import (
+from ..exceptions import MediaError
+from ._base import (
     BaseExtractor,
-    MediaError,
     _is_missing,
     check_file,
     file_sha256,
@@ -189,7 +189,7 @@ def load_soundnet_weights(path):
 
     The file is unpickled: only pass files you trust. The published weights
     are checked against their SHA-256 before this is called (see
-    :func:`skmmlc._weights.fetch_sound8`).
+    :func:`skmmlc.feature_extraction._weights.fetch_sound8`).
     """
     try:
         obj = np.load(os.fspath(path), allow_pickle=True, encoding="latin1")

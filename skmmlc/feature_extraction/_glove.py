@@ -3,7 +3,7 @@
 The paper cleans each clip's description (stop words and punctuation removal,
 tokenization) and maps every token to its pre-trained GloVe vector. This module
 does that as a scikit-learn transformer, :class:`GloveFeatures`, built on the
-shared extractor machinery of :mod:`skmmlc._extract` (error policy, feature
+shared extractor machinery of :mod:`skmmlc.feature_extraction._base` (error policy, feature
 cache, chunked processing).
 
 Word vectors are read through gensim's ``KeyedVectors`` and memoised per
@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from ._extract import BaseExtractor, MediaError, _is_missing, file_identity
+from ..exceptions import MediaError
+from ._base import BaseExtractor, _is_missing, file_identity
 
 __all__ = ["GloveFeatures"]
 

@@ -24,8 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,20 +32,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["MediaError", "BaseExtractor", "FeatureCache"]
+from .._utils import atomic_write, file_identity, file_sha256
+from ..exceptions import MediaError, SkippedRowsWarning
 
-
-class MediaError(ValueError):
-    """An input (file or text) that cannot be turned into features.
-
-    The message names the row and the file, and says what to do. ``row`` and
-    ``source`` are kept as attributes for programs that handle the error.
-    """
-
-    def __init__(self, message, *, row=None, source=None):
-        super().__init__(message)
-        self.row = row
-        self.source = source
+__all__ = ["BaseExtractor", "FeatureCache", "file_identity", "file_sha256"]
 
 
 def _is_missing(value):
@@ -111,40 +99,6 @@ def first_present(item):
     return None if _is_missing(item) else item
 
 
-def file_identity(path):
-    """Cheap identity of a file: resolved path, size and modification time.
-
-    Used by the feature cache. Replacing a file (new size or mtime) invalidates
-    its entries; renaming or copying it makes a new entry.
-    """
-    p = Path(path)
-    st = p.stat()
-    return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-
-
-_SHA256 = {}
-_SHA256_LOCK = threading.Lock()
-
-
-def file_sha256(path):
-    """SHA-256 of a file's content, memoised per :func:`file_identity`.
-
-    Identifies weights files in the feature cache key, so that a copy of the
-    same weights shares entries and a changed file does not.
-    """
-    key = file_identity(path)
-    with _SHA256_LOCK:
-        if key in _SHA256:
-            return _SHA256[key]
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    with _SHA256_LOCK:
-        _SHA256[key] = h.hexdigest()
-    return _SHA256[key]
-
-
 def check_file(path, row, what="file"):
     """Raise a :class:`MediaError` naming ``row`` if ``path`` is not a readable file."""
     p = Path(os.fspath(path))
@@ -203,16 +157,8 @@ class FeatureCache:
             return None
 
     def put(self, key, array):
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(self._path(key)) as fh:
+            np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def _digest(*parts):
@@ -439,9 +385,13 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             listing = "\n".join(f"  {err}" for _, err in failed[:20])
             more = f"\n  ... and {len(failed) - 20} more" if len(failed) > 20 else ""
             warnings.warn(
-                f"{type(self).__name__}: {len(failed)} of {len(items)} rows could not "
-                f"be read and were set to zeros (on_error='zeros'):\n{listing}{more}",
-                UserWarning,
+                SkippedRowsWarning(
+                    f"{type(self).__name__}: {len(failed)} of {len(items)} rows could "
+                    f"not be read and were set to zeros (on_error='zeros'):\n"
+                    f"{listing}{more}",
+                    rows=[i for i, _ in failed],
+                    errors=[err for _, err in failed],
+                ),
                 stacklevel=3,
             )
         self.failed_rows_ = np.asarray([i for i, _ in failed], dtype=int)

