@@ -125,3 +125,35 @@ def test_absolute_paths_and_missing_manifest(folder):
     assert X["video"][0] == str((folder / "clips" / "a.mp4").resolve())
     with pytest.raises(FileNotFoundError, match="Manifest not found"):
         load_manifest(folder / "nope.csv")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
+def test_reads_unicode_exports_with_a_bom(tmp_path, encoding):
+    csv = tmp_path / "m.csv"
+    csv.write_text("video,text,labels\na.mp4,café inondé,Flood\n", encoding=encoding)
+    data = load_manifest(csv, check_files=False)
+    assert data.data.text.tolist() == ["café inondé"]
+    assert data.target_names == ["Flood"]
+
+
+def test_latin1_manifest_names_the_encoding_and_the_fix(tmp_path):
+    csv = tmp_path / "m.csv"
+    csv.write_bytes("video,text,labels\na.mp4,caf\xe9,Flood\n".encode("latin-1"))
+    with pytest.raises(UnicodeDecodeError, match=r"m\.csv is not valid utf-8.*line 2.*cp1252"):
+        load_manifest(csv, check_files=False)
+    data = load_manifest(csv, check_files=False, encoding="cp1252")
+    assert data.data.text.tolist() == ["café"]
+
+
+def test_directory_is_named_as_such(tmp_path):
+    (tmp_path / "clips.csv").write_text("video,text,labels\n")
+    with pytest.raises(IsADirectoryError, match=r"is a directory.*clips\.csv"):
+        load_manifest(tmp_path)
+
+
+def test_near_duplicate_labels_warn(tmp_path):
+    csv = tmp_path / "m.csv"
+    csv.write_text("video,text,labels\na.mp4,x,Flood\nb.mp4,y,flood \nc.mp4,z,FLOOD|Fire\n")
+    with pytest.warns(UserWarning, match="'FLOOD' / 'Flood' / 'flood'"):
+        data = load_manifest(csv, check_files=False)
+    assert data.target_names == ["FLOOD", "Fire", "Flood", "flood"]

@@ -39,6 +39,7 @@ def load_manifest(
     sep="|",
     label_names=None,
     check_files=True,
+    encoding=None,
     return_X_y=False,
 ):
     """Load clips, descriptions and labels listed in a manifest CSV.
@@ -46,8 +47,8 @@ def load_manifest(
     Parameters
     ----------
     csv : str or Path
-        The manifest: a UTF-8 CSV file with a header row. Every cell is read as
-        a string (no type guessing), empty cells as empty strings.
+        The manifest: a CSV file with a header row. Every cell is read as a
+        string (no type guessing), empty cells as empty strings.
     video, audio, text, labels : str
         Names of the manifest's columns that hold the video path, the optional
         separate audio path, the description and the labels. The ``audio``
@@ -62,6 +63,12 @@ def load_manifest(
         the manifest, sorted.
     check_files : bool, default=True
         Check that every video file and every separate audio file exists.
+    encoding : str, optional
+        Text encoding of the manifest. By default a byte-order mark decides
+        (UTF-8, UTF-16 or UTF-32, as spreadsheet programs write them with
+        "Unicode" export), and a file without one must be UTF-8; a file in
+        another encoding (e.g. Latin-1 / cp1252) gives an error that says
+        so; pass ``encoding="cp1252"`` (or the right one) then.
     return_X_y : bool, default=False
         Return ``(X, Y)`` instead of a Bunch.
 
@@ -95,6 +102,11 @@ def load_manifest(
     ------
     FileNotFoundError
         If the manifest does not exist.
+    IsADirectoryError
+        If the path is a folder (pass the CSV file inside it).
+    UnicodeDecodeError
+        If the file is not in ``encoding`` (the message names the row and
+        says what to pass).
     ValueError
         If a required column is missing (the message lists the columns found),
         or some rows are bad: an empty video cell, a missing file (with
@@ -117,6 +129,9 @@ def load_manifest(
       counted twice, and could land in both the training and the test set.
     - The label order is ``label_names`` if given, else sorted, so that the
       same manifest always gives the same columns of ``Y``.
+    - Labels are case- and space-sensitive ("Flood" and "flood" are two
+      labels), but labels that differ only in case or spaces give a
+      warning that lists them: usually they are typing variants of one.
 
     Examples
     --------
@@ -135,9 +150,14 @@ def load_manifest(
            [0, 0, 1]])
     """
     csv = Path(csv).expanduser().resolve()
+    if csv.is_dir():
+        raise IsADirectoryError(
+            f"Manifest {csv} is a directory: pass the CSV file inside it "
+            f"(found there: {sorted(p.name for p in csv.glob('*.csv'))[:5]})."
+        )
     if not csv.is_file():
         raise FileNotFoundError(f"Manifest not found: {csv}")
-    table = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    table = _read_csv(csv, encoding)
     table = table.reset_index(drop=True)
 
     missing = [c for c in (video, text, labels) if c not in table.columns]
@@ -192,6 +212,7 @@ def load_manifest(
                 )
         _raise_problems(csv, problems)
 
+    _warn_near_duplicates(csv, label_names)
     if (texts.str.strip() == "").all():
         warnings.warn(
             f"{csv.name}: every description in column {text!r} is empty.",
@@ -213,6 +234,57 @@ def load_manifest(
         filename=str(csv),
         DESCR=_describe(csv, Y, label_names, audios),
     )
+
+
+_BOMS = (  # longest first: UTF-32-LE's mark starts with UTF-16-LE's
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _read_csv(csv, encoding):
+    """Read every cell as a string; the encoding from ``encoding`` or the BOM."""
+    if encoding is None:
+        with open(csv, "rb") as fh:
+            head = fh.read(4)
+        encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
+    try:
+        return pd.read_csv(csv, dtype=str, keep_default_na=False, encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raw = csv.read_bytes()
+        try:  # pandas reports a position inside its own buffer: find the byte in the file
+            raw.decode(encoding)
+            start = exc.start
+        except UnicodeDecodeError as whole:
+            start = whole.start
+        line = raw[:start].count(b"\n") + 1
+        raise UnicodeDecodeError(
+            exc.encoding, raw, start, start + 1,
+            f"{csv.name} is not valid {encoding} (byte {raw[start:start + 1]!r} "
+            f"on line {line}, header included). Spreadsheet programs often write "
+            "Latin-1/cp1252: pass encoding='cp1252' (or the file's encoding) to "
+            "load_manifest, or save the file as 'CSV UTF-8'",
+        ) from None
+
+
+def _warn_near_duplicates(csv, label_names):
+    """Warn about labels that differ only in case or spaces ("Flood", "flood ")."""
+    groups = {}
+    for name in label_names:
+        groups.setdefault(" ".join(name.split()).casefold(), []).append(name)
+    near = [names for names in groups.values() if len(names) > 1]
+    if near:
+        listing = "; ".join(" / ".join(repr(n) for n in names) for names in near)
+        warnings.warn(
+            f"{csv.name}: labels that differ only in case or spaces are distinct "
+            f"labels: {listing}. Fix their spelling in the manifest if each group "
+            "means one label.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _resolve(value, root):
