@@ -38,6 +38,7 @@ from sklearn.model_selection import KFold, check_cv
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._targets import check_label_matrix
 from ._utils import draw_seed, seeded
 
 __all__ = ["ResBiLSTMTemporal"]
@@ -71,7 +72,7 @@ def _encode_targets(y):
     output (the second class in sorted order is the positive one), more
     classes are one-hot encoded (one sigmoid output per class).
     """
-    y = np.asarray(y)
+    y = check_label_matrix(y, name="y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim == 1:

@@ -1,0 +1,43 @@
+"""Label-matrix mix-ups get an error (or warning) that names the fix."""
+
+import numpy as np
+import pytest
+
+from skmmlc._targets import check_label_matrix
+from skmmlc._temporal import _encode_targets
+
+
+def test_indicator_and_class_labels_pass():
+    Y = np.array([[0, 1], [1, 0]])
+    np.testing.assert_array_equal(check_label_matrix(Y), Y)
+    np.testing.assert_array_equal(check_label_matrix(["a", "b"]), ["a", "b"])
+
+
+@pytest.mark.parametrize("Y", [[[-1, 1], [1, -1]], [[-1, 0], [1, 1]]])
+def test_minus_one_plus_one_is_refused_with_the_conversion(Y):
+    with pytest.raises(ValueError, match=r"coded -1/\+1.*\(Y > 0\)\.astype\(int\)"):
+        check_label_matrix(Y)
+
+
+def test_other_values_are_refused():
+    with pytest.raises(ValueError, match=r"0/1 label indicator.*\[0, 1, 2\]"):
+        check_label_matrix([[0, 1], [2, 0]])
+
+
+@pytest.mark.parametrize("Y", [
+    [["Flood", "Damage"], ["Speak"]],  # ragged
+    [["Flood", "Damage"], ["Speak", "Victim"]],  # rectangular strings
+])
+def test_lists_of_names_point_to_multilabelbinarizer(Y):
+    with pytest.raises(ValueError, match="lists of label names.*MultiLabelBinarizer"):
+        check_label_matrix(Y)
+
+
+def test_joined_label_strings_warn_naming_the_separator():
+    with pytest.warns(UserWarning, match=r"joined by '\|'.*load_manifest"):
+        check_label_matrix(np.array(["Flood|Damage", "Speak", "Flood"]))
+
+
+def test_temporal_targets_use_the_check():
+    with pytest.raises(ValueError, match="coded -1/"):
+        _encode_targets(np.array([[-1, 1], [1, -1]]))
