@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from _checks import NUMERIC_CHECKS, TWO_D_FAILURES
 import soundfile as sf
@@ -600,3 +601,18 @@ def test_sklearn_compatible(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         check(estimator)
+
+
+def test_non_finite_samples_are_a_bad_input_of_their_row(random_est, tmp_path, wav_factory):
+    good = wav_factory("good.wav", seconds=1.0)
+    wave = np.sin(np.linspace(0, 200, 22050)).astype(np.float32)
+    wave[100] = np.nan
+    wave[200] = np.inf
+    bad = tmp_path / "nan.wav"
+    sf.write(bad, wave, 22050, subtype="FLOAT")
+    with pytest.raises(MediaError, match=r"row 1: .*nan\.wav.* 2 non-finite samples"):
+        random_est.transform([good, bad])
+    zeros = clone(random_est).set_params(on_error="zeros").fit([good, bad])
+    with pytest.warns(UserWarning, match="1 of 2 rows"):
+        X = zeros.transform([good, bad])
+    assert np.isfinite(X).all() and X[0].any() and not X[1].any()

@@ -641,6 +641,15 @@ class SoundNetFeatures(BaseExtractor):
         rate = int(self.sample_rate)
         limit = max_samples(self.n_steps)  # network input samples that matter
         audio = load_audio(path, rate, limit / rate, row=row, what=what)
+        if not np.isfinite(audio).all():
+            bad = int(np.size(audio) - np.isfinite(audio).sum())
+            raise MediaError(
+                f"row {row}: {what} {os.fspath(path)!r} holds {bad} non-finite "
+                "samples (NaN or inf; a float WAV written from broken data). Repair "
+                "or drop the file, or pass on_error='zeros' to skip such rows.",
+                row=row,
+                source=os.fspath(path),
+            )
         audio = audio[:limit] * np.float32(256.0)  # SoundNet's input range
         if audio.size < MIN_SAMPLES:  # too short for the pools: pad with silence
             audio = np.pad(audio, (0, MIN_SAMPLES - audio.size))
