@@ -104,7 +104,7 @@ def bf16_difference(exact, approx):
 
 def throughput(paths, rounds=3):
     """Frames/s of each method: best of ``rounds`` interleaved rounds."""
-    from skmmlc.feature_extraction._base import import_tensorflow
+    from skmmlc._utils import import_tensorflow
     from skmmlc.feature_extraction._visual import VisualInceptionFeatures
 
     tf, keras = import_tensorflow()

@@ -622,6 +622,6 @@ def _model_from_bytes(data):
 
 
 def _import_tf():
-    from skmmlc.feature_extraction._base import import_tensorflow
+    from ._utils import import_tensorflow
 
     return import_tensorflow()

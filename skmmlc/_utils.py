@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import os
 import random
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -15,6 +16,7 @@ from sklearn.utils import check_random_state
 
 __all__ = [
     "MODALITIES",
+    "import_tensorflow",
     "atomic_write",
     "file_identity",
     "file_sha256",
@@ -97,6 +99,53 @@ def draw_seed(random_state):
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
+#: Set this environment variable to a non-empty value to see TensorFlow's
+#: start-up log lines (oneDNN, CUDA probing, absl) that skmmlc hides.
+TF_LOGS_ENV = "SKMMLC_TF_LOGS"
+
+
+@contextlib.contextmanager
+def _stderr_fd_silenced():
+    """Point file descriptor 2 at /dev/null (C++ libraries write there directly)."""
+    if os.environ.get(TF_LOGS_ENV):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow():
+    """Import TensorFlow and Keras on first use, quietly, with a clear message if missing.
+
+    TensorFlow's C++ start-up lines (oneDNN notices, CUDA probing, "All log
+    messages before absl::InitializeLog()...") go to file descriptor 2 while
+    it is imported, and are hidden; set ``SKMMLC_TF_LOGS=1`` to see them.
+    Python warnings and errors are not affected.
+    """
+    if "tensorflow" not in sys.modules:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        with _stderr_fd_silenced():
+            import keras
+            import tensorflow as tf
+
+            tf.config.list_physical_devices()  # device probing logs here, once
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "skmmlc's deep models need TensorFlow and Keras: "
+            "pip install 'tensorflow>=2.16' (or reinstall skmmlc)."
+        ) from exc
+    return tf, keras
+
+
 @contextlib.contextmanager
 def seeded(seed):
     """Seed Python's, NumPy's, TensorFlow's and Keras' global generators; restore after.
@@ -107,8 +156,7 @@ def seeded(seed):
     Python's and NumPy's generator states, TensorFlow's global seed and Keras'
     global seed attribute (which seeds its ``SeedGenerator`` objects).
     """
-    import keras
-    import tensorflow as tf
+    tf, keras = import_tensorflow()
     from keras.src.backend.common import global_state
     from tensorflow.python.eager import context
 

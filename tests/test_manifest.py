@@ -157,3 +157,13 @@ def test_near_duplicate_labels_warn(tmp_path):
     with pytest.warns(UserWarning, match="'FLOOD' / 'Flood' / 'flood'"):
         data = load_manifest(csv, check_files=False)
     assert data.target_names == ["FLOOD", "Fire", "Flood", "flood"]
+
+
+def test_manifest_without_labels_for_prediction(tmp_path):
+    csv = tmp_path / "m.csv"
+    csv.write_text("video,text\na.mp4,flooded street\n")
+    data = load_manifest(csv, labels=None, check_files=False, label_names=["Flood"])
+    assert data.target is None and data.target_names == ["Flood"]
+    assert data.data.video.tolist() == [str(tmp_path / "a.mp4")]
+    X, Y = load_manifest(csv, labels=None, check_files=False, return_X_y=True)
+    assert Y is None and len(X) == 1

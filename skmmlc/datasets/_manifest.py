@@ -52,7 +52,9 @@ def load_manifest(
     video, audio, text, labels : str
         Names of the manifest's columns that hold the video path, the optional
         separate audio path, the description and the labels. The ``audio``
-        column may be absent; the others are required.
+        column may be absent; the others are required, except ``labels`` when
+        it is ``None`` (clips to predict: then ``target`` is None and the
+        label names come from ``label_names``, if given).
     sep : str, default="|"
         Separator between the labels of one clip. Whitespace around each label
         is stripped, empty pieces and repeated labels are ignored.
@@ -160,7 +162,7 @@ def load_manifest(
     table = _read_csv(csv, encoding)
     table = table.reset_index(drop=True)
 
-    missing = [c for c in (video, text, labels) if c not in table.columns]
+    missing = [c for c in (video, text, labels) if c is not None and c not in table.columns]
     if missing:
         raise ValueError(
             f"{csv.name}: missing column(s) {missing}; the columns found are "
@@ -194,8 +196,13 @@ def load_manifest(
     _raise_problems(csv, problems, hint="Remove the repeated rows, e.g. with "
                     "DataFrame.drop_duplicates.")
 
-    label_sets = [_split_labels(cell, sep) for cell in table[labels]]
-    if label_names is None:
+    label_sets = (
+        [[] for _ in range(len(table))] if labels is None
+        else [_split_labels(cell, sep) for cell in table[labels]]
+    )
+    if labels is None:
+        label_names = [] if label_names is None else [str(n) for n in label_names]
+    elif label_names is None:
         label_names = sorted(set().union(*label_sets))
         if not label_names:
             raise ValueError(f"{csv.name}: column {labels!r} holds no labels at all.")
@@ -221,10 +228,13 @@ def load_manifest(
         )
 
     X = pd.DataFrame({"video": videos, "audio": audios, "text": list(texts)})
-    Y = MultiLabelBinarizer(classes=label_names).fit_transform(label_sets).astype(int)
+    if labels is None:
+        Y, frame = None, X.copy()
+    else:
+        Y = MultiLabelBinarizer(classes=label_names).fit_transform(label_sets).astype(int)
+        frame = pd.concat([X, pd.DataFrame(Y, columns=label_names)], axis=1)
     if return_X_y:
         return X, Y
-    frame = pd.concat([X, pd.DataFrame(Y, columns=label_names)], axis=1)
     return Bunch(
         data=X,
         target=Y,
@@ -317,6 +327,9 @@ def _raise_problems(csv, problems, hint=""):
 
 def _describe(csv, Y, label_names, audios):
     n_separate = sum(1 for a in audios if a)
+    if Y is None:
+        return (f"Clips listed in {csv}.\n{len(audios)} clips without labels; "
+                f"{n_separate} clips with a separate audio file.")
     counts = ", ".join(f"{name}: {int(c)}" for name, c in zip(label_names, Y.sum(axis=0)))
     return (
         f"Clips listed in {csv}.\n"

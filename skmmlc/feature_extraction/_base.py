@@ -412,17 +412,3 @@ def _progress(total, verbose, desc):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="clip")
-
-
-def import_tensorflow():
-    """Import TensorFlow/Keras on first use, with a clear message if missing."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        import keras
-        import tensorflow as tf
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "skmmlc's deep models need TensorFlow and Keras: "
-            "pip install 'tensorflow>=2.16' (or reinstall skmmlc)."
-        ) from exc
-    return tf, keras

@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .._utils import import_tensorflow
 from ..exceptions import MediaError
 from ._base import (
     BaseExtractor,
     _is_missing,
     check_file,
     file_sha256,
-    import_tensorflow,
 )
 
 __all__ = ["SoundNetFeatures", "soundnet_steps"]

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._utils import import_tensorflow
 from ..exceptions import MediaError
 from ._base import (
     BaseExtractor,
@@ -46,7 +47,6 @@ from ._base import (
     file_sha256,
     coerce_column,
     first_present,
-    import_tensorflow,
 )
 
 __all__ = ["VisualInceptionFeatures"]
