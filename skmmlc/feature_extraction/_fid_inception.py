@@ -1045,17 +1045,14 @@ def _keras_preprocess(x):
 #: random weights (None).
 KERAS_INCEPTION = WeightSource(
     name="imagenet",
-    network="Keras InceptionV3, ImageNet weights (keras-applications)",
+    network="Keras InceptionV3, ImageNet weights",
     identity="imagenet",
     build=_build_keras_inception,
     preprocess=_keras_preprocess,
 )
 FID_INCEPTION = WeightSource(
     name=SOURCE_NAME,
-    network=(
-        "TensorFlow inception-2015-12-05 Inception-V3 (the FID network; "
-        f"{WHEEL_REQUIREMENT}, converted to Keras)"
-    ),
+    network="TF inception-2015-12-05 Inception-V3 (ImageNet; the FID network)",
     identity=f"{SOURCE_NAME}/v{CONVERTER_VERSION}",
     build=build_fid_inception,
     preprocess=fid_preprocess,

