@@ -188,9 +188,9 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         Features per step.
     n_outputs_ : int
         Number of sigmoid outputs (labels; classes for multi-class 1-D ``y``).
-    mean_ : ndarray of shape (dim_,)
+    mean_ : ndarray of shape (dim,)
         Feature means over real steps (zeros when ``standardize=False``).
-    scale_ : ndarray of shape (dim_,)
+    scale_ : ndarray of shape (dim,)
         Feature standard deviations over real steps (ones when
         ``standardize=False``; 1 for constant features).
     n_epochs_ : int
