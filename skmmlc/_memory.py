@@ -1,0 +1,88 @@
+"""A ``Pipeline(memory=...)`` cache whose keys include the content of the input files.
+
+scikit-learn's Pipeline caches a fitted transformer under a hash of its
+arguments. For skmmlc the input ``X`` holds *paths*: replacing a video by
+another one under the same name, or restoring a missing file, leaves ``X``
+unchanged, and a plain ``joblib.Memory`` would serve the old fitted fusion
+step. :class:`ContentKeyedMemory` adds to the key the identity (resolved
+path, size, modification time) of every file that ``X`` names, so such a
+refit recomputes.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+import joblib
+import numpy as np
+
+from ._utils import file_identity
+
+__all__ = ["ContentKeyedMemory", "input_files_identity"]
+
+
+def input_files_identity(X):
+    """Identities of the files named in the object/string cells of ``X``.
+
+    Returns None for numeric input. A cell that names no existing file
+    contributes ``"missing:<value>"``, so that a file that appears later
+    changes the identity too. Text cells (descriptions) count like
+    missing files: they are part of ``X``'s own hash anyway.
+    """
+    if hasattr(X, "columns"):  # DataFrame
+        from pandas.api.types import is_numeric_dtype
+
+        columns = [X[c].to_numpy(dtype=object) for c in X.columns if not is_numeric_dtype(X[c])]
+    else:
+        arr = np.asarray(X) if not hasattr(X, "dtype") else X
+        if getattr(arr, "dtype", None) is None or arr.dtype.kind not in "OU":
+            return None
+        columns = [np.asarray(arr, dtype=object).reshape(len(arr), -1)[:, j]
+                   for j in range(np.asarray(arr).reshape(len(arr), -1).shape[1])]
+    if not columns:
+        return None
+    ident = []
+    for values in columns:
+        for value in values:
+            ident.append(_identity(value))
+    return ident
+
+
+def _identity(value):
+    if not isinstance(value, str | os.PathLike) or not str(value).strip():
+        return None
+    try:
+        return file_identity(os.fspath(value))
+    except (OSError, ValueError):  # not a file (a description, a missing path)
+        return f"missing:{os.fspath(value)}"
+
+
+def _call(func, content_key, args, kwargs, ignored):
+    """What is cached: ``func(*args, **kwargs)``; ``content_key`` only keys it."""
+    return func(*args, **kwargs, **ignored)
+
+
+class ContentKeyedMemory(joblib.Memory):
+    """``joblib.Memory`` whose cache keys also hold the identity of the input files.
+
+    Use it as a Pipeline's ``memory``; :func:`~skmmlc.make_disaster_pipeline`
+    does so when given a directory. The second positional argument of a
+    cached call (``X`` in scikit-learn's ``_fit_transform_one``) is inspected
+    with :func:`input_files_identity`.
+    """
+
+    def cache(self, func=None, ignore=None, **kwargs):
+        if func is None:
+            return functools.partial(self.cache, ignore=ignore, **kwargs)
+        memorized = super().cache(_call, ignore=["ignored"], **kwargs)
+        ignore = tuple(ignore or ())
+
+        @functools.wraps(func)
+        def wrapper(*args, **call_kwargs):
+            ignored = {k: call_kwargs.pop(k) for k in ignore if k in call_kwargs}
+            X = args[1] if len(args) > 1 else call_kwargs.get("X")
+            key = input_files_identity(X)
+            return memorized(func, key, args, call_kwargs, ignored)
+
+        return wrapper
