@@ -13,12 +13,11 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-
-from _checks import NUMERIC_CHECKS, TWO_D_FAILURES
+from _checks import EXTRACTOR_CHECKS, check_id, run_check
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import GloveFeatures, MediaError
+from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _glove
 
 # the tiny vocabulary: 4-d vectors chosen by hand
@@ -177,17 +176,16 @@ def test_on_empty_zeros_gives_zero_rows_silently(glove_txt):
         X = glove.transform(texts)
     np.testing.assert_array_equal(X[0], expected_row(["flood"], 2))
     assert not X[1:].any()
-    assert glove.failed_rows_.size == 0
 
 
 def test_on_error_zeros_warns_and_lists_rows(glove_txt):
     texts = ["flood", "", "rain", "qwerty", 3.5]
     glove = GloveFeatures(vectors=glove_txt, max_tokens=2, on_error="zeros").fit(texts)
-    with pytest.warns(UserWarning, match=r"3 of 5 rows") as rec:
+    with pytest.warns(SkippedRowsWarning, match=r"3 of 5 rows") as rec:
         X = glove.transform(texts)
     message = str(rec[0].message)
     assert "row 1" in message and "row 3" in message and "expected a text" in message
-    np.testing.assert_array_equal(glove.failed_rows_, [1, 3, 4])
+    assert rec[0].message.rows == [1, 3, 4]
     np.testing.assert_array_equal(X[2], expected_row(["rain"], 2))
     assert not X[[1, 3, 4]].any()
 
@@ -257,9 +255,9 @@ def test_cache_skips_lookups_on_second_transform(glove_txt, tmp_path, monkeypatc
     counts = {"read": 0, "forward": 0}
     real_read, real_forward = GloveFeatures._read, GloveFeatures._forward
 
-    def counting_read(self, item, row):
+    def counting_read(self, item, row, **context):
         counts["read"] += 1
-        return real_read(self, item, row)
+        return real_read(self, item, row, **context)
 
     def counting_forward(self, runner, decoded):
         counts["forward"] += len(decoded)
@@ -313,7 +311,7 @@ def test_parameter_validation(glove_txt, tmp_path):
         GloveFeatures(vectors=str(tmp_path / "missing.txt")).fit(["a"])
     from gensim.models import KeyedVectors
 
-    with pytest.raises(TypeError, match=r"kv.save"):
+    with pytest.raises(TypeError, match=r"'vectors' parameter"):
         GloveFeatures(vectors=KeyedVectors(vector_size=DIM)).fit(["a"])
     bad = tmp_path / "bad.txt"
     bad.write_text("flood 1.0 oops\n")
@@ -367,24 +365,39 @@ def test_default_vectors_are_the_real_glove_6b_50d():
     assert glove._get_runner() is kv  # memoised, not reloaded
 
 
-# scikit-learn's common checks feed numeric arrays; GloveFeatures reads text.
-_NUMERIC = "the check feeds numbers; GloveFeatures reads text (MediaError per row)"
-EXPECTED_FAILED = {
-    **dict.fromkeys(NUMERIC_CHECKS, _NUMERIC),
-    "check_complex_data": "complex numbers are not validated in fit "
-    "(they fail in transform)",
-    "check_estimators_nan_inf": "NaN is a missing text, handled by on_empty/on_error",
-    "check_fit1d": "1-D input (one text per row) is the intended input",
-    "check_estimator_sparse_array": "sparse matrices are not text; the check cannot "
-    "make a 1-D sparse input",
-    **TWO_D_FAILURES,
-}
+# -- estimator checks (tests/_checks.py) ---------------------------------------------
+CHECK_TEXTS = [
+    "Flood and rain in Houston",
+    "the storm",
+    "Wind, streets; houston flood!",
+    "rain",
+    "storm streets wind rain flood houston",
+]
 
 
-@parametrize_with_checks(
-    [GloveFeatures()],
-    expected_failed_checks=lambda est: EXPECTED_FAILED,
-    xfail_strict=True,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+@pytest.mark.parametrize("check", EXTRACTOR_CHECKS, ids=check_id)
+def test_estimator_checks(check, glove_txt):
+    X = CHECK_TEXTS
+    if check.__name__ == "check_columns_checked_in_transform":
+        X = pd.DataFrame({"text": X})
+    run_check(check, GloveFeatures(vectors=glove_txt, max_tokens=3, batch_size=2), X)
+
+
+def test_estimator_checks_default_vectors():
+    """The default (real GloVe) vectors through the checks that transform."""
+    from _checks import check_outputs_leave_state_alone, check_pickle_and_clone_same_output
+
+    for check in (check_outputs_leave_state_alone, check_pickle_and_clone_same_output):
+        check(GloveFeatures(max_tokens=4), CHECK_TEXTS)
+
+
+def test_transform_in_threads_gives_the_same_features(glove_txt):
+    """Nothing is stored on the estimator during transform: threads can share it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    glove = GloveFeatures(vectors=glove_txt, max_tokens=3, batch_size=1).fit(CHECK_TEXTS)
+    expected = glove.transform(CHECK_TEXTS)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: glove.transform(CHECK_TEXTS), range(16)))
+    for X in results:
+        np.testing.assert_array_equal(X, expected)

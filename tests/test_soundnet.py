@@ -13,20 +13,18 @@ import pickle
 import subprocess
 import sys
 import tarfile
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
-
-from _checks import NUMERIC_CHECKS, TWO_D_FAILURES
 import soundfile as sf
+from _checks import EXTRACTOR_CHECKS, check_id, run_check
+from conftest import make_frames, make_sound
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import MediaError, SoundNetFeatures
 from skmmlc._utils import file_sha256
+from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _soundnet, _weights
 from skmmlc.feature_extraction._soundnet import load_audio, soundnet_steps
 
@@ -258,7 +256,8 @@ def test_flac_mp4_and_two_column_fallback(random_est, wav_factory, clip_factory)
     frame = pd.DataFrame(
         {"audio": [None, "", str(wav)], "video": [str(mp4), str(mp4), str(mp4)]}
     )
-    X2 = est.fit(frame).transform(frame)
+    est = clone(random_est).fit(frame)  # two columns now (the fixture keeps one)
+    X2 = est.transform(frame)
     assert est.n_features_in_ == 2 and list(est.feature_names_in_) == ["audio", "video"]
     np.testing.assert_array_equal(X2[0], X[2])  # no audio file: the video's track
     np.testing.assert_array_equal(X2[1], X[2])
@@ -361,10 +360,10 @@ def test_video_without_audio_track(random_est, clip_factory, wav_factory):
     assert info.value.row == 1 and info.value.source.endswith("silent.mp4")
 
     est = clone(random_est).set_params(on_error="zeros").fit([ok])
-    with pytest.warns(UserWarning, match="1 of 2 rows"):
+    with pytest.warns(SkippedRowsWarning, match="1 of 2 rows") as record:
         X = est.transform([silent, ok])
     assert not X[0].any() and X[1].any()
-    assert list(est.failed_rows_) == [0]
+    assert record[0].message.rows == [0]
 
 
 def test_zero_length_missing_and_corrupt_files(random_est, tmp_path):
@@ -385,8 +384,9 @@ def test_zero_length_missing_and_corrupt_files(random_est, tmp_path):
     junk_wav.write_bytes(b"RIFF" + np.random.default_rng(1).bytes(3000))
     with pytest.raises(MediaError, match=r"junk\.wav.*soundfile:"):
         random_est.transform([junk_wav])
+    both_missing = pd.DataFrame({"audio": [None], "video": [""]})
     with pytest.raises(MediaError, match="neither an audio file nor a video"):
-        random_est.transform(pd.DataFrame({"audio": [None], "video": [""]}))
+        clone(random_est).fit(both_missing).transform(both_missing)
 
 
 def test_short_clip_padded_with_silence(random_est, wav_factory):
@@ -414,7 +414,7 @@ def test_cache_skips_the_network(random_est, wav_factory, tmp_path, monkeypatch)
     assert calls == []
     np.testing.assert_array_equal(first, second)
     # other weights: other cache entries
-    est.set_params(random_state=1)
+    est.set_params(random_state=1).fit(paths)
     third = est.transform(paths[:1])
     assert calls == [1] and not np.allclose(third[0], first[0])
 
@@ -575,32 +575,32 @@ def test_real_sound8_weights(wav_factory):
     assert not X[3].any() and (X[:3] > 0).mean() > 0.05
 
 
-# -- scikit-learn's common checks ------------------------------------------------------
-_NUMERIC = (
-    "the check feeds numbers; SoundNetFeatures reads file paths (MediaError per row)"
-)
-EXPECTED_FAILED = {
-    **dict.fromkeys(NUMERIC_CHECKS, _NUMERIC),
-    "check_complex_data": "inputs are paths, checked when read in transform, "
-    "not in fit",
-    "check_estimators_nan_inf": "NaN is a missing path (the other column is used, or "
-    "on_error applies), checked in transform",
-    "check_fit1d": "1-D input (one path per row) is the intended input",
-    "check_estimator_sparse_array": "sparse matrices are not paths; the check "
-    "cannot make a 1-D sparse input",
-    **TWO_D_FAILURES,
-}
+# -- estimator checks (tests/_checks.py) ---------------------------------------------
+@pytest.fixture(scope="module")
+def check_sounds(tmp_path_factory):
+    """(audio, video) pairs: wav files of different lengths, and two mp4 clips
+    whose own sound track is used (no audio file)."""
+    from skmmlc.datasets import write_audio, write_clip
+
+    folder = tmp_path_factory.mktemp("checks")
+    audio = [
+        str(write_audio(folder / f"s{i}.wav", make_sound(1.0 + 0.5 * i, seed=i), 22050))
+        for i in range(3)
+    ] + ["", None]
+    video = [
+        str(write_clip(folder / f"c{i}.mp4", make_frames(6, seed=i), fps=6,
+                       audio=make_sound(1.0, seed=10 + i), sample_rate=22050))
+        for i in range(5)
+    ]
+    return pd.DataFrame({"audio": audio, "video": video})
 
 
-@parametrize_with_checks(
-    [SoundNetFeatures(weights=None, n_steps=1)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED,
-    xfail_strict=True,
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
+@pytest.mark.parametrize("check", EXTRACTOR_CHECKS, ids=check_id)
+def test_estimator_checks(check, check_sounds):
+    X = check_sounds
+    if check.__name__ != "check_columns_checked_in_transform":
+        X = list(X["audio"].iloc[:3]) + list(X["video"].iloc[3:])  # one path per row
+    run_check(check, SoundNetFeatures(n_steps=2, weights=None), X)
 
 
 def test_non_finite_samples_are_a_bad_input_of_their_row(random_est, tmp_path, wav_factory):
@@ -613,6 +613,6 @@ def test_non_finite_samples_are_a_bad_input_of_their_row(random_est, tmp_path, w
     with pytest.raises(MediaError, match=r"row 1: .*nan\.wav.* 2 non-finite samples"):
         random_est.transform([good, bad])
     zeros = clone(random_est).set_params(on_error="zeros").fit([good, bad])
-    with pytest.warns(UserWarning, match="1 of 2 rows"):
+    with pytest.warns(SkippedRowsWarning, match="1 of 2 rows"):
         X = zeros.transform([good, bad])
     assert np.isfinite(X).all() and X[0].any() and not X[1].any()

@@ -8,15 +8,16 @@ tests write themselves.
 import pickle
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from _checks import EXTRACTOR_CHECKS, check_id, run_check
+from conftest import make_frames
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _visual
 from skmmlc.feature_extraction._base import MediaError
 from skmmlc.feature_extraction._visual import VisualInceptionFeatures, _read_frames, _sample_indices
@@ -206,7 +207,7 @@ def test_bfloat16_precision_is_opt_in_and_close_to_float32(clip_factory):
     cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
     assert cosine.min() > 0.999
     assert np.abs(a - b).max() < 0.05 * np.abs(b).max()
-    runner = est._runner
+    runner = est._get_runner()  # the shared compiled model (never on est)
     assert runner.jit_compile is False  # bfloat16 runs through oneDNN, not XLA
     assert runner.model.dtype_policy.name == "mixed_bfloat16"
     assert keras.config.dtype_policy().name == "float32"  # global policy restored
@@ -367,55 +368,30 @@ def test_zero_decodable_frames(tmp_path, clip_factory, monkeypatch):
 def test_on_error_zeros_warns_and_zeros_the_row(tmp_path, clip_factory):
     good, bad, _ = _bad_files(tmp_path, clip_factory)["corrupt"]
     est = small(on_error="zeros")
-    with pytest.warns(UserWarning, match="2 of 3 rows"):
+    with pytest.warns(SkippedRowsWarning, match="2 of 3 rows") as record:
         feats = est.fit_transform([str(good), str(bad), None])
     assert np.all(feats[1] == 0) and np.all(feats[2] == 0)
     assert np.abs(feats[0]).sum() > 0
-    np.testing.assert_array_equal(est.failed_rows_, [1, 2])
+    assert record[0].message.rows == [1, 2]
+    assert [e.row for e in record[0].message.errors] == [1, 2]
 
 
-# -- scikit-learn's common checks ---------------------------------------------------
-_FILE_INPUT = (
-    "feeds numeric arrays; VisualInceptionFeatures reads video file paths and "
-    "rejects numbers in fit"
-)
-_ONE_D = "indexes X as 2-D although the estimator's tags declare 1-D input"
-EXPECTED_FAILED_CHECKS = {
-    "check_fit_score_takes_y": _FILE_INPUT,
-    "check_estimators_overwrite_params": _FILE_INPUT,
-    "check_estimators_fit_returns_self": _FILE_INPUT,
-    "check_readonly_memmap_input": _FILE_INPUT,
-    "check_n_features_in_after_fitting": _FILE_INPUT,
-    "check_positive_only_tag_during_fit": _FILE_INPUT,
-    "check_estimators_dtypes": _FILE_INPUT,
-    "check_complex_data": _FILE_INPUT + " (with its own message)",
-    "check_dtype_object": _FILE_INPUT,
-    "check_pipeline_consistency": _FILE_INPUT,
-    "check_estimators_nan_inf": "NaN is a missing path, handled by on_error",
-    "check_estimators_pickle": _FILE_INPUT,
-    "check_transformer_preserve_dtypes": _FILE_INPUT,
-    "check_fit_idempotent": _FILE_INPUT,
-    "check_fit_check_is_fitted": _FILE_INPUT,
-    "check_n_features_in": _FILE_INPUT,
-    "check_estimator_sparse_array": "sparse numeric input is not a column of paths",
-    "check_dont_overwrite_parameters": _ONE_D,
-    "check_f_contiguous_array_estimator": _ONE_D,
-    "check_transformer_data_not_an_array": "expects 2-D output of a 2-D numeric X",
-    "check_transformer_general": "expects 2-D output of a 2-D numeric X",
-    "check_methods_sample_order_invariance": _ONE_D,
-    "check_methods_subset_invariance": _ONE_D,
-    "check_fit2d_1sample": _ONE_D,
-    "check_fit2d_1feature": _ONE_D,
-    "check_dict_unchanged": _ONE_D,
-    "check_fit2d_predict1d": _ONE_D,
-}
+# -- estimator checks (tests/_checks.py) ---------------------------------------------
+@pytest.fixture(scope="module")
+def check_clips(tmp_path_factory):
+    """Four small clips, one of them shorter than the others."""
+    from skmmlc.datasets import write_clip
+
+    folder = tmp_path_factory.mktemp("checks")
+    return [
+        str(write_clip(folder / f"c{i}.mp4", make_frames(6 - 2 * (i == 3), seed=i), fps=6))
+        for i in range(4)
+    ]
 
 
-@parametrize_with_checks(
-    [small(n_frames=1, batch_size=4)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        check(estimator)
+@pytest.mark.parametrize("check", EXTRACTOR_CHECKS, ids=check_id)
+def test_estimator_checks(check, check_clips):
+    X = check_clips
+    if check.__name__ == "check_columns_checked_in_transform":
+        X = pd.DataFrame({"video": X})
+    run_check(check, small(n_frames=2, batch_size=4), X)

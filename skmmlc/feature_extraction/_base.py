@@ -21,21 +21,25 @@ Subclasses implement ``_output_shape``, ``_load_runner``, ``_read`` and
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from .._utils import atomic_write, file_identity, file_sha256
 from ..exceptions import MediaError, SkippedRowsWarning
 
-__all__ = ["BaseExtractor", "FeatureCache", "file_identity", "file_sha256"]
+__all__ = ["BaseExtractor", "FeatureCache", "SharedCache", "file_identity", "file_sha256"]
 
 
 def _is_missing(value):
@@ -176,13 +180,25 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
 
     - ``_feature_prefix`` (str) and ``_max_columns`` (int, default 1);
     - ``_input_kind``: ``"file"`` (inputs are paths) or ``"text"``;
+    - ``_parameter_constraints``: their own parameters, merged with
+      ``BaseExtractor._parameter_constraints``;
     - ``_output_shape(self) -> (n_steps, dim)``;
-    - ``_load_runner(self)``: build the model once; returned object is kept in
-      ``self._runner`` (never pickled);
+    - ``_load_runner(self)``: the model (network or word vectors). It is never
+      stored on the estimator: subclasses share it through a process-wide
+      cache (:class:`SharedCache`), so that clones, unpickled copies and
+      concurrent ``transform`` calls use one copy;
     - ``_weights_identity(self) -> str``: what makes two weight sets differ;
     - ``_read(self, item, row)``: decode one input (may raise MediaError);
-      runs in a background thread, must not touch the model;
-    - ``_forward(self, runner, decoded: list) -> ndarray (len, n_steps, dim)``.
+      runs in a background thread, must not touch the model (or override
+      ``_reader(runner)`` to hand ``_read`` what it needs from the model);
+    - ``_forward(self, runner, decoded: list) -> ndarray (len, n_steps, dim)``;
+    - optionally ``_check_params(self)`` (checks that parameter constraints
+      cannot express, e.g. "the weights file exists") and
+      ``_fit_items(self, items)`` (what ``fit`` learns or draws, e.g. a seed).
+
+    ``fit`` validates and records; ``transform`` changes nothing on the
+    estimator (no attribute is added or modified), so a fitted extractor can
+    be shared between threads.
 
     Subclasses expose the parameters ``batch_size``, ``cache``, ``on_error`` and
     ``verbose`` (and list them in their ``__init__``).
@@ -194,7 +210,15 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     # clips decoded ahead of the network; bounds memory to one chunk
     _chunk_clips = 8
 
+    _parameter_constraints: dict = {
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "cache": [None, str, os.PathLike, HasMethods(["cache"])],
+        "on_error": [StrOptions({"raise", "zeros"})],
+        "verbose": ["verbose"],
+    }
+
     # -- scikit-learn API -------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate parameters and input; nothing is learned.
 
@@ -208,14 +232,10 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_common_params()
-        items = coerce_column(X, max_columns=self._max_columns)
-        self.n_features_in_ = 1 if not isinstance(items[0], tuple) else len(items[0])
-        if hasattr(X, "columns"):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        n_steps, dim = self._output_shape()
-        self.n_steps_ = n_steps
-        self.dim_ = dim
+        self._check_params()
+        items = self._validate_input(X, reset=True)
+        self._fit_items(items)
+        self.n_steps_, self.dim_ = self._output_shape()
         return self
 
     def transform(self, X):
@@ -224,7 +244,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples,) or (n_samples, n_columns)
-            Inputs, one per clip.
+            Inputs, one per clip, with the columns seen in ``fit``.
 
         Returns
         -------
@@ -232,7 +252,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             Time-major, zero-padded features.
         """
         check_is_fitted(self, "n_steps_")
-        items = coerce_column(X, max_columns=self._max_columns)
+        items = self._validate_input(X, reset=False)
         return self._extract(items)
 
     def get_feature_names_out(self, input_features=None):
@@ -251,28 +271,48 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         )
 
     def __sklearn_tags__(self):
+        # As scikit-learn's own text transformers (CountVectorizer...): the
+        # input is one path or text per row, not a 2-D numeric array, so the
+        # numeric common checks do not apply; tests/_checks.py holds the
+        # checks that do (on real media).
         tags = super().__sklearn_tags__()
         tags.requires_fit = True
         tags.input_tags.one_d_array = True
+        tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         tags.non_deterministic = False
         return tags
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_runner", None)
-        state.pop("_runner_key", None)
-        return state
+    # -- hooks --------------------------------------------------------------
+    def _check_params(self):
+        """Checks of the parameters that ``_parameter_constraints`` cannot express."""
 
-    # -- machinery --------------------------------------------------------
-    def _validate_common_params(self):
-        if self.on_error not in ("raise", "zeros"):
+    def _fit_items(self, items):
+        """What ``fit`` learns from the coerced inputs (nothing by default)."""
+
+    # -- input ----------------------------------------------------------------
+    def _validate_input(self, X, *, reset):
+        """Coerce ``X`` to one item per row; record (``reset``) or check its columns.
+
+        The scikit-learn rules of ``validate_data`` for the columns, on inputs
+        that are not numeric: ``n_features_in_`` is the number of columns (1
+        for a 1-D input), ``feature_names_in_`` the column names of a
+        DataFrame; ``transform`` rejects another number of columns or other
+        names.
+        """
+        items = coerce_column(X, max_columns=self._max_columns)
+        n_columns = len(items[0]) if isinstance(items[0], tuple) else 1
+        _check_feature_names(self, X, reset=reset)
+        if reset:
+            self.n_features_in_ = n_columns
+        elif n_columns != self.n_features_in_:
             raise ValueError(
-                f"on_error must be 'raise' or 'zeros', got {self.on_error!r}."
+                f"X has {n_columns} features, but {type(self).__name__} is "
+                f"expecting {self.n_features_in_} features as input."
             )
-        if not (isinstance(self.batch_size, int | np.integer) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}.")
+        return items
 
+    # -- identity (feature cache keys) -------------------------------------
     def _identity(self):
         """What the features depend on, besides the input itself."""
         params = {
@@ -303,99 +343,174 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         except OSError:
             return None
 
+    # -- extraction -----------------------------------------------------------
     def _get_runner(self):
-        key = self._identity()
-        if getattr(self, "_runner_key", None) != key or getattr(self, "_runner", None) is None:
-            self._runner = self._load_runner()
-            self._runner_key = key
-        return self._runner
+        """The model, from the subclass' shared cache (never stored on ``self``)."""
+        return self._load_runner()
 
-    def _safe_read(self, item, row):
-        try:
-            return self._read(item, row), None
-        except MediaError as exc:
-            return None, exc
-        except Exception as exc:  # a decoder's own error: name the row and file
-            source = first_present(item) if isinstance(item, tuple) else item
-            return None, MediaError(
-                f"row {row}: could not read {source!r}: {type(exc).__name__}: {exc}",
-                row=row,
-                source=str(source),
-            )
+    def _reader(self, runner):
+        """The function ``read(item, row)`` that decodes one input (reader thread)."""
+        return self._read
 
     def _extract(self, items):
-        n_steps, dim = self._output_shape()
-        out = np.zeros((len(items), n_steps * dim), dtype=np.float32)
+        """Features of ``items``: cached rows first, then the others, streamed."""
+        shape = self._output_shape()
+        out = np.zeros((len(items), shape[0] * shape[1]), dtype=np.float32)
         cache = FeatureCache(self.cache) if self.cache is not None else None
-        keys = [None] * len(items)
-        todo = []
-        if cache is not None:
-            ident = self._identity()
-            for i, item in enumerate(items):
-                input_id = self._input_identity(item, i)
-                if input_id is not None:
-                    keys[i] = _digest(ident, input_id)
-                    hit = cache.get(keys[i])
-                    if hit is not None and hit.shape == (n_steps, dim):
-                        out[i] = hit.reshape(-1)
-                        continue
-                todo.append(i)
-        else:
-            todo = list(range(len(items)))
-
-        failed = []
-        if todo:
-            runner = self._get_runner()
-            chunks = [
-                todo[s : s + self._chunk_clips]
-                for s in range(0, len(todo), self._chunk_clips)
-            ]
-            progress = _progress(len(todo), self.verbose, type(self).__name__)
-
-            def read_chunk(rows):
-                return [self._safe_read(items[i], i) for i in rows]
-
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                pending = pool.submit(read_chunk, chunks[0])
-                for c, rows in enumerate(chunks):
-                    decoded = pending.result()
-                    if c + 1 < len(chunks):  # decode the next chunk meanwhile
-                        pending = pool.submit(read_chunk, chunks[c + 1])
-                    ok_rows, ok_data = [], []
-                    for i, (data, err) in zip(rows, decoded):
-                        if err is None:
-                            ok_rows.append(i)
-                            ok_data.append(data)
-                        elif self.on_error == "raise":
-                            pending.cancel()
-                            progress.close()
-                            raise err
-                        else:
-                            failed.append((i, err))
-                    del decoded
-                    if ok_data:
-                        feats = np.asarray(self._forward(runner, ok_data), dtype=np.float32)
-                        for i, f in zip(ok_rows, feats):
-                            out[i] = f.reshape(-1)
-                            if cache is not None and keys[i] is not None:
-                                cache.put(keys[i], f)
-                    progress.update(len(rows))
-            progress.close()
+        keys = self._cache_keys(items) if cache is not None else [None] * len(items)
+        todo = _fill_from_cache(out, cache, keys, shape)
+        failed = self._compute(items, todo, out, cache, keys) if todo else []
         if failed:
-            listing = "\n".join(f"  {err}" for _, err in failed[:20])
-            more = f"\n  ... and {len(failed) - 20} more" if len(failed) > 20 else ""
-            warnings.warn(
-                SkippedRowsWarning(
-                    f"{type(self).__name__}: {len(failed)} of {len(items)} rows could "
-                    f"not be read and were set to zeros (on_error='zeros'):\n"
-                    f"{listing}{more}",
-                    rows=[i for i, _ in failed],
-                    errors=[err for _, err in failed],
-                ),
-                stacklevel=3,
-            )
-        self.failed_rows_ = np.asarray([i for i, _ in failed], dtype=int)
+            _warn_skipped(type(self).__name__, failed, len(items))
         return out
+
+    def _cache_keys(self, items):
+        """Feature-cache key of each item (None: not cacheable, e.g. no file)."""
+        ident = self._identity()
+        keys = []
+        for i, item in enumerate(items):
+            input_id = self._input_identity(item, i)
+            keys.append(None if input_id is None else _digest(ident, input_id))
+        return keys
+
+    def _compute(self, items, rows, out, cache, keys):
+        """Decode ``rows`` of ``items`` and run the model on them, chunk by chunk.
+
+        Fills ``out`` (and the cache); returns ``[(row, MediaError), ...]`` of
+        the rows that could not be read under ``on_error="zeros"``.
+        """
+        runner = self._get_runner()
+        read = self._reader(runner)
+        failed = []
+        progress = _progress(len(rows), self.verbose, type(self).__name__)
+        chunks = _decoded_chunks(read, items, rows, self._chunk_clips)
+        try:
+            for chunk in chunks:
+                ok_rows, ok_data = [], []
+                n_read = len(chunk)
+                for i, data, err in chunk:
+                    if err is None:
+                        ok_rows.append(i)
+                        ok_data.append(data)
+                    elif self.on_error == "raise":
+                        raise err
+                    else:
+                        failed.append((i, err))
+                del chunk
+                if ok_data:
+                    feats = np.asarray(self._forward(runner, ok_data), dtype=np.float32)
+                    for i, f in zip(ok_rows, feats):
+                        out[i] = f.reshape(-1)
+                        if cache is not None and keys[i] is not None:
+                            cache.put(keys[i], f)
+                progress.update(n_read)
+        finally:
+            chunks.close()  # stop the reader thread when a row raises
+            progress.close()
+        return failed
+
+
+def _fill_from_cache(out, cache, keys, shape):
+    """Copy cached features into ``out``; return the rows still to compute."""
+    if cache is None:
+        return list(range(len(keys)))
+    todo = []
+    for i, key in enumerate(keys):
+        hit = cache.get(key) if key is not None else None
+        if hit is not None and hit.shape == tuple(shape):
+            out[i] = hit.reshape(-1)
+        else:
+            todo.append(i)
+    return todo
+
+
+def _safe_read(read, item, row):
+    """``(decoded, None)`` or ``(None, MediaError naming the row and file)``."""
+    try:
+        return read(item, row), None
+    except MediaError as exc:
+        return None, exc
+    except Exception as exc:  # a decoder's own error: name the row and file
+        source = first_present(item) if isinstance(item, tuple) else item
+        return None, MediaError(
+            f"row {row}: could not read {source!r}: {type(exc).__name__}: {exc}",
+            row=row,
+            source=str(source),
+        )
+
+
+def _decoded_chunks(read, items, rows, chunk_size):
+    """Yield ``[(row, decoded, error), ...]`` per chunk of ``rows``.
+
+    A background thread decodes the next chunk while the caller runs the
+    model on the current one; only one decoded chunk waits at a time, which
+    bounds memory.
+    """
+    chunks = [rows[s : s + chunk_size] for s in range(0, len(rows), chunk_size)]
+
+    def decode(chunk):
+        return [(i, *_safe_read(read, items[i], i)) for i in chunk]
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(decode, chunks[0])
+        try:
+            for c in range(len(chunks)):
+                decoded = pending.result()
+                if c + 1 < len(chunks):  # decode the next chunk meanwhile
+                    pending = pool.submit(decode, chunks[c + 1])
+                yield decoded
+                del decoded
+        finally:
+            pending.cancel()
+
+
+def _warn_skipped(name, failed, n_rows):
+    """One :class:`SkippedRowsWarning` listing the rows set to zeros."""
+    listing = "\n".join(f"  {err}" for _, err in failed[:20])
+    more = f"\n  ... and {len(failed) - 20} more" if len(failed) > 20 else ""
+    warnings.warn(
+        SkippedRowsWarning(
+            f"{name}: {len(failed)} of {n_rows} rows could not be read and were "
+            f"set to zeros (on_error='zeros'):\n{listing}{more}",
+            rows=[i for i, _ in failed],
+            errors=[err for _, err in failed],
+        ),
+        stacklevel=4,
+    )
+
+
+class SharedCache:
+    """A small process-wide LRU of built models, keyed by what defines them.
+
+    Models (networks, word vectors) are never stored on an estimator: clones
+    made by ``GridSearchCV``, unpickled copies and concurrent ``transform``
+    calls look them up here by key (weights identity and the settings that
+    change the built object) instead of rebuilding them.
+    """
+
+    def __init__(self, max_size=2):
+        self.max_size = max_size
+        self._items = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, build):
+        """The model stored under ``key``, built by ``build()`` if missing."""
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+                return value
+        value = build()  # outside the lock: builds can take seconds
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
 
 
 class _NoProgress:

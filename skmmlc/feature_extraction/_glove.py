@@ -19,10 +19,12 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import MediaError
 from ._base import BaseExtractor, _is_missing, file_identity
@@ -272,6 +274,8 @@ class GloveFeatures(BaseExtractor):
           by gensim on first use (needs internet access once).
 
         Loaded vectors are memoised per process and shared by clones.
+        In-memory ``KeyedVectors`` are not accepted (``clone`` would copy the
+        whole matrix): save them (``kv.save("vectors.kv")``) and pass the path.
     max_tokens : int, default=20
         Length of the output sequence: the first ``max_tokens`` kept tokens of
         each text (later ones are dropped), zero-padded at the end. The
@@ -302,8 +306,9 @@ class GloveFeatures(BaseExtractor):
         Directory of the per-text feature cache; None disables it.
     on_error : {"raise", "zeros"}, default="raise"
         What to do with a row that cannot be turned into features: raise, or
-        return zeros for it with one warning listing the rows (their indices
-        go to ``failed_rows_``).
+        return zeros for it with one
+        :class:`~skmmlc.exceptions.SkippedRowsWarning` per ``transform``
+        listing the rows (their indices in its ``rows``).
     verbose : int, default=0
         Show a progress bar when > 0.
     batch_size : int, default=1024
@@ -319,8 +324,6 @@ class GloveFeatures(BaseExtractor):
         ``max_tokens``.
     dim_ : int
         Dimension of the word vectors.
-    failed_rows_ : ndarray of int
-        Rows set to zeros by ``on_error="zeros"`` in the last ``transform``.
 
     See Also
     --------
@@ -340,9 +343,24 @@ class GloveFeatures(BaseExtractor):
     _feature_prefix = "glove"
     _input_kind = "text"
 
+    _parameter_constraints: dict = {
+        **BaseExtractor._parameter_constraints,
+        # a source name or a file (which must exist: checked in fit)
+        "vectors": [str, os.PathLike],
+        "max_tokens": [Interval(Integral, 1, None, closed="left")],
+        # the words must be strings (checked in fit)
+        "stop_words": [StrOptions({"english"}), list, tuple, set, frozenset, None],
+        "lowercase": ["boolean"],
+        # must compile (checked in fit)
+        "token_pattern": [str],
+        "oov": [StrOptions({"skip", "zero"})],
+        "on_empty": [StrOptions({"error", "zeros"})],
+    }
+
     def __init__(
         self,
         vectors=DEFAULT_VECTORS,
+        *,
         max_tokens=20,
         stop_words="english",
         lowercase=True,
@@ -377,7 +395,8 @@ class GloveFeatures(BaseExtractor):
         -------
         analyzer : callable
         """
-        self._validate_text_params()
+        self._validate_params()
+        self._check_analyzer_params()
         pattern = re.compile(self.token_pattern)
         stop = self._stop_word_set()
         lowercase = self.lowercase
@@ -392,46 +411,15 @@ class GloveFeatures(BaseExtractor):
 
         return analyze
 
-    def fit(self, X, y=None):
-        """Validate parameters and input; nothing is learned.
-
-        Vectors other than the default are loaded here (memoised) to learn
-        their dimension ``dim_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples,) or DataFrame with one column
-            Texts, one per clip.
-        y : ignored
-
-        Returns
-        -------
-        self : object
-        """
-        self._validate_text_params()
-        _source_kind(self.vectors)
-        return super().fit(X, y)
-
     # -- validation ---------------------------------------------------------------
-    def _validate_text_params(self):
-        mt = self.max_tokens
-        if isinstance(mt, bool) or not (isinstance(mt, int | np.integer) and mt >= 1):
-            raise ValueError(f"max_tokens must be a positive int, got {mt!r}.")
-        if self.oov not in ("skip", "zero"):
-            raise ValueError(f"oov must be 'skip' or 'zero', got {self.oov!r}.")
-        if self.on_empty not in ("error", "zeros"):
-            raise ValueError(
-                f"on_empty must be 'error' or 'zeros', got {self.on_empty!r}."
-            )
-        if not isinstance(self.lowercase, bool | np.bool_):
-            raise ValueError(
-                f"lowercase must be True or False, got {self.lowercase!r}."
-            )
-        if not isinstance(self.token_pattern, str):
-            raise ValueError(
-                f"token_pattern must be a regular expression string, got "
-                f"{self.token_pattern!r}."
-            )
+    def _check_params(self):
+        """What the constraints cannot say: the vectors exist, the pattern
+        compiles, the stop words are strings. (Vectors other than the default
+        are loaded in ``fit``, memoised, to learn their dimension ``dim_``.)"""
+        _source_kind(self.vectors)
+        self._check_analyzer_params()
+
+    def _check_analyzer_params(self):
         try:
             re.compile(self.token_pattern)
         except re.error as exc:
@@ -444,18 +432,9 @@ class GloveFeatures(BaseExtractor):
         sw = self.stop_words
         if sw is None:
             return frozenset()
-        if isinstance(sw, str):
-            if sw == "english":
-                return ENGLISH_STOP_WORDS
-            raise ValueError(
-                f"stop_words must be 'english', a list of words or None, got {sw!r}."
-            )
-        try:
-            words = list(sw)
-        except TypeError:
-            raise ValueError(
-                f"stop_words must be 'english', a list of words or None, got {sw!r}."
-            ) from None
+        if isinstance(sw, str):  # "english" (the constraints allow no other)
+            return ENGLISH_STOP_WORDS
+        words = list(sw)
         if not all(isinstance(w, str) for w in words):
             raise ValueError("stop_words must contain only strings.")
         if self.lowercase:
@@ -487,16 +466,19 @@ class GloveFeatures(BaseExtractor):
     def _load_runner(self):
         return load_vectors(self.vectors)
 
-    def _extract(self, items):
-        self._validate_text_params()
-        self._analyzer = self.build_analyzer()
-        try:
-            return super()._extract(items)
-        finally:
-            del self._analyzer
+    def _reader(self, runner):
+        # what _read needs, handed over explicitly: nothing is stored on self,
+        # so transform may run in several threads at once
+        return functools.partial(
+            self._read, analyzer=self.build_analyzer(), vocabulary=runner.key_to_index
+        )
 
-    def _read(self, item, row):
-        """Tokens of one text -> ``max_tokens`` vector indices (-1: zero vector)."""
+    def _read(self, item, row, *, analyzer, vocabulary):
+        """Tokens of one text -> ``max_tokens`` vector indices (-1: zero vector).
+
+        ``analyzer`` is :meth:`build_analyzer`'s function and ``vocabulary``
+        the vectors' ``key_to_index``.
+        """
         n = int(self.max_tokens)
         empty = np.full(n, -1, dtype=np.int64)
         if _is_missing(item):
@@ -510,14 +492,13 @@ class GloveFeatures(BaseExtractor):
                 row=row,
                 source=repr(item),
             )
-        tokens = self._analyzer(item)
+        tokens = analyzer(item)
         if not tokens:
             return self._empty(
                 row, item, "nothing is left after removing punctuation, URLs, "
                 "numbers and stop words"
             )
-        key_to_index = self._runner.key_to_index
-        idx = [key_to_index.get(tok, -1) for tok in tokens]
+        idx = [vocabulary.get(tok, -1) for tok in tokens]
         if all(i < 0 for i in idx):
             shown = ", ".join(repr(t) for t in tokens[:8])
             more = ", ..." if len(tokens) > 8 else ""
@@ -552,8 +533,3 @@ class GloveFeatures(BaseExtractor):
         known = idx >= 0
         out[known] = runner.vectors[idx[known]]
         return out
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_analyzer", None)
-        return state

