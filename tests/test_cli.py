@@ -43,7 +43,7 @@ def test_demo_writes_results(demo_run, capsys):
     per_concept = pd.read_csv(demo_run / "per_concept_f1.csv", index_col=0)
     assert per_concept.shape == (4, 7)
     # the demo data and features are cached: a second run reuses them
-    cached = sorted((demo_run / "feature-cache").rglob("*.npy"))
+    cached = sorted((demo_run / "feature-cache").rglob("*.npz"))
     assert len(cached) >= 24 * 2
 
 
@@ -85,11 +85,11 @@ def test_fit_predict_evaluate_extract(tmp_path, capsys):
     demo = make_disaster_demo(tmp_path / "data", n_clips=24, seed=2)
     model, cache = tmp_path / "m.joblib", tmp_path / "cache"
     assert main(["extract", str(demo.filename), "--cache", str(cache), *TINY]) == 0
-    n_cached = len(list(cache.rglob("*.npy")))
+    n_cached = len(list(cache.rglob("*.npz")))
     assert n_cached >= 24 * 3
     assert main(["fit", str(demo.filename), "--model", str(model), "--cache", str(cache),
                  *TINY]) == 0
-    assert len(list(cache.rglob("*.npy"))) >= n_cached  # fit read the extracted features
+    assert len(list(cache.rglob("*.npz"))) >= n_cached  # fit read the extracted features
     out = tmp_path / "pred.csv"
     assert main(["predict", str(model), str(demo.filename), "--output", str(out)]) == 0
     pred = pd.read_csv(out, keep_default_na=False)

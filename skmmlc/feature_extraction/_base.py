@@ -130,15 +130,26 @@ def check_file(path, row, what="file"):
 
 
 class FeatureCache:
-    """A directory of ``.npy`` feature files, one per (input, extractor) pair.
+    """A directory of feature files, one per (input, extractor) pair.
 
     Keys are SHA-256 digests of the extractor's identity (class, parameters
     that change the output, weights identity) and the input's identity
-    (:func:`file_identity` for files, the text itself for strings). Entries are
-    written to a temporary file in the same directory, then renamed into place
-    (``os.replace`` is atomic on POSIX and Windows), so an interrupted run never
-    leaves a half-written entry and a finished clip is never lost.
+    (:func:`file_identity` for files, the text itself for strings).
+
+    - Entries are written to a temporary file in the same directory, then
+      renamed into place (``os.replace`` is atomic on POSIX and Windows), so an
+      interrupted run never leaves a half-written entry and a finished clip is
+      never lost.
+    - Each entry stores the SHA-256 of its features and is verified when read:
+      an entry that changed on disk (bit rot, a bad copy) is recomputed, with
+      a warning that names it.
+    - A cache that cannot be written (read-only folder, full disk, no
+      permission) degrades to read-only: one warning names the folder and the
+      reason, extraction goes on, entries already there are still used.
+      A ``cache`` path that is an existing *file* is an error from the start.
     """
+
+    _suffix = ".npz"
 
     def __init__(self, directory):
         if hasattr(directory, "location"):  # joblib.Memory
@@ -147,22 +158,52 @@ class FeatureCache:
                 raise ValueError("cache=joblib.Memory(location=None) caches nothing.")
             directory = Path(location) / "skmmlc-features"
         self.directory = Path(directory)
+        if self.directory.exists() and not self.directory.is_dir():
+            raise NotADirectoryError(
+                f"cache={os.fspath(directory)!r} is a file, not a folder: pass the "
+                "folder where features should be kept (it is created if missing)."
+            )
+        self.writable = True
 
     def _path(self, key):
-        return self.directory / key[:2] / f"{key}.npy"
+        return self.directory / key[:2] / f"{key}{self._suffix}"
 
     def get(self, key):
         path = self._path(key)
         try:
-            return np.load(path, allow_pickle=False)
+            with np.load(path, allow_pickle=False) as entry:
+                features, digest = entry["features"], str(entry["sha256"])
         except FileNotFoundError:
             return None
-        except (ValueError, OSError, EOFError):  # unreadable: recompute
+        except (ValueError, OSError, EOFError, KeyError):  # unreadable: recompute
             return None
+        if hashlib.sha256(features.tobytes()).hexdigest() != digest:
+            warnings.warn(
+                f"feature cache entry {path} does not match its checksum (changed on "
+                "disk); recomputing it.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return None
+        return features
 
     def put(self, key, array):
-        with atomic_write(self._path(key)) as fh:
-            np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+        if not self.writable:
+            return
+        array = np.ascontiguousarray(array)
+        try:
+            with atomic_write(self._path(key)) as fh:
+                np.savez(fh, features=array,
+                         sha256=np.array(hashlib.sha256(array.tobytes()).hexdigest()))
+        except OSError as exc:  # read-only, disk full, no permission
+            self.writable = False
+            warnings.warn(
+                f"cannot write to the feature cache {self.directory} "
+                f"({exc.strerror or exc}); extraction goes on without caching new "
+                "features (cached ones are still read).",
+                UserWarning,
+                stacklevel=4,
+            )
 
 
 def _digest(*parts):
