@@ -7,24 +7,44 @@ inverse frequency of the labels, normalised by the sum of those weights:
 
     J = 1 / sum_j delta_j * sum_i delta(i) * max(0, 1 - y_i (w^T x_i + b)),
     delta_j = 1 / (number of training rows carrying label j).
+
+By default the same relative weights are rescaled to average 1 over the
+training rows instead (``weighting="paper"``), so that ``C`` keeps the meaning
+it has in :class:`sklearn.svm.SVC`; ``weighting="paper_literal"`` is the
+normalisation above. With ``labelset_size=k`` the model is RAkEL-o
+(Tsoumakas et al. 2011): an ensemble of such weighted label-powerset SVMs on
+random k-label subsets.
 """
 
+import itertools
+import math
 import numbers
-
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, clone
-from sklearn.svm import SVC
+from sklearn.svm import SVC, LinearSVC
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
-__all__ = ["LabelPowersetWeightedSVC", "powerset_encode", "label_weights"]
+__all__ = ["LabelPowersetWeightedSVC", "label_weights", "powerset_encode"]
+
+# "auto" uses liblinear (linear kernel) above these sizes, and libsvm warns
+# above _SLOW_LABEL_SETS label sets (see LabelPowersetWeightedSVC's Notes).
+_AUTO_MAX_SAMPLES = 5_000
+_SLOW_LABEL_SETS = 500
+# Label subsets of RAkEL are listed (and drawn without replacement) up to this
+# many possible subsets, else drawn one by one with rejection of repeats.
+_ENUMERATE_MAX = 100_000
+# Scores are computed in row batches of at most this many values per batch.
+_BATCH_VALUES = 2**22
 
 
 def powerset_encode(Y):
@@ -68,21 +88,27 @@ def label_weights(Y, weighting="paper", sample_weight=None):
     ----------
     Y : ndarray of shape (n_samples, n_labels)
         0/1 label indicator matrix (a single-label problem is passed one-hot).
-    weighting : {"paper", "balanced"} or None, default="paper"
-        - ``"paper"``: ``delta_j = 1 / n_j`` with ``n_j`` the (weighted) number
-          of rows carrying label ``j``; a row's weight is the **mean** of
-          ``delta_j`` over its labels, divided by ``sum_j delta_j`` (the
-          normalisation of the paper's loss). Rows without any label count as
+    weighting : {"paper", "paper_literal", "balanced"} or None, default="paper"
+        - ``"paper"``: the paper's relative weights, rescaled to average 1.
+          ``delta_j = 1 / n_j`` with ``n_j`` the (weighted) number of rows
+          carrying label ``j``; a row's relative weight is the **mean** of
+          ``delta_j`` over its labels. Rows without any label count as
           carrying one extra pseudo-label "no label", so they are weighted by
-          the inverse frequency of empty rows. Labels that no row carries are
-          left out of the sum.
+          the inverse frequency of empty rows; labels that no row carries
+          play no part. The relative weights are divided by their mean over
+          the rows (weighted by ``sample_weight``), so the rows weigh 1 on
+          average, as with scikit-learn's ``class_weight="balanced"``.
+        - ``"paper_literal"``: the same relative weights divided by
+          ``sum_j delta_j`` instead (the normalisation of the paper's loss).
+          They are the ``"paper"`` weights times their own mean ``m``, see
+          :class:`LabelPowersetWeightedSVC` for what that means for ``C``.
         - ``"balanced"``: each powerset class (distinct row of ``Y``) gets the
           same total weight: ``n_samples / (n_classes * n_class)``, as
           scikit-learn's ``class_weight="balanced"``.
         - ``None``: every row weighs 1.
     sample_weight : array-like of shape (n_samples,), default=None
-        Counts are weighted by it, so that a weight of 2 is the same as a
-        repeated row; it is *not* multiplied into the result.
+        Counts and means are weighted by it, so that a weight of 2 is the
+        same as a repeated row; it is *not* multiplied into the result.
 
     Returns
     -------
@@ -93,8 +119,11 @@ def label_weights(Y, weighting="paper", sample_weight=None):
     >>> import numpy as np
     >>> from skmmlc._label_powerset import label_weights
     >>> Y = np.array([[1, 0], [1, 0], [1, 1], [0, 0]])
-    >>> # delta = 1/3, 1/1 and 1/1 for "no label"; their sum is 7/3
-    >>> np.round(label_weights(Y) * 7 / 3, 4).tolist()
+    >>> # delta = 1/3, 1/1 and 1/1 for "no label"; their sum is 7/3; the
+    >>> # relative weights 1/3, 1/3, 2/3, 1 average 7/12
+    >>> np.round(label_weights(Y) * 7 / 12, 4).tolist()
+    [0.3333, 0.3333, 0.6667, 1.0]
+    >>> np.round(label_weights(Y, "paper_literal") * 7 / 3, 4).tolist()
     [0.3333, 0.3333, 0.6667, 1.0]
     """
     Y = np.asarray(Y, dtype=float)
@@ -109,15 +138,81 @@ def label_weights(Y, weighting="paper", sample_weight=None):
         per_class = np.zeros_like(counts)
         per_class[present] = sw.sum() / (present.sum() * counts[present])
         return per_class[codes]
-    if weighting != "paper":
+    if weighting not in ("paper", "paper_literal"):
         raise ValueError(f"Unknown weighting {weighting!r}.")
     concepts = np.column_stack([Y, Y.sum(axis=1) == 0])  # last column: "no label"
     counts = sw @ concepts
     present = counts > 0
     delta = np.zeros_like(counts)
     delta[present] = 1.0 / counts[present]
-    n_concepts = concepts.sum(axis=1)
-    return (concepts @ delta) / n_concepts / delta.sum()
+    relative = (concepts @ delta) / concepts.sum(axis=1)
+    if weighting == "paper_literal":
+        return relative / delta.sum()
+    mean = sw @ relative / sw.sum() if sw.sum() > 0 else 0.0
+    return relative / mean if mean > 0 else relative
+
+
+def _draw_labelsets(n_labels, size, n_labelsets, random_state):
+    """Distinct random ``size``-label subsets that cover every label (RAkEL-o).
+
+    The first ``ceil(n_labels / size)`` subsets split a random permutation of
+    the labels (the last one filled up with other random labels), so every
+    label is in at least one subset; the others are drawn uniformly among the
+    subsets not drawn yet. ``n_labelsets=None`` means ``2 * n_labels``; no
+    more than ``comb(n_labels, size)`` distinct subsets exist.
+    """
+    rng = check_random_state(random_state)
+    size = min(size, n_labels)
+    n_possible = math.comb(n_labels, size)
+    n_wanted = min(2 * n_labels if n_labelsets is None else n_labelsets, n_possible)
+    n_cover = -(-n_labels // size)
+    if n_wanted < n_cover:
+        raise ValueError(
+            f"n_labelsets={n_labelsets} subsets of {size} labels cannot cover "
+            f"{n_labels} labels; use n_labelsets >= {n_cover}."
+        )
+    order = rng.permutation(n_labels)
+    chosen = []
+    for start in range(0, n_labels, size):
+        part = order[start : start + size]
+        others = np.setdiff1d(np.arange(n_labels), part)
+        part = np.concatenate([part, rng.choice(others, size - part.size, replace=False)])
+        chosen.append(tuple(sorted(part.tolist())))
+    seen = set(chosen)
+    if n_possible <= _ENUMERATE_MAX:
+        rest = [c for c in itertools.combinations(range(n_labels), size) if c not in seen]
+        picks = rng.choice(len(rest), n_wanted - len(chosen), replace=False)
+        chosen += [rest[i] for i in picks]
+    while len(chosen) < n_wanted:  # too many subsets to list: draw and reject repeats
+        subset = tuple(sorted(rng.choice(n_labels, size, replace=False).tolist()))
+        if subset not in seen:
+            seen.add(subset)
+            chosen.append(subset)
+    return np.array(chosen, dtype=np.intp)
+
+
+def _max_marginals(scores, member):
+    """Per-label max-marginal scores of label-set scores.
+
+    ``scores`` (n_samples, n_sets) and ``member`` (n_sets, n_labels, bool) give
+    ``max_{k: j in set k} scores_k - max_{k: j not in set k} scores_k`` per
+    label ``j``, a maximum over no set counting as ``min_k scores_k - 1``.
+    One side of each difference is the row's best score; only the other side
+    is searched, over at most ``n_samples x n_sets`` values at a time.
+    """
+    n_samples = scores.shape[0]
+    top = scores.argmax(axis=1)
+    best = scores[np.arange(n_samples), top]
+    floor = scores.min(axis=1) - 1.0
+    result = np.empty((n_samples, member.shape[1]))
+    for j, has in enumerate(member.T):
+        positive = has[top]  # the best set contains j
+        rival = floor.copy()  # best score on the other side of j
+        for rows, sets in ((positive, ~has), (~positive, has)):
+            if rows.any() and sets.any():
+                rival[rows] = scores[np.ix_(rows, sets)].max(axis=1)
+        result[:, j] = np.where(positive, best - rival, rival - best)
+    return result
 
 
 def _softmax(scores):
@@ -131,19 +226,18 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     Each distinct row of the training label matrix ``Y`` (a label set,
     including the empty one) becomes one class of a single-label problem,
-    solved by :class:`sklearn.svm.SVC` with per-row weights that penalise
-    mistakes on rare labels more (the paper's cost-sensitive SVM). A 1-D
-    ``y`` is an ordinary (multi-class) problem: each class is its own "label
-    set", and ``predict`` returns class labels.
+    solved by an SVM with per-row weights that penalise mistakes on rare
+    labels more (the paper's cost-sensitive SVM). With ``labelset_size=k``
+    the model is RAkEL-o: an ensemble of such models, each on a random subset
+    of ``k`` labels. A 1-D ``y`` is an ordinary (multi-class) problem: each
+    class is its own "label set", and ``predict`` returns class labels.
 
     Parameters
     ----------
     C : float, default=0.9
-        Penalty of the (weighted, normalised) hinge loss. With
-        ``weighting="paper"`` a row weighs on the order of ``1 / n_labels``
-        instead of 1 (the normalisation by ``sum_j delta_j``), so the same
-        ``C`` regularises more than with ``weighting=None``; tune it (the
-        paper uses 0.9).
+        Penalty of the (weighted) hinge loss, as in :class:`sklearn.svm.SVC`:
+        the rows' weights average 1 with the default weighting (the paper
+        uses C=0.9). See Notes for ``weighting="paper_literal"``.
     kernel : {"linear", "poly", "rbf", "sigmoid"}, default="linear"
         SVC kernel (the paper: linear).
     degree : int, default=3
@@ -154,31 +248,59 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         Independent term of "poly" and "sigmoid" kernels.
     shrinking : bool, default=True
         Use libsvm's shrinking heuristic (the paper: on).
-    weighting : {"paper", "balanced"} or None, default="paper"
-        Row weights, see :func:`label_weights`: ``"paper"`` = mean inverse
-        label frequency over the row's labels divided by the sum of inverse
-        label frequencies; ``"balanced"`` = each powerset class weighs the
-        same; ``None`` = unweighted (then the model is exactly
-        scikit-multilearn's ``LabelPowerset(SVC(...))``).
+    weighting : {"paper", "paper_literal", "balanced"} or None, default="paper"
+        Row weights, see :func:`label_weights`: ``"paper"`` = the mean
+        inverse label frequency over the row's labels (the paper's relative
+        weights), rescaled so the training rows' weights average 1;
+        ``"paper_literal"`` = the same divided by the sum of the inverse
+        label frequencies instead (the paper's normalisation, which shrinks
+        the effective ``C``, see Notes); ``"balanced"`` = each powerset class
+        weighs the same; ``None`` = unweighted (then the model is exactly
+        scikit-multilearn's ``LabelPowerset(SVC(...))``). With
+        ``labelset_size=k`` each member weights by its own ``k`` labels.
+    labelset_size : int or None, default=None
+        ``None``: one label powerset over all labels (the paper). An int
+        ``k``: RAkEL-o, ``n_labelsets`` label-powerset SVMs, each on a random
+        subset of ``k`` labels, whose per-label scores are averaged. Ignored
+        for a 1-D ``y``.
+    n_labelsets : int or None, default=None
+        Number of members with ``labelset_size=k``: ``None`` means
+        ``2 * n_labels`` (the RAkEL authors' choice for ``k=3``), at most the
+        number of distinct ``k``-subsets; it must be at least
+        ``ceil(n_labels / k)`` so that every label is in a member.
+    solver : {"auto", "libsvm", "liblinear"}, default="auto"
+        ``"libsvm"``: :class:`sklearn.svm.SVC` (one-vs-one over label sets,
+        hinge loss, the paper's exact setting). ``"liblinear"``:
+        :class:`sklearn.svm.LinearSVC` (one-vs-rest over label sets, squared
+        hinge loss with a regularised intercept, cost linear in the number
+        of label sets; linear kernel only). ``"auto"``: see Notes.
     sampler : imbalanced-learn sampler or None, default=None
         Resampler (e.g. ``RandomOverSampler()``) applied to the powerset
         classes before training; it is cloned. Weights are computed on the
         resampled rows. ``sample_weight`` together with a sampler needs a
         sampler that exposes ``sample_indices_``.
     break_ties : bool, default=True
-        ``True``: the predicted label set is the argmax of SVC's one-vs-rest
-        decision values, so one-vs-one vote ties are broken by confidence
-        and :meth:`predict` always agrees with :meth:`decision_function`.
-        ``False``: libsvm's vote (ties go to the label set seen first in
-        training), exactly as ``LabelPowerset(SVC())`` of scikit-multilearn.
+        ``True``: the predicted label set is the argmax of the SVM's
+        one-vs-rest decision values, so one-vs-one vote ties are broken by
+        confidence and :meth:`predict` always agrees with
+        :meth:`decision_function`. ``False``: libsvm's vote (ties go to the
+        label set seen first in training), exactly as
+        ``LabelPowerset(SVC())`` of scikit-multilearn. Only used with libsvm
+        and ``labelset_size=None``.
     tol : float, default=1e-3
-        Tolerance of the stopping criterion.
+        Tolerance of the stopping criterion (libsvm's; liblinear's relative
+        gradient norm).
     cache_size : float, default=200
-        Kernel cache size in MB.
+        Kernel cache size in MB (libsvm).
     max_iter : int, default=-1
-        Hard limit on solver iterations, -1 for none.
+        Hard limit on solver iterations; -1 means none for libsvm and
+        liblinear's default of 1000 for liblinear.
+    n_jobs : int or None, default=None
+        Members of a ``labelset_size=k`` ensemble fitted in parallel threads
+        (the solvers release the GIL); ``None`` means 1, -1 all cores.
     random_state : int, RandomState instance or None, default=None
-        Seeds the sampler (libsvm itself is deterministic here).
+        Seeds the choice of label subsets, the sampler and liblinear (libsvm
+        itself is deterministic here).
 
     Attributes
     ----------
@@ -189,14 +311,25 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         labels.
     powersets_ : ndarray of shape (n_powersets, n_outputs)
         The label sets seen in training (one-hot rows for a 1-D ``y``); the
-        SVC's class ``k`` is ``powersets_[k]``.
+        SVM's class ``k`` is ``powersets_[k]``. Not set with
+        ``labelset_size=k`` (see ``estimators_``).
     powerset_counts_ : ndarray of shape (n_powersets,)
-        Number of training rows per label set as seen by the SVC (after the
-        sampler).
-    svc_ : SVC or None
-        The fitted SVC; None when training had a single label set.
-    n_iter_ : ndarray of shape (n_powersets * (n_powersets - 1) // 2,)
-        Solver iterations of each one-vs-one sub-problem (``svc_.n_iter_``).
+        Number of training rows per label set as seen by the SVM (after the
+        sampler). Not set with ``labelset_size=k``.
+    svc_ : SVC, LinearSVC or None
+        The fitted SVM; None when training had a single label set. Not set
+        with ``labelset_size=k``.
+    solver_ : {"libsvm", "liblinear"}
+        The solver used (with ``labelset_size=k``: by every member).
+    n_iter_ : ndarray or int
+        Solver iterations: libsvm's per one-vs-one sub-problem, liblinear's
+        maximum over its one-vs-rest sub-problems. Not set with
+        ``labelset_size=k``.
+    labelsets_ : ndarray of shape (n_labelsets, k)
+        With ``labelset_size=k``: the label indices of each member.
+    estimators_ : list of LabelPowersetWeightedSVC
+        With ``labelset_size=k``: the members, full label powersets fitted on
+        ``Y[:, labelsets_[i]]`` (their ``classes_`` index that subset).
     n_features_in_ : int
         Number of features seen in fit.
     feature_names_in_ : ndarray of str
@@ -209,10 +342,27 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     Notes
     -----
-    Per-label scores (max-marginals). Let ``d_k`` be SVC's one-vs-rest
-    decision value for label set ``k`` (one-vs-one votes plus a bounded
-    confidence, as :meth:`sklearn.svm.SVC.decision_function` gives it).
-    With ``break_ties=True`` the predicted label set is ``argmax_k d_k``.
+    **Weighting and C.** Let ``r_i`` be the paper's relative weight of row
+    ``i`` (the mean of ``1 / n_j`` over its labels, "no label" counting as a
+    label), ``S = sum_j 1 / n_j`` and ``m = sum_i s_i r_i / sum_i s_i`` with
+    ``s_i`` the sample weights (1 without ``sample_weight``; after a
+    ``sampler``, over the resampled rows). ``"paper"`` uses
+    ``w_i = r_i / m`` (mean 1), ``"paper_literal"`` uses
+    ``w_lit_i = r_i / S``. Hence ``w_lit_i = w_i * mean_s(w_lit)`` with
+    ``mean_s(w_lit) = m / S`` the ``s``-weighted mean of the literal weights,
+    and since the solver's penalty of row ``i`` is ``C * w_i * s_i``, fitting
+    ``"paper_literal"`` with ``C`` is the same problem as fitting
+    ``"paper"`` with ``C * mean_s(w_lit)``. That mean shrinks roughly like
+    ``1 / n_labels`` (0.06 with 7 labels, 0.005 with 36), so the literal
+    rule regularises far more than its ``C`` suggests; the default keeps
+    ``C`` comparable across data sets. With ``labelset_size=k`` the
+    equivalence holds member by member, each with its own mean.
+
+    **Per-label scores (max-marginals).** Let ``d_k`` be the SVM's
+    one-vs-rest decision value for label set ``k`` (libsvm: one-vs-one votes
+    plus a bounded confidence, as :meth:`sklearn.svm.SVC.decision_function`
+    gives it; liblinear: the margin of the one-vs-rest SVM). With
+    ``break_ties=True`` the predicted label set is ``argmax_k d_k``.
     :meth:`decision_function` returns, for label ``j``,
     ``max_{k: j in set k} d_k - max_{k: j not in set k} d_k``; a maximum over
     no set counts as ``min_k d_k - 1``, so a label never seen positive in
@@ -228,6 +378,26 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     member). Wrap the model in
     :class:`~sklearn.calibration.CalibratedClassifierCV` for a 1-D ``y`` if
     calibration matters.
+
+    **RAkEL** (``labelset_size=k``). The first ``ceil(n_labels / k)``
+    subsets split a random permutation of the labels, so every label is in a
+    member; the others are drawn uniformly among the subsets not drawn yet
+    (no subset twice). A label's score is the mean, over the members that
+    contain it, of that member's max-marginal score; :meth:`predict` is
+    ``decision_function(X) > 0`` and :meth:`predict_proba` its sigmoid, so
+    the three always agree. Unlike the full powerset, the ensemble can
+    predict label sets that no training row had.
+
+    **Solvers.** libsvm trains ``K (K - 1) / 2`` one-vs-one SVMs for ``K``
+    label sets and its cost grows at least quadratically with the number of
+    rows; a fit with more than 500 label sets warns before it starts.
+    liblinear trains ``K`` one-vs-rest linear SVMs (squared hinge, the
+    intercept regularised like a feature), each over all rows, so its cost
+    is linear in ``K`` and in the number of rows. ``"auto"`` picks liblinear
+    when the kernel is linear and the model (or ensemble member) has more
+    than 500 label sets or more than 5,000 training rows, libsvm otherwise:
+    on the benchmark machine libsvm is the faster of the two below a few
+    thousand rows, and it solves the paper's exact (hinge-loss) problem.
 
     Examples
     --------
@@ -252,12 +422,16 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ],
         "coef0": [Interval(numbers.Real, None, None, closed="neither")],
         "shrinking": ["boolean"],
-        "weighting": [StrOptions({"paper", "balanced"}), None],
+        "weighting": [StrOptions({"paper", "paper_literal", "balanced"}), None],
+        "labelset_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_labelsets": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "solver": [StrOptions({"auto", "libsvm", "liblinear"})],
         "sampler": [None, HasMethods(["fit_resample"])],
         "break_ties": ["boolean"],
         "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
         "cache_size": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, -1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
     }
 
@@ -271,11 +445,15 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         coef0=0.0,
         shrinking=True,
         weighting="paper",
+        labelset_size=None,
+        n_labelsets=None,
+        solver="auto",
         sampler=None,
         break_ties=True,
         tol=1e-3,
         cache_size=200,
         max_iter=-1,
+        n_jobs=None,
         random_state=None,
     ):
         self.C = C
@@ -285,15 +463,19 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self.coef0 = coef0
         self.shrinking = shrinking
         self.weighting = weighting
+        self.labelset_size = labelset_size
+        self.n_labelsets = n_labelsets
+        self.solver = solver
         self.sampler = sampler
         self.break_ties = break_ties
         self.tol = tol
         self.cache_size = cache_size
         self.max_iter = max_iter
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None):
-        """Fit the label powerset SVM.
+        """Fit the label powerset SVM (or the RAkEL ensemble).
 
         Parameters
         ----------
@@ -317,48 +499,114 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        if self.solver == "liblinear" and self.kernel != "linear":
+            raise ValueError(
+                f"solver='liblinear' needs kernel='linear', got kernel={self.kernel!r}; "
+                "use solver='libsvm' or 'auto' for other kernels."
+            )
 
-        self._multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
-        if y.ndim == 2 and not self._multilabel:
+        multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
+        if y.ndim == 2 and not multilabel:
             if y.shape[1] != 1:
                 raise ValueError(
                     "y must be a 0/1 label indicator matrix or a 1-D array of "
                     f"class labels; got target type {type_of_target(y)!r}."
                 )
             y = y.ravel()
-        if self._multilabel:
-            self.powersets_, codes = powerset_encode(y.astype(np.int64))
-            self.classes_ = np.arange(y.shape[1])
+        if multilabel and self.labelset_size is not None:
+            self._fit_labelsets(X, y.astype(np.int64), sample_weight)
+        elif multilabel:
+            self._fit_multilabel(X, y.astype(np.int64), sample_weight)
         else:
+            self._multilabel = self._ensemble = False
             self.classes_, codes = np.unique(y, return_inverse=True)
-            self.powersets_ = np.eye(self.classes_.size, dtype=np.int64)
+            powersets = np.eye(self.classes_.size, dtype=np.int64)
+            self._fit_powerset(X, powersets, codes, sample_weight)
+        return self
 
+    def _fit_multilabel(self, X, Y, sample_weight):
+        """One label powerset over the columns of ``Y``."""
+        self._multilabel, self._ensemble = True, False
+        self.classes_ = np.arange(Y.shape[1])
+        self._fit_powerset(X, *powerset_encode(Y), sample_weight)
+        return self
+
+    def _fit_labelsets(self, X, Y, sample_weight):
+        """RAkEL-o: one full powerset member per random label subset."""
+        self._multilabel = self._ensemble = True
+        self.classes_ = np.arange(Y.shape[1])
+        rng = check_random_state(self.random_state)
+        self.labelsets_ = _draw_labelsets(
+            Y.shape[1], self.labelset_size, self.n_labelsets, rng
+        )
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(self.labelsets_))
+        members = [
+            clone(self).set_params(
+                labelset_size=None, n_labelsets=None, n_jobs=None, random_state=seed
+            )
+            for seed in seeds
+        ]
+        for member in members:
+            member.n_features_in_ = self.n_features_in_
+        self.estimators_ = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(member._fit_multilabel)(X, Y[:, labels], sample_weight)
+            for member, labels in zip(members, self.labelsets_)
+        )
+        self.solver_ = self.estimators_[0].solver_
+        return self
+
+    def _choose_solver(self, n_samples, n_sets):
+        if self.solver != "auto":
+            return self.solver
+        large = n_samples > _AUTO_MAX_SAMPLES or n_sets > _SLOW_LABEL_SETS
+        return "liblinear" if self.kernel == "linear" and large else "libsvm"
+
+    def _fit_powerset(self, X, powersets, codes, sample_weight):
+        """Fit one weighted SVM whose class ``k`` is ``powersets[k]``."""
+        self.powersets_ = powersets
         if self.sampler is not None:
             X, codes, sample_weight = self._resample(X, codes, sample_weight)
-
         weights = label_weights(self.powersets_[codes], self.weighting, sample_weight)
         if sample_weight is not None:
             weights = weights * sample_weight
         self.powerset_counts_ = np.bincount(codes, minlength=len(self.powersets_))
 
         present = np.unique(codes)
+        self.solver_ = self._choose_solver(X.shape[0], present.size)
         if present.size == 1:
             self.svc_ = None
             self._constant = present[0]
             self.n_iter_ = np.zeros(0, dtype=np.int32)
-            return self
-        self.svc_ = SVC(
-            C=self.C,
-            kernel=self.kernel,
-            degree=self.degree,
-            gamma=self.gamma,
-            coef0=self.coef0,
-            shrinking=self.shrinking,
-            tol=self.tol,
-            cache_size=self.cache_size,
-            max_iter=self.max_iter,
-            random_state=self.random_state,
-        )
+            return
+        if self.solver_ == "libsvm" and present.size > _SLOW_LABEL_SETS:
+            warnings.warn(
+                f"Fitting libsvm on {present.size} label sets trains "
+                f"{present.size * (present.size - 1) // 2} one-vs-one SVMs; this "
+                "will be slow. Use solver='liblinear' (linear kernel) or "
+                "labelset_size=3.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if self.solver_ == "libsvm":
+            self.svc_ = SVC(
+                C=self.C,
+                kernel=self.kernel,
+                degree=self.degree,
+                gamma=self.gamma,
+                coef0=self.coef0,
+                shrinking=self.shrinking,
+                tol=self.tol,
+                cache_size=self.cache_size,
+                max_iter=self.max_iter,
+                random_state=self.random_state,
+            )
+        else:
+            self.svc_ = LinearSVC(
+                C=self.C,
+                tol=self.tol,
+                max_iter=1000 if self.max_iter == -1 else self.max_iter,
+                random_state=self.random_state,
+            )
         with warnings.catch_warnings():
             # Many powerset classes relative to rows are what a label powerset
             # is; scikit-learn's "unique classes > 50% of samples" hint is noise here.
@@ -367,7 +615,6 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             )
             self.svc_.fit(X, codes, sample_weight=weights)
         self.n_iter_ = self.svc_.n_iter_
-        return self
 
     def _resample(self, X, codes, sample_weight):
         sampler = clone(self.sampler)
@@ -383,10 +630,18 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             sample_weight = sample_weight[sampler.sample_indices_]
         return X_res, np.asarray(codes_res), sample_weight
 
-    def _powerset_scores(self, X):
-        """SVC one-vs-rest decision values, shape (n_samples, n_powersets)."""
+    def _validate_X(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        return validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+
+    def _batches(self, n_samples):
+        """Row batches that keep the SVM's decision values below _BATCH_VALUES."""
+        n_sets = len(self.powersets_)
+        per_row = n_sets * (n_sets - 1) // 2 + n_sets if self.solver_ == "libsvm" else n_sets
+        return gen_batches(n_samples, max(1, _BATCH_VALUES // per_row))
+
+    def _set_scores(self, X):
+        """The SVM's one-vs-rest decision values, shape (n_samples, n_powersets)."""
         n_sets = len(self.powersets_)
         scores = np.full((X.shape[0], n_sets), -1.0)
         if self.svc_ is None:
@@ -401,15 +656,30 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             scores[:, missing] = raw.min(axis=1, keepdims=True) - 1.0
         return scores
 
+    def _label_scores(self, X):
+        """Per-label scores of validated ``X`` (multi-label fits)."""
+        if self._ensemble:
+            total = np.zeros((X.shape[0], self.classes_.size))
+            n_members = np.zeros(self.classes_.size)
+            for labels, member in zip(self.labelsets_, self.estimators_):
+                total[:, labels] += member._label_scores(X)
+                n_members[labels] += 1
+            return total / n_members
+        member = self.powersets_.astype(bool)
+        scores = np.empty((X.shape[0], self.classes_.size))
+        for rows in self._batches(X.shape[0]):
+            scores[rows] = _max_marginals(self._set_scores(X[rows]), member)
+        return scores
+
     def _predict_codes(self, X):
         if self.svc_ is None:
-            check_is_fitted(self)
-            X = validate_data(self, X, accept_sparse="csr", reset=False)
             return np.full(X.shape[0], self._constant)
-        if self.break_ties:
-            return self._powerset_scores(X).argmax(axis=1)
-        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        return self.svc_.predict(X)
+        if self.solver_ == "libsvm" and not self.break_ties:
+            return self.svc_.predict(X)
+        codes = np.empty(X.shape[0], dtype=np.intp)
+        for rows in self._batches(X.shape[0]):
+            codes[rows] = self._set_scores(X[rows]).argmax(axis=1)
+        return codes
 
     def predict(self, X):
         """Predict the label set (or class) of each sample.
@@ -424,7 +694,9 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         y_pred : ndarray of shape (n_samples, n_labels) or (n_samples,)
             0/1 indicator matrix (multi-label training) or class labels.
         """
-        check_is_fitted(self)
+        X = self._validate_X(X)
+        if self._ensemble:
+            return (self._label_scores(X) > 0).astype(np.int64)
         codes = self._predict_codes(X)
         if self._multilabel:
             return self.powersets_[codes]
@@ -441,19 +713,17 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         scores : ndarray of shape (n_samples, n_labels)
-            Multi-label: per-label max-marginal score. Single-label: SVC's
+            Multi-label: per-label max-marginal score (averaged over the
+            members with ``labelset_size=k``). Single-label: the SVM's
             decision values (shape ``(n_samples,)`` for two classes).
         """
-        scores = self._powerset_scores(X)
-        if not self._multilabel:
-            if self.classes_.size == 2:
-                return (scores[:, 1] - scores[:, 0]) / 2
-            return scores
-        floor = scores.min(axis=1, keepdims=True) - 1.0
-        member = self.powersets_.astype(bool)  # (n_sets, n_labels)
-        best_in = np.where(member[None], scores[:, :, None], floor[:, :, None]).max(axis=1)
-        best_out = np.where(~member[None], scores[:, :, None], floor[:, :, None]).max(axis=1)
-        return best_in - best_out
+        X = self._validate_X(X)
+        if self._multilabel:
+            return self._label_scores(X)
+        scores = self._set_scores(X)
+        if self.classes_.size == 2:
+            return (scores[:, 1] - scores[:, 0]) / 2
+        return scores
 
     def predict_proba(self, X):
         """Per-label max-marginal probabilities (see Notes).
@@ -467,18 +737,15 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         -------
         proba : ndarray of shape (n_samples, n_labels) or (n_samples, n_classes)
             Multi-label: ``sigmoid(decision_function(X))`` per label (rows
-            need not sum to 1). Single-label: a softmax over SVC's
+            need not sum to 1). Single-label: a softmax over the SVM's
             one-vs-rest decision values.
         """
-        if self._is_multilabel() or np.size(self.classes_) == 2:
+        check_is_fitted(self)
+        if self._multilabel or self.classes_.size == 2:
             scores = self.decision_function(X)
             proba = 1.0 / (1.0 + np.exp(-scores))
             return proba if scores.ndim == 2 else np.column_stack([1 - proba, proba])
-        return _softmax(self._powerset_scores(X))
-
-    def _is_multilabel(self):
-        check_is_fitted(self)
-        return self._multilabel
+        return _softmax(self._set_scores(self._validate_X(X)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

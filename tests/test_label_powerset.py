@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import LabelPowersetWeightedSVC
-from skmmlc._label_powerset import label_weights, powerset_encode
+from skmmlc._label_powerset import _max_marginals, label_weights, powerset_encode
 
 SW_REASON = (
     "libsvm's sample_weight is not exactly equivalent to repeating rows; "
@@ -18,7 +19,11 @@ SW_REASON = (
 
 
 @parametrize_with_checks(
-    [LabelPowersetWeightedSVC(), LabelPowersetWeightedSVC(weighting="balanced")],
+    [
+        LabelPowersetWeightedSVC(),
+        LabelPowersetWeightedSVC(weighting="balanced"),
+        LabelPowersetWeightedSVC(labelset_size=2, random_state=0),
+    ],
     expected_failed_checks=lambda est: {
         "check_sample_weight_equivalence_on_dense_data": SW_REASON,
         "check_sample_weight_equivalence_on_sparse_data": SW_REASON,
@@ -47,12 +52,46 @@ def test_powerset_encode_first_appearance():
 def test_paper_weights_hand_computed():
     # label counts: a=3, b=2, no-label rows=1 -> delta 1/3, 1/2, 1; sum 11/6
     Y = np.array([[1, 0], [1, 0], [1, 1], [0, 1], [0, 0]])
-    weights = label_weights(Y, "paper")
-    norm = 1 / 3 + 1 / 2 + 1
-    expected = np.array([1 / 3, 1 / 3, (1 / 3 + 1 / 2) / 2, 1 / 2, 1]) / norm
-    np.testing.assert_allclose(weights, expected)
+    relative = np.array([1 / 3, 1 / 3, (1 / 3 + 1 / 2) / 2, 1 / 2, 1])
+    # literal rule: divided by sum(delta) = 11/6
+    literal = label_weights(Y, "paper_literal")
+    np.testing.assert_allclose(literal, [2 / 11, 2 / 11, 5 / 22, 3 / 11, 6 / 11])
+    np.testing.assert_allclose(literal, relative / (11 / 6))
+    # mean-1 rule: divided by the mean relative weight, 31/60
+    mean1 = label_weights(Y, "paper")
+    np.testing.assert_allclose(mean1, [20 / 31, 20 / 31, 25 / 31, 30 / 31, 60 / 31])
+    assert mean1.mean() == pytest.approx(1.0)
+    # the two differ by the literal weights' mean
+    np.testing.assert_allclose(literal, mean1 * literal.mean())
     # rarer labels weigh more
-    assert weights[3] > weights[0]
+    assert mean1[3] > mean1[0]
+
+
+def test_paper_weights_weighted_mean_is_one():
+    Y = np.array([[1, 0], [1, 0], [1, 1], [0, 1], [0, 0]])
+    sw = np.array([2.0, 1.0, 0.5, 1.0, 3.0])
+    mean1 = label_weights(Y, "paper", sample_weight=sw)
+    assert np.average(mean1, weights=sw) == pytest.approx(1.0)
+    literal = label_weights(Y, "paper_literal", sample_weight=sw)
+    np.testing.assert_allclose(literal, mean1 * np.average(literal, weights=sw))
+
+
+@pytest.mark.parametrize("with_sample_weight", [False, True])
+def test_literal_weighting_is_mean1_with_scaled_C(data, with_sample_weight):
+    X, Y = data
+    sw = np.random.default_rng(0).uniform(0.5, 2, len(X)) if with_sample_weight else None
+    literal_mean = np.average(label_weights(Y, "paper_literal", sw), weights=sw)
+    # the same optimisation problem, solved to a tight tolerance
+    literal = LabelPowersetWeightedSVC(C=20.0, weighting="paper_literal", tol=1e-8)
+    mean1 = LabelPowersetWeightedSVC(C=20.0 * literal_mean, tol=1e-8)
+    literal.fit(X, Y, sw)
+    mean1.fit(X, Y, sw)
+    np.testing.assert_array_equal(literal.predict(X), mean1.predict(X))
+    np.testing.assert_allclose(
+        literal.decision_function(X), mean1.decision_function(X), atol=1e-5
+    )
+    # the literal rule's effective C is tiny with 4 labels already
+    assert literal_mean < 0.3
 
 
 def test_paper_weights_sample_weight_counts_like_repeats():
@@ -70,9 +109,9 @@ def test_balanced_and_none_weights():
 
 def test_weighting_reaches_svc(data):
     X, Y = data
-    clf = LabelPowersetWeightedSVC(weighting="paper").fit(X, Y)
-    # libsvm stores C * weight per support vector as |dual_coef_| bound;
-    # with weights < 1 no dual coefficient can exceed C
+    clf = LabelPowersetWeightedSVC(weighting="paper_literal").fit(X, Y)
+    # libsvm bounds |dual_coef_| of a row by C * its weight; the literal
+    # weights are all < 1, so no dual coefficient can exceed C
     assert np.abs(clf.svc_.dual_coef_).max() <= clf.C + 1e-9
     unweighted = LabelPowersetWeightedSVC(weighting=None).fit(X, Y)
     assert not np.allclose(clf.decision_function(X), unweighted.decision_function(X))
@@ -223,3 +262,159 @@ def test_single_label_y_is_plain_weighted_svc():
     np.testing.assert_array_equal(clf.classes_, ["a", "b", "c"])
     np.testing.assert_array_equal(clf.predict(X), y)
     np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
+
+
+def _assert_agree(clf, X):
+    pred = clf.predict(X)
+    scores = clf.decision_function(X)
+    proba = clf.predict_proba(X)
+    assert pred.shape == scores.shape == proba.shape
+    np.testing.assert_array_equal(scores > 0, pred.astype(bool))
+    np.testing.assert_array_equal(proba > 0.5, pred.astype(bool))
+
+
+@pytest.mark.parametrize("labelset_size", [None, 1, 2, 3])
+@pytest.mark.parametrize("solver", ["libsvm", "liblinear"])
+def test_predict_decision_proba_agree(data, labelset_size, solver):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC(
+        labelset_size=labelset_size, solver=solver, random_state=0
+    ).fit(X, Y)
+    assert clf.solver_ == solver
+    _assert_agree(clf, X)
+
+
+def test_rakel_members_cover_all_labels_without_repeats(data):
+    X, Y = data  # 4 labels
+    clf = LabelPowersetWeightedSVC(labelset_size=3, random_state=0).fit(X, Y)
+    # 2 x 4 requested, but only comb(4, 3) = 4 distinct 3-label subsets exist
+    assert clf.labelsets_.shape == (4, 3)
+    assert len({tuple(s) for s in clf.labelsets_}) == 4
+    clf = LabelPowersetWeightedSVC(labelset_size=2, n_labelsets=2, random_state=3).fit(X, Y)
+    assert sorted(clf.labelsets_.ravel().tolist()) == [0, 1, 2, 3]
+    for labels, member in zip(clf.labelsets_, clf.estimators_):
+        assert member.powersets_.shape[1] == len(labels)
+    with pytest.raises(ValueError, match="cannot cover"):
+        LabelPowersetWeightedSVC(labelset_size=2, n_labelsets=1).fit(X, Y)
+
+
+def test_rakel_deterministic_with_seed(data):
+    X, Y = data
+    Y = np.column_stack([Y, Y[:, ::-1] ^ 1])  # 8 labels: 70 possible 4-subsets
+
+    def fitted(seed):
+        return LabelPowersetWeightedSVC(labelset_size=4, n_labelsets=5, random_state=seed).fit(
+            X, Y
+        )
+
+    a, b, c = fitted(0), fitted(0), fitted(1)
+    np.testing.assert_array_equal(a.labelsets_, b.labelsets_)
+    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
+    assert not np.array_equal(a.labelsets_, c.labelsets_)
+
+
+def test_rakel_predicts_label_set_never_seen():
+    # label j is on exactly when feature j is positive; training never has
+    # all three labels at once, but every pair of labels occurs
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.5, 1.5, size=(120, 3)) * rng.choice([-1, 1], size=(120, 3))
+    X = X[(X > 0).sum(axis=1) < 3]
+    Y = (X > 0).astype(int)
+    assert [1, 1, 1] not in Y.tolist()
+    probe = np.array([[1.0, 1.0, 1.0]])
+    rakel = LabelPowersetWeightedSVC(C=10, labelset_size=2, random_state=0).fit(X, Y)
+    assert rakel.predict(probe).tolist() == [[1, 1, 1]]
+    assert all([1, 1] in m.powersets_.tolist() for m in rakel.estimators_)
+    full = LabelPowersetWeightedSVC(C=10).fit(X, Y)
+    assert full.predict(probe).tolist() != [[1, 1, 1]]  # only seen label sets
+
+
+@pytest.mark.parametrize("labelset_size", [None, 2])
+def test_label_never_positive_with_ensemble(data, labelset_size):
+    X, Y = data
+    Y = Y.copy()
+    Y[:, 1] = 0
+    clf = LabelPowersetWeightedSVC(labelset_size=labelset_size, random_state=0).fit(X, Y)
+    scores = clf.decision_function(X)
+    assert np.isfinite(scores).all() and (scores[:, 1] < 0).all()
+    assert (clf.predict(X)[:, 1] == 0).all()
+    _assert_agree(clf, X)
+
+
+def test_liblinear_needs_linear_kernel(data):
+    X, Y = data
+    with pytest.raises(ValueError, match="kernel='linear'"):
+        LabelPowersetWeightedSVC(kernel="rbf", solver="liblinear").fit(X, Y)
+    clf = LabelPowersetWeightedSVC(solver="liblinear", random_state=0).fit(X, Y)
+    assert clf.svc_.coef_.shape == (len(clf.powersets_), X.shape[1])
+    assert (clf.predict(X) == Y).mean() > 0.7
+
+
+def test_auto_solver_rule():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 3))
+    Y = (rng.random((600, 12)) < 0.5).astype(int)  # ~600 distinct label sets
+    n_sets = len(np.unique(Y, axis=0))
+    assert n_sets > 500
+    clf = LabelPowersetWeightedSVC().fit(X, Y)
+    assert clf.solver_ == "liblinear"
+    assert len(clf.powersets_) == n_sets
+    _assert_agree(clf, X[:50])
+    # small data, few label sets, or another kernel: libsvm
+    assert LabelPowersetWeightedSVC().fit(X, Y[:, :3]).solver_ == "libsvm"
+    rbf = LabelPowersetWeightedSVC(kernel="rbf", labelset_size=3, random_state=0)
+    assert rbf.fit(X, Y).solver_ == "libsvm"
+    # libsvm with many label sets warns before it starts fitting
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match="will be slow"):
+            LabelPowersetWeightedSVC(solver="libsvm").fit(X, Y)
+
+
+def test_max_marginals_match_brute_force():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(30, 12)).round(1)  # rounding makes ties
+    member = rng.random((12, 5)) < 0.4
+    member[:, 4] = False  # a label in no set
+    member[:, 3] = True  # a label in every set
+    floor = scores.min(axis=1, keepdims=True) - 1
+    best_in = np.where(member[None], scores[:, :, None], floor[:, :, None]).max(axis=1)
+    best_out = np.where(~member[None], scores[:, :, None], floor[:, :, None]).max(axis=1)
+    np.testing.assert_allclose(_max_marginals(scores, member), best_in - best_out)
+
+
+def test_single_label_y_ignores_labelset_size():
+    X = np.array([[0.0], [0.2], [1.0], [1.2], [2.0], [2.2]])
+    y = np.array(["a", "a", "b", "b", "c", "c"])
+    plain = LabelPowersetWeightedSVC(C=10).fit(X, y)
+    rakel = LabelPowersetWeightedSVC(C=10, labelset_size=2).fit(X, y)
+    np.testing.assert_array_equal(rakel.predict(X), plain.predict(X))
+    np.testing.assert_allclose(rakel.decision_function(X), plain.decision_function(X))
+
+
+def test_rakel_pickle_clone_and_grid_search(data):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC(labelset_size=2, random_state=0).fit(X, Y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.decision_function(X), clf.decision_function(X))
+    fresh = clone(clf)
+    assert fresh.get_params() == clf.get_params()
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+    search = GridSearchCV(
+        LabelPowersetWeightedSVC(random_state=0),
+        {"labelset_size": [None, 2], "C": [0.1, 1.0]},
+        scoring="f1_micro",
+        cv=3,
+    ).fit(X, Y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.predict(X).shape == Y.shape
+
+
+def test_rakel_parallel_members_same_as_serial(data):
+    X, Y = data
+    serial = LabelPowersetWeightedSVC(labelset_size=2, random_state=0).fit(X, Y)
+    parallel = LabelPowersetWeightedSVC(labelset_size=2, random_state=0, n_jobs=2).fit(X, Y)
+    np.testing.assert_array_equal(serial.labelsets_, parallel.labelsets_)
+    np.testing.assert_allclose(serial.decision_function(X), parallel.decision_function(X))
