@@ -102,3 +102,42 @@ def test_map_scorer_two_labels_uses_all_columns():
     assert M.mean_average_precision_scorer(clf, X, Y) == pytest.approx(
         M.mean_average_precision(Y, clf.decision_function(X))
     )
+
+
+def _ap_brute_force(Y, S):
+    """The definition, one row and one true label at a time."""
+    result = []
+    for y, s in zip(Y.astype(bool), S):
+        if not y.any():
+            result.append(np.nan)
+            continue
+        precisions = [(s[y] >= s[j]).sum() / (s >= s[j]).sum() for j in np.flatnonzero(y)]
+        result.append(np.mean(precisions))
+    return np.array(result)
+
+
+def test_average_precision_matches_definition_with_ties():
+    rng = np.random.default_rng(3)
+    Y = (rng.random((80, 9)) < 0.3).astype(int)
+    S = rng.integers(0, 4, size=(80, 9)).astype(float)  # many ties
+    S[0] = -np.inf  # a row of equal (infinite) scores
+    Y[1] = 0  # a row without labels
+    np.testing.assert_allclose(
+        M.average_precision_per_instance(Y, S), _ap_brute_force(Y, S), equal_nan=True
+    )
+
+
+def test_average_precision_memory_is_linear_in_labels():
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, n_labels = 100, 3000  # an n x L x L array would take 900 MB
+    Y = (rng.random((n, n_labels)) < 0.01).astype(np.int8)
+    Y[:, 0] = 1
+    S = rng.normal(size=(n, n_labels))
+    tracemalloc.start()
+    ap = M.average_precision_per_instance(Y, S)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 20 * n * n_labels * 8  # 48 MB
+    np.testing.assert_allclose(ap[:5], _ap_brute_force(Y[:5], S[:5]))
