@@ -3,7 +3,9 @@
 # environment in .venv and installs what it needs from PyPI.
 #
 #   bash run.sh demo [skmmlc demo options]   install, then run the main job on the demo data
-#   bash run.sh test [pytest options]        install with test tools, then run the whole test suite
+#   bash run.sh test [pytest options]        install with test and docs tools, run the whole test suite,
+#                                            then build the documentation (skipped when pytest options are given)
+#   bash run.sh docs [sphinx options]        install with docs tools, build the documentation into docs/_build/html
 #   bash run.sh bench                        install, then run every benchmark (writes docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,6 +32,13 @@ setup() {
   "$VENV/bin/python" -m pip install --quiet -e ".${extras}"
 }
 
+build_docs() {
+  # Warnings are errors (--keep-going reports all of them); -q: only warnings
+  # are printed. The gallery examples run (about 2 minutes on 2 cores); add
+  # -D plot_gallery=0 to skip them. Offline: no intersphinx (docs/conf.py).
+  "$VENV/bin/python" -m sphinx -W --keep-going -q -b html "$@" docs docs/_build/html
+}
+
 command=${1:-}
 shift || true
 case "$command" in
@@ -38,9 +47,16 @@ case "$command" in
     "$VENV/bin/skmmlc" demo "$@"
     ;;
   test)
-    setup "[tests]"
+    setup "[tests,docs]"
     # -n 2: both cores; exit code 5 (no tests collected) is a failure too.
     "$VENV/bin/python" -m pytest -n 2 --durations=20 "$@"
+    if [ $# -eq 0 ]; then
+      build_docs  # silent when it succeeds, so pytest's summary stays the last line
+    fi
+    ;;
+  docs)
+    setup "[docs]"
+    build_docs "$@"
     ;;
   bench)
     setup "[tests]"
@@ -51,7 +67,7 @@ case "$command" in
     # slower (~20 min): "$VENV/bin/python" benchmarks/demo_study.py
     ;;
   *)
-    echo "usage: bash run.sh {demo|test|bench} [options]" >&2
+    echo "usage: bash run.sh {demo|test|docs|bench} [options]" >&2
     exit 2
     ;;
 esac

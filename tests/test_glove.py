@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _checks import EXTRACTOR_CHECKS, check_id, run_check
+from _checks import CHECKS, check_id, run_check
 from sklearn.base import clone
 
 from skmmlc import GloveFeatures, MediaError
@@ -375,7 +375,7 @@ CHECK_TEXTS = [
 ]
 
 
-@pytest.mark.parametrize("check", EXTRACTOR_CHECKS, ids=check_id)
+@pytest.mark.parametrize("check", CHECKS, ids=check_id)
 def test_estimator_checks(check, glove_txt):
     X = CHECK_TEXTS
     if check.__name__ == "check_columns_checked_in_transform":

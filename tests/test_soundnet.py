@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
-from _checks import EXTRACTOR_CHECKS, check_id, run_check
+from _checks import CHECKS, check_id, run_check
 from conftest import make_frames, make_sound
 from sklearn.base import clone
 
@@ -595,7 +595,7 @@ def check_sounds(tmp_path_factory):
     return pd.DataFrame({"audio": audio, "video": video})
 
 
-@pytest.mark.parametrize("check", EXTRACTOR_CHECKS, ids=check_id)
+@pytest.mark.parametrize("check", CHECKS, ids=check_id)
 def test_estimator_checks(check, check_sounds):
     X = check_sounds
     if check.__name__ != "check_columns_checked_in_transform":

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from _checks import EXTRACTOR_CHECKS, check_id, run_check
+from _checks import CHECKS, check_id, run_check
 from conftest import make_frames
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -389,7 +389,7 @@ def check_clips(tmp_path_factory):
     ]
 
 
-@pytest.mark.parametrize("check", EXTRACTOR_CHECKS, ids=check_id)
+@pytest.mark.parametrize("check", CHECKS, ids=check_id)
 def test_estimator_checks(check, check_clips):
     X = check_clips
     if check.__name__ == "check_columns_checked_in_transform":
