@@ -130,6 +130,14 @@ def _autosummary_entries(rst_file):
     return names
 
 
+def _remove_stale_pages(app, config):
+    """Delete generated API pages of names no longer in api.rst (local rebuilds)."""
+    listed = set(_autosummary_entries(Path(app.srcdir) / "api.rst"))
+    for page in (Path(app.srcdir) / "generated").glob("skmmlc.*.rst"):
+        if page.stem not in listed:
+            page.unlink()
+
+
 def _check_api_coverage(app, env):
     """Warn (an error under ``-W``) for a public name without an API page."""
     import importlib
@@ -200,6 +208,7 @@ def _write_cli_help(app):
 def setup(app):
     from pygments.lexers.special import TextLexer
 
+    app.connect("config-inited", _remove_stale_pages)
     app.connect("builder-inited", _write_cli_help)
 
     app.add_lexer("csv", TextLexer)  # ```csv blocks of the markdown pages
