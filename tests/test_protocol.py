@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skmmlc.protocol import TABLE2_ROWS, align_steps, run_table2
+from skmmlc.protocol import TABLE2_ROWS, align_steps, mean_pool_steps, run_table2
 
 SHAPES = {"visual": (4, 6), "audio": (3, 5), "text": (5, 4)}
 
@@ -46,13 +46,24 @@ def result():
     )
 
 
-def test_table_has_the_nine_rows(result):
+def test_mean_pool_steps_ignores_padding():
+    x = np.zeros((2, 3, 2))
+    x[0, :2] = [[1.0, 2.0], [3.0, 4.0]]  # third step is padding
+    out = mean_pool_steps(x.reshape(2, -1), 3)
+    np.testing.assert_allclose(out, [[2.0, 3.0], [0.0, 0.0]])
+
+
+def test_table_has_the_ten_rows(result):
     table = result.table
+    assert len(TABLE2_ROWS) == 10
     assert list(zip(table.approach, table.features)) == [(a, f) for a, f, *_ in TABLE2_ROWS]
+    assert table.approach.iloc[-1] == "Static baseline"
     for col in ("micro_f1", "hamming_loss", "map"):
         assert table[col].between(0, 1).all()
     assert (table.fit_seconds > 0).all()
-    assert list(result.per_concept_f1.index) == ["early fusion", "late fusion", "proposed"]
+    assert list(result.per_concept_f1.index) == [
+        "early fusion", "late fusion", "proposed", "static baseline"]
+    assert (table.macro_f1 <= 1).all() and (table.macro_f1 >= 0).all()
     assert list(result.per_concept_f1.columns) == ["a", "b", "c"]
 
 
@@ -71,14 +82,58 @@ def test_fusion_beats_single_modalities(result):
     for single in ("visual", "audio", "text"):
         assert late > t.loc[single, "micro_f1"]
     assert result.table.iloc[8].micro_f1 > max(t.loc[s, "micro_f1"] for s in ("visual", "audio", "text"))
+    # the static baseline sees every modality too
+    assert result.table.iloc[9].micro_f1 > max(t.loc[s, "micro_f1"] for s in ("visual", "audio", "text"))
+
+
+def test_choices_are_reported(result):
+    chosen = result.table.set_index("approach")["chosen"]
+    # three labels: a 3-label set is the full powerset, so only None is tried
+    assert result.settings["labelset_sizes"] == [None]
+    assert chosen["Proposed framework"].startswith("C=")
+    assert "labelset_size=None" in chosen["Proposed framework"]
+    assert chosen["Static baseline"] in {"C=0.01", "C=0.1", "C=1"}
+    assert result.settings["chosen"]["Proposed framework (visual+audio+text)"] == (
+        chosen["Proposed framework"]
+    )
+    import json
+
+    json.dumps(result.settings)  # plain JSON values, no reprs of numbers
+
+
+def test_proposed_row_tries_label_subsets():
+    features, n_steps, Y = synthetic(n=90, seed=1)
+    Y = np.column_stack([Y, Y[:, 0] ^ Y[:, 1], Y[:, 2]])  # five labels
+    result = run_table2(
+        features, n_steps, Y,
+        temporal_params=dict(units=2, dense_units=4, epochs=2, batch_size=32,
+                             early_stopping=False),
+        select_params=dict(step=4, n_estimators=5),
+        head_alphas=(1.0,), svc_Cs=(0.9,), baseline_Cs=(1.0,),
+        labelset_sizes=(None, 3, 7),
+    )
+    assert result.settings["labelset_sizes"] == [None, 3]
+    assert result.table.chosen.iloc[8].split(", ")[1] in {"labelset_size=None",
+                                                          "labelset_size=3"}
 
 
 def test_markdown_and_plot(result, tmp_path):
+    import matplotlib
+
     md = result.to_markdown()
-    assert md.count("\n") == 2 + 9 - 1
-    assert "Proposed framework" in md
-    result.plot_per_concept(tmp_path / "fig.png")
+    assert md.count("\n") == 2 + 10 - 1
+    assert "Proposed framework" in md and "Static baseline" in md
+    backend = matplotlib.get_backend()
+    fig = result.plot_per_concept(tmp_path / "fig.png")
+    assert matplotlib.get_backend() == backend  # no backend switched
     assert (tmp_path / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4 * 3  # four rows x three concepts, zeros included
+    from matplotlib.figure import Figure
+
+    own = Figure()
+    target = own.add_subplot()
+    assert result.plot_per_concept(ax=target) is own and len(target.patches) == 12
 
 
 def test_rejects_bad_input():
