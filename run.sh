@@ -48,6 +48,8 @@ case "$command" in
     ;;
   test)
     setup "[tests,docs]"
+    # lint first (rules in pyproject.toml [tool.ruff]); a finding stops here
+    "$VENV/bin/ruff" check skmmlc tests benchmarks examples
     # -n 2: both cores; exit code 5 (no tests collected) is a failure too.
     "$VENV/bin/python" -m pytest -n 2 --durations=20 "$@"
     if [ $# -eq 0 ]; then

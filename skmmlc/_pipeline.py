@@ -28,13 +28,15 @@ from pathlib import Path
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import Hidden
 
-from .feature_extraction._glove import GloveFeatures
 from ._label_powerset import LabelPowersetWeightedSVC
 from ._selection import RFRecursiveSelector
-from .feature_extraction._soundnet import SoundNetFeatures
 from ._temporal import ResBiLSTMTemporal
 from ._utils import MODALITIES
+from .feature_extraction._base import BaseExtractor
+from .feature_extraction._glove import GloveFeatures
+from .feature_extraction._soundnet import SoundNetFeatures
 from .feature_extraction._visual import VisualInceptionFeatures
 
 __all__ = ["MultimodalDisasterPipeline", "make_disaster_pipeline", "MODALITIES"]
@@ -45,7 +47,11 @@ def _cache_dir(memory):
     if memory is None:
         return None
     location = getattr(memory, "location", memory)
-    return None if location is None else str(Path(location) / "skmmlc-features")
+    if location is None:
+        return None
+    if not isinstance(location, str | os.PathLike):
+        raise TypeError(f"memory must be a directory or a joblib.Memory, got {memory!r}.")
+    return str(Path(location) / "skmmlc-features")
 
 
 def make_disaster_pipeline(
@@ -106,7 +112,9 @@ def make_disaster_pipeline(
     memory : str, Path or joblib.Memory, optional
         Caches the fitted fusion step (``Pipeline(memory=...)``) and, in the
         same directory, every static feature (the extractors' ``cache``), so a
-        grid search over downstream parameters never re-extracts.
+        grid search over downstream parameters never re-extracts. The
+        feature cache follows ``memory``: ``set_params(memory=...)`` moves it
+        too (see :class:`MultimodalDisasterPipeline`).
     on_error : {"raise", "zeros"}
         Bad-input policy of the extractors.
     verbose : int
@@ -225,14 +233,112 @@ class MultimodalDisasterPipeline(Pipeline):
     ['audio', 'text', 'visual']
     """
 
+    _parameter_constraints: dict = {
+        **Pipeline._parameter_constraints,
+        "steps": [list, Hidden(tuple), None],
+    }
+
     def __init__(self, steps=None, *, transform_input=None, memory=None, verbose=False):
-        if steps is None:
-            steps = make_disaster_pipeline(memory=memory).steps
         super().__init__(
             steps, transform_input=transform_input, memory=memory, verbose=verbose
         )
+
+    # ``steps=None`` means the paper's steps. The parameter keeps the value it
+    # was given (None), as scikit-learn requires; where Pipeline reads
+    # ``self.steps`` it gets the default steps, built on first use and kept in
+    # ``_default_steps`` (they hold the fitted stages after ``fit``). See
+    # docs/design.md, "Why MultimodalDisasterPipeline is built this way".
+    @property
+    def steps(self):
+        """The steps: the ``steps`` parameter, or the paper's when it is None."""
+        steps = self.__dict__.get("steps")
+        if steps is not None:
+            return steps
+        default = self.__dict__.get("_default_steps")
+        if default is None:
+            default = self.__dict__["_default_steps"] = _paper_steps(self.memory)
+        return default
+
+    @steps.setter
+    def steps(self, value):
+        default = self.__dict__.get("_default_steps")
+        if self.__dict__.get("steps") is None and _same_steps(value, default):
+            # Pipeline.fit re-lists the steps it fits: still the default ones
+            self.__dict__["_default_steps"] = value
+            return
+        if value is None:  # back to the paper's steps: fresh ones
+            self.__dict__.pop("_default_steps", None)
+        self.__dict__["steps"] = value
+
+    def get_params(self, deep=True):
+        """Parameters; ``steps`` is None for the paper's steps.
+
+        With ``deep=True`` the parameters of the steps (default ones
+        included) are listed too, e.g. ``select__step``.
+        """
+        params = super().get_params(deep=deep)
+        params["steps"] = self.__dict__.get("steps")
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, nested ones included; see :class:`~sklearn.pipeline.Pipeline`.
+
+        Setting a parameter of a step of the default steps (e.g.
+        ``select__step``) makes them the value of ``steps``, so that clones
+        keep the change. Setting ``memory`` moves the feature cache of the
+        extractors that used the previous ``memory``'s directory.
+        """
+        if "memory" in params and "steps" not in params:  # new steps bring their caches
+            params = {**self._feature_cache_updates(params["memory"]), **params}
+        nested = any("__" in key for key in params)
+        if nested and "steps" not in params and self.__dict__.get("steps") is None:
+            self.__dict__["steps"] = self.steps
+            self.__dict__.pop("_default_steps", None)
+        return super().set_params(**params)
+
+    def _feature_cache_updates(self, memory):
+        """``{"...__cache": new}`` for the extractors whose cache follows ``memory``."""
+        try:
+            old, new = _cache_dir(self.memory), _cache_dir(memory)
+        except TypeError:  # not a memory: fit's parameter validation says so
+            return {}
+        if self.__dict__.get("steps") is None:  # the default steps (built if need be)
+            for extractor in _extractors(self.steps):
+                if extractor.cache == old:
+                    extractor.cache = new
+            return {}
+        return {
+            f"{key}__cache": new
+            for key, value in super().get_params(deep=True).items()
+            if isinstance(value, BaseExtractor) and value.cache == old
+        }
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         return tags
+
+
+def _paper_steps(memory):
+    """The steps of ``make_disaster_pipeline(memory=memory)``: the paper's model."""
+    return make_disaster_pipeline(memory=memory).steps
+
+
+def _same_steps(value, default):
+    """True if ``value`` lists the very (name, estimator) pairs of ``default``."""
+    return (
+        isinstance(value, list | tuple)
+        and isinstance(default, list)
+        and len(value) == len(default)
+        and all(a is b for a, b in zip(value, default, strict=True))
+    )
+
+
+def _extractors(steps):
+    """The static extractors inside ``steps`` (in the fusion step's branches)."""
+    for _, step in steps:
+        if isinstance(step, BaseExtractor):
+            yield step
+        for value in getattr(step, "get_params", dict)(deep=True).values():
+            if isinstance(value, BaseExtractor):
+                yield value

@@ -1,18 +1,17 @@
 """Random-forest ranking + recursive feature elimination (Algorithm 1 of the paper)."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_selection import SelectorMixin
 from sklearn.metrics import accuracy_score, check_scoring, f1_score
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, RealNotInt
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._label_powerset import LabelPowersetWeightedSVC
@@ -180,17 +179,18 @@ class RFRecursiveSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [None, HasMethods(["fit", "predict"])],
+        # as RFE: a count of features, or a fraction of them
         "step": [
-            Interval(numbers.Integral, 1, None, closed="left"),
-            Interval(numbers.Real, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="neither"),
         ],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "cv": ["cv_object", None],
         "scoring": [None, str, callable],
-        "patience": [Interval(numbers.Integral, 0, None, closed="left")],
-        "min_features_to_select": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_jobs": [None, numbers.Integral],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "min_features_to_select": [Interval(Integral, 1, None, closed="left")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -230,6 +230,10 @@ class RFRecursiveSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             return _micro_f1_score
         return check_scoring(estimator, scoring=self.scoring)
 
+    @_fit_context(
+        # the estimator is validated by its own fit
+        prefer_skip_nested_validation=False
+    )
     def fit(self, X, y):
         """Rank the features, eliminate recursively, refit on the best subset.
 
@@ -245,7 +249,6 @@ class RFRecursiveSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self : RFRecursiveSelector
             Fitted selector.
         """
-        self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:

@@ -28,13 +28,14 @@ TensorFlow is imported only when a model is built or loaded.
 
 from __future__ import annotations
 
-import numbers
 import os
 import tempfile
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.model_selection import KFold, check_cv
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -46,22 +47,6 @@ __all__ = ["ResBiLSTMTemporal"]
 _FEATURES_LAYER = "temporal_features"
 _EAGER_BATCH_STEPS = 100  # run training eagerly up to this many batch x time steps
 _PREDICT_BATCH = 256
-
-
-def _check_number(name, value, *, low, high=None, integer=False, low_open=False,
-                  high_open=False):
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "an int" if integer else "a float"
-        raise TypeError(f"{name} must be {what}, got {value!r} of type "
-                        f"{type(value).__name__}.")
-    bad_low = value <= low if low_open else value < low
-    bad_high = high is not None and (value >= high if high_open else value > high)
-    if bad_low or bad_high:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        hi_v = "inf" if high is None else high
-        raise ValueError(f"{name} must be in {lo}{low}, {hi_v}{hi}, got {value!r}.")
 
 
 def _encode_targets(y):
@@ -240,6 +225,26 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
     (20, 8)
     """
 
+    _parameter_constraints: dict = {
+        "n_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "units": [Interval(Integral, 1, None, closed="left")],
+        "dense_units": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "dense_dropout": [Interval(Real, 0, 1, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 0, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), None],
+        "standardize": ["boolean"],
+        "cv": ["cv_object"],
+        "cv_alignment": [StrOptions({"linear"}), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         n_steps=None,
@@ -280,6 +285,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # -- scikit-learn API ---------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the network on sequences ``X`` and targets ``y``.
 
@@ -302,6 +308,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         self._feature_model = _feature_model(self.model_)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y, **fit_params):
         """Fit, then return features of ``X`` (out-of-fold when ``cv`` is set).
 
@@ -329,7 +336,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         full = self._features(self.model_, X3)
 
         cv = check_cv(self.cv)
-        if isinstance(self.cv, numbers.Integral):  # shuffled, seeded folds
+        if isinstance(self.cv, Integral):  # shuffled, seeded folds
             cv = KFold(self.cv, shuffle=True, random_state=seed % (2**31 - 1))
         out = np.zeros_like(full)
         seen = np.zeros(X3.shape[0], dtype=bool)
@@ -407,34 +414,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
             self._feature_model = _feature_model(self.model_)
 
     # -- internals ----------------------------------------------------------
-    def _validate_params(self):
-        if self.n_steps is not None:
-            _check_number("n_steps", self.n_steps, low=1, integer=True)
-        _check_number("units", self.units, low=1, integer=True)
-        _check_number("dense_units", self.dense_units, low=1, integer=True)
-        _check_number("dropout", self.dropout, low=0, high=1, high_open=True)
-        _check_number("dense_dropout", self.dense_dropout, low=0, high=1, high_open=True)
-        _check_number("epochs", self.epochs, low=1, integer=True)
-        _check_number("batch_size", self.batch_size, low=1, integer=True)
-        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
-        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
-                      low_open=True, high_open=True)
-        _check_number("patience", self.patience, low=0, integer=True)
-        _check_number("verbose", self.verbose, low=0, integer=True)
-        if not (self.early_stopping == "auto" or isinstance(self.early_stopping, bool)):
-            raise ValueError("early_stopping must be 'auto', True or False, got "
-                             f"{self.early_stopping!r}.")
-        if self.class_weight not in (None, "balanced"):
-            raise ValueError("class_weight must be None or 'balanced', got "
-                             f"{self.class_weight!r}.")
-        if self.cv_alignment not in (None, "linear"):
-            raise ValueError("cv_alignment must be 'linear' or None, got "
-                             f"{self.cv_alignment!r}.")
-        if isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
-            _check_number("cv", self.cv, low=2, integer=True)
-
     def _prepare_fit(self, X, y):
-        self._validate_params()
         X, y = validate_data(self, X, y, multi_output=True, dtype=[np.float32, np.float64],
                              y_numeric=False)
         n_features = X.shape[1]

@@ -30,7 +30,7 @@ exact); ``run_check`` passes each check those it takes.
 
 Use::
 
-    @pytest.mark.parametrize("check", EXTRACTOR_CHECKS, ids=check_id)
+    @pytest.mark.parametrize("check", CHECKS, ids=check_id)
     def test_skmmlc_checks(check, inputs):
         run_check(check, make_estimator(), inputs, rtol=1e-5)
 """
@@ -64,6 +64,9 @@ from sklearn.utils.estimator_checks import (
 from sklearn.utils.validation import check_is_fitted
 
 OUTPUT_METHODS = ("transform", "predict", "decision_function", "predict_proba")
+#: The outputs compared by the checks: the continuous ones carry the most
+#: information (predict follows from decision_function); each costs a pass.
+COMPARED_METHODS = ("transform", "decision_function", "predict_proba")
 
 
 # -- helpers -------------------------------------------------------------------
@@ -89,16 +92,39 @@ def _n_rows(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
-def _outputs(estimator, X, y=None):
-    """Output of every output method the fitted estimator has, by name."""
-    out = {}
-    for method in OUTPUT_METHODS:
-        if hasattr(estimator, method):
-            out[method] = np.asarray(getattr(estimator, method)(X))
-    if y is not None and hasattr(estimator, "score"):
+def _outputs(estimator, X, y=None, *, methods=COMPARED_METHODS):
+    """Output of the fitted estimator's output ``methods`` (the first it has
+    of ``COMPARED_METHODS`` by default, else ``predict``), by name.
+
+    With ``methods=OUTPUT_METHODS`` every output method runs (and ``score``,
+    given ``y``).
+    """
+    available = [m for m in methods if hasattr(estimator, m)]
+    if methods is COMPARED_METHODS:
+        available = available[:1] or ["predict"]
+    out = {m: np.asarray(getattr(estimator, m)(X)) for m in available}
+    if methods is OUTPUT_METHODS and y is not None and hasattr(estimator, "score"):
         out["score"] = np.asarray(estimator.score(X, y))
     assert out, f"{type(estimator).__name__} has no output method"
     return out
+
+
+_FITTED = {}
+
+
+def _fitted(estimator, X, y=None):
+    """A fitted clone of ``estimator``, shared by the checks that only read it.
+
+    Fitting the full pipeline costs seconds: the checks that do not test
+    ``fit`` itself share one fitted copy per (parameters, data). The check
+    that outputs change nothing fits its own copy.
+    """
+    key = (type(estimator).__qualname__, joblib.hash(estimator.get_params(deep=True)),
+           id(X), id(y))
+    if key not in _FITTED:
+        _FITTED.clear()  # one at a time: the checks of one estimator run together
+        _FITTED[key] = (clone(estimator).fit(X, y), X, y)  # X, y kept: ids stay valid
+    return _FITTED[key][0]
 
 
 def _assert_outputs_equal(got, expected, rtol, atol, what):
@@ -118,6 +144,10 @@ def _fingerprint(value):
     """A hash of ``value`` that ignores object identity (identity for models)."""
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, joblib.hash(value))
+    if type(value).__module__.split(".")[0] in ("keras", "tensorflow"):
+        # a network's Python object changes when it is called (traces, build
+        # flags); what must not change is which network is there
+        return ("id", id(value))
     try:
         return joblib.hash(value)
     except Exception:  # e.g. a Keras model: identity is what must not change
@@ -183,13 +213,14 @@ def check_fit_returns_self(estimator, X, y=None):
 
 def check_fit_idempotent(estimator, X, y=None, *, rtol=0, atol=0):
     """Fitting twice (or on other rows first) gives the same fitted estimator."""
-    est = clone(estimator).fit(X, y)
-    first = _outputs(est, X, y)
-    attrs = {k: _fingerprint(v) for k, v in vars(est).items() if k.endswith("_")}
+    fitted = _fitted(estimator, X, y)
+    first = _outputs(fitted, X)
+    attrs = {k: _fingerprint(v) for k, v in vars(fitted).items() if k.endswith("_")}
+    est = clone(estimator)
     half = list(range(max(_n_rows(X) // 2, 1)))
     est.fit(_rows(X, half), None if y is None else y[half])  # other data first
     est.fit(X, y)
-    _assert_outputs_equal(_outputs(est, X, y), first, rtol, atol, "refit")
+    _assert_outputs_equal(_outputs(est, X), first, rtol, atol, "refit")
     if rtol == 0 and atol == 0:
         again = {k: _fingerprint(v) for k, v in vars(est).items() if k.endswith("_")}
         assert again.keys() == attrs.keys()
@@ -200,10 +231,9 @@ def check_fit_idempotent(estimator, X, y=None, *, rtol=0, atol=0):
 def check_fit_leaves_params_alone(estimator, X, y=None):
     """``fit`` changes no hyper-parameter (nested ones included) and sets only
     attributes that end with an underscore or are private."""
-    est = clone(estimator)
-    before = _hyperparameters(est)
-    public_before = {k for k in vars(est) if not k.startswith("_")}
-    est.fit(X, y)
+    before = _hyperparameters(estimator)
+    public_before = {k for k in vars(estimator) if not k.startswith("_")}
+    est = _fitted(estimator, X, y)
     assert _hyperparameters(est) == before, "fit changed a parameter"
     added = {k for k in vars(est) if not k.startswith("_")} - public_before
     wrong = sorted(k for k in added if not k.endswith("_"))
@@ -215,7 +245,7 @@ def check_outputs_leave_state_alone(estimator, X, y=None):
     """transform/predict/... neither add nor change attributes, anywhere."""
     est = clone(estimator).fit(X, y)
     before = _state(est)
-    _outputs(est, X, y)
+    _outputs(est, X, y, methods=OUTPUT_METHODS)
     after = _state(est)
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
@@ -227,14 +257,14 @@ def check_outputs_leave_state_alone(estimator, X, y=None):
 
 
 def check_pickle_and_clone_same_output(estimator, X, y=None, *, rtol=0, atol=0):
-    est = clone(estimator).fit(X, y)
-    expected = _outputs(est, X, y)
+    est = _fitted(estimator, X, y)
+    expected = _outputs(est, X)
     copy = pickle.loads(pickle.dumps(est))
-    _assert_outputs_equal(_outputs(copy, X, y), expected, rtol, atol, "unpickled")
+    _assert_outputs_equal(_outputs(copy, X), expected, rtol, atol, "unpickled")
     copy = joblib.load(_joblib_roundtrip(est))
-    _assert_outputs_equal(_outputs(copy, X, y), expected, rtol, atol, "joblib")
+    _assert_outputs_equal(_outputs(copy, X), expected, rtol, atol, "joblib")
     refit = clone(est).fit(X, y)
-    _assert_outputs_equal(_outputs(refit, X, y), expected, rtol, atol, "clone + fit")
+    _assert_outputs_equal(_outputs(refit, X), expected, rtol, atol, "clone + fit")
 
 
 def _joblib_roundtrip(est):
@@ -245,7 +275,7 @@ def _joblib_roundtrip(est):
 
 
 def check_sample_order_invariance(estimator, X, y=None, *, rtol=0, atol=0):
-    est = clone(estimator).fit(X, y)
+    est = _fitted(estimator, X, y)
     expected = _outputs(est, X)
     perm = np.random.default_rng(0).permutation(_n_rows(X))
     if np.array_equal(perm, np.arange(len(perm))):
@@ -257,10 +287,10 @@ def check_sample_order_invariance(estimator, X, y=None, *, rtol=0, atol=0):
 
 def check_subset_invariance(estimator, X, y=None, *, rtol=0, atol=0):
     """Each row's output does not depend on the other rows of the call."""
-    est = clone(estimator).fit(X, y)
+    est = _fitted(estimator, X, y)
     expected = _outputs(est, X)
     n = _n_rows(X)
-    for batch in (np.arange(n)[::2], np.arange(n)[1::2], [n - 1]):
+    for batch in (np.arange(n)[::2], [n - 1]):
         got = _outputs(est, _rows(X, batch))
         _assert_outputs_equal(got, {k: v[batch] for k, v in expected.items()},
                               rtol, atol, f"rows {list(batch)} alone")
@@ -271,7 +301,7 @@ def check_columns_checked_in_transform(estimator, X, y=None, *, extra_columns_ok
     """``X`` is a DataFrame: names and count of its columns are recorded in
     fit and checked by the output methods (scikit-learn's rules)."""
     assert isinstance(X, pd.DataFrame), "this check needs X as a DataFrame"
-    est = clone(estimator).fit(X, y)
+    est = _fitted(estimator, X, y)
     assert est.n_features_in_ == X.shape[1]
     np.testing.assert_array_equal(est.feature_names_in_, X.columns)
     method = next(m for m in OUTPUT_METHODS if hasattr(est, m))
@@ -310,13 +340,14 @@ def check_params_round_trip(estimator, X=None, y=None):
         if "__" in key:
             est.set_params(**{key: value})
     assert _hyperparameters(est) == deep
+    shallow = est.get_params(deep=False)
     twin = clone(est)
     assert _hyperparameters(twin) == deep
     for key, value in shallow.items():
         if not isinstance(value, BaseEstimator) and not _holds_estimators(value):
             assert twin.get_params(deep=False)[key] is value, key
     if X is not None:
-        fitted = clone(estimator).fit(X, y)
+        fitted = _fitted(estimator, X, y)
         unfitted = clone(fitted)
         assert _hyperparameters(unfitted) == _hyperparameters(fitted)
         with pytest.raises(NotFittedError):
@@ -332,8 +363,7 @@ def check_unfitted_errors(estimator, X, y=None):
             args = () if method == "get_feature_names_out" else (X,)
             with pytest.raises(NotFittedError):
                 getattr(est, method)(*args)
-    est.fit(X, y)
-    check_is_fitted(est)
+    check_is_fitted(_fitted(estimator, X, y))
 
 
 def check_empty_input_rejected(estimator, X, y=None):
@@ -372,9 +402,10 @@ SKLEARN_API_CHECKS = [
     )
 ]
 
-#: For every extractor: X is a list of inputs, or a DataFrame of one or two
-#: columns for ``check_columns_checked_in_transform``.
-EXTRACTOR_CHECKS = [
+#: Every check, for the extractors and the full pipeline. X is a list of
+#: inputs or a DataFrame (always a DataFrame for
+#: ``check_columns_checked_in_transform``).
+CHECKS = [
     check_fit_returns_self,
     check_fit_idempotent,
     check_fit_leaves_params_alone,

@@ -399,13 +399,49 @@ _SKIES = np.array([[0.75, 0.75, 0.78], [0.45, 0.47, 0.5], [0.85, 0.7, 0.55],
 _GROUNDS = np.array([[0.3, 0.5, 0.25], [0.65, 0.55, 0.4], [0.35, 0.35, 0.35],
                      [0.5, 0.45, 0.3]])
 
-def _make_frames(visual_cues, n_frames, fps, width, height, rng):
-    """RGB uint8 frames (n_frames, height, width, 3) with the cued concepts."""
-    T, H, W = n_frames, height, width
-    t = (np.arange(T, dtype=np.float32) / fps)[:, None, None]
-    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+class _Canvas:
+    """The frames of one clip being painted, with their time and pixel grids.
 
-    # Background: sky, ground and a few buildings, panning slowly.
+    ``frames`` (T, H, W, 3) float32 in [0, 1]; ``t`` (T, 1, 1) seconds;
+    ``yy``, ``xx`` (H, W) pixel rows and columns.
+    """
+
+    def __init__(self, frames, t, yy, xx):
+        self.frames, self.t, self.yy, self.xx = frames, t, yy, xx
+        self.T, self.H, self.W = frames.shape[:3]
+
+    def blend(self, mask, color, alpha):
+        """Paint ``color`` ((3,) or (T, H, W, 3)) where ``mask`` ((T or 1, H, W)) is on."""
+        rows = np.flatnonzero(mask.any(axis=(0, 2)))
+        if rows.size == 0:
+            return
+        part = slice(rows[0], rows[-1] + 1)
+        m = (np.float32(alpha) * mask[:, part])[..., None].astype(np.float32)
+        color = np.asarray(color, dtype=np.float32)
+        if color.ndim == 4:
+            color = color[:, part]
+        target = self.frames[:, part]
+        target += m * (color - target)
+
+
+def _make_frames(visual_cues, n_frames, fps, width, height, rng):
+    """RGB uint8 frames (n_frames, height, width, 3) with the cued concepts.
+
+    A panning background, then one painter per cued concept (in a fixed
+    order: each draws from ``rng`` in turn), then camera gain and noise.
+    """
+    t = (np.arange(n_frames, dtype=np.float32) / fps)[:, None, None]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    canvas = _Canvas(_background(n_frames, height, width, t, rng), t, yy, xx)
+    strength = rng.uniform(0.7, 1.0, len(LABELS))
+    for concept, paint in _PAINTERS:
+        if visual_cues[concept]:
+            paint(canvas, strength[concept], rng)
+    return _camera(canvas.frames, rng)
+
+
+def _background(T, H, W, t, rng):
+    """Sky, ground and a few buildings, panning slowly: (T, H, W, 3) float32."""
     horizon = int(H * rng.uniform(0.35, 0.55))
     base = np.empty((H, W, 3), np.float32)
     base[:horizon] = _SKIES[rng.integers(len(_SKIES))]
@@ -416,103 +452,134 @@ def _make_frames(visual_cues, n_frames, fps, width, height, rng):
         top = rng.integers(H // 6, horizon + 1)
         base[top:horizon + H // 10, x0:x0 + w] = rng.uniform(0.3, 0.7) * rng.uniform(0.8, 1.2, 3)
     pan = rng.uniform(-6, 6)  # pixels per second
-    frames = np.stack([np.roll(base, int(round(pan * s)), axis=1) for s in t[:, 0, 0]])
+    return np.stack([np.roll(base, int(round(pan * s)), axis=1) for s in t[:, 0, 0]])
 
-    def blend(mask, color, alpha):
-        """Paint ``color`` ((3,) or (T, H, W, 3)) where ``mask`` ((T or 1, H, W)) is on."""
-        rows = np.flatnonzero(mask.any(axis=(0, 2)))
-        if rows.size == 0:
-            return
-        part = slice(rows[0], rows[-1] + 1)
-        m = (np.float32(alpha) * mask[:, part])[..., None].astype(np.float32)
-        color = np.asarray(color, dtype=np.float32)
-        if color.ndim == 4:
-            color = color[:, part]
-        target = frames[:, part]
-        target += m * (color - target)
 
-    strength = rng.uniform(0.7, 1.0, len(LABELS))
-    if visual_cues[DAMAGE]:
-        top, bottom = int(H * rng.uniform(0.15, 0.3)), int(H * rng.uniform(0.6, 0.75))
-        left = rng.integers(0, W // 4)
-        right = W - rng.integers(0, W // 4)
-        block = 6
-        tex = rng.uniform(0.5, 1.4, (H // block + 1, W // block + 1))
-        tex = np.kron(tex, np.ones((block, block)))[:H, :W]
-        debris = np.clip(tex[..., None] * np.array([0.45, 0.38, 0.3]), 0, 1)
+def _paint_damage(c, strength, rng):
+    """Grey-brown blocky debris texture in the middle, shaking with the camera."""
+    H, W = c.H, c.W
+    top, bottom = int(H * rng.uniform(0.15, 0.3)), int(H * rng.uniform(0.6, 0.75))
+    left = rng.integers(0, W // 4)
+    right = W - rng.integers(0, W // 4)
+    block = 6
+    tex = rng.uniform(0.5, 1.4, (H // block + 1, W // block + 1))
+    tex = np.kron(tex, np.ones((block, block)))[:H, :W]
+    debris = np.clip(tex[..., None] * np.array([0.45, 0.38, 0.3]), 0, 1)
+    mask = np.zeros((H, W), np.float32)
+    mask[top:bottom, left:right] = 1
+    shake = rng.integers(-2, 3, size=c.T)
+    moving = np.stack([np.roll(debris, s, axis=0) for s in shake])
+    c.blend(mask[None], moving, strength)
+
+
+def _paint_flood(c, strength, rng):
+    """Blue water with moving waves over the lower part."""
+    level = c.H * rng.uniform(0.4, 0.6)
+    waves = np.float32(0.1) * np.sin(np.float32(2 * np.pi) * (c.yy / 7 - 1.2 * c.t) + c.xx / 15)
+    water = np.array([0.15, 0.35, 0.7], np.float32) + waves[..., None]
+    c.blend((c.yy >= level)[None].astype(np.float32), water, strength)
+
+
+def _paint_relief(c, strength, rng):
+    """Big white boxes with a green or red stripe in the lower half."""
+    H, W = c.H, c.W
+    for _ in range(rng.integers(2, 5)):
+        bw, bh = rng.integers(W // 6, W // 4), rng.integers(H // 6, H // 4)
+        x0, y0 = rng.integers(0, W - bw), rng.integers(H // 2, H - bh)
         mask = np.zeros((H, W), np.float32)
-        mask[top:bottom, left:right] = 1
-        shake = rng.integers(-2, 3, size=T)
-        moving = np.stack([np.roll(debris, s, axis=0) for s in shake])
-        blend(mask[None], moving, strength[DAMAGE])
-    if visual_cues[FLOOD]:
-        level = H * rng.uniform(0.4, 0.6)
-        waves = np.float32(0.1) * np.sin(np.float32(2 * np.pi) * (yy / 7 - 1.2 * t) + xx / 15)
-        water = np.array([0.15, 0.35, 0.7], np.float32) + waves[..., None]
-        blend((yy >= level)[None].astype(np.float32), water, strength[FLOOD])
-    if visual_cues[RELIEF]:
-        for _ in range(rng.integers(2, 5)):
-            bw, bh = rng.integers(W // 6, W // 4), rng.integers(H // 6, H // 4)
-            x0, y0 = rng.integers(0, W - bw), rng.integers(H // 2, H - bh)
-            mask = np.zeros((H, W), np.float32)
-            mask[y0:y0 + bh, x0:x0 + bw] = 1
-            blend(mask[None], np.array([0.93, 0.93, 0.9]), strength[RELIEF])
-            stripe = np.zeros((H, W), np.float32)
-            stripe[y0 + bh // 3:y0 + bh // 3 + max(bh // 5, 2), x0:x0 + bw] = 1
-            color = [[0.1, 0.6, 0.2], [0.8, 0.1, 0.1]][rng.integers(2)]
-            blend(stripe[None], np.array(color), strength[RELIEF])
-    if visual_cues[DEMO]:
-        crowd = np.kron(rng.uniform(0.1, 0.3, (H // 4 + 1, W // 4 + 1)), np.ones((4, 4)))[:H, :W]
-        crowd_mask = (yy >= H * 0.72).astype(np.float32)
-        crowd_frames = np.stack([np.roll(crowd, int(2 * np.sin(4 * s)), axis=1)
-                                 for s in t[:, 0, 0]])
-        blend(crowd_mask[None], crowd_frames[..., None] * np.ones(3), strength[DEMO])
-        signs = np.zeros((T, H, W), np.float32)
-        sw, sh = max(W // 10, 2), max(H // 8, 2)
-        for _ in range(rng.integers(5, 10)):
-            x0 = rng.integers(0, W - sw)
-            y0 = rng.uniform(0.5, 0.65) * H
-            phase, rate = rng.uniform(0, 2 * np.pi), rng.uniform(1.5, 2.5)
-            for k in range(T):
-                y = int(y0 + 0.05 * H * np.sin(2 * np.pi * rate * t[k, 0, 0] + phase))
-                signs[k, y:y + sh, x0:x0 + sw] = 1
-        blend(signs, np.array([0.95, 0.85, 0.2]), strength[DEMO])
-    if visual_cues[VICTIM]:
-        cx, cy = W * rng.uniform(0.3, 0.7), H * rng.uniform(0.65, 0.8)
-        bar = (np.abs(xx - cx) < W * 0.22) & (np.abs(yy - cy) < H * 0.05)
-        blend(bar[None].astype(np.float32), np.array([0.92, 0.92, 0.96]),
-              0.6 * strength[VICTIM])
-        head = ((xx - (cx - W * 0.18)) / (W * 0.05)) ** 2 + ((yy - cy) / (H * 0.06)) ** 2 < 1
-        blend(head[None].astype(np.float32), np.array([0.85, 0.65, 0.5]),
-              0.6 * strength[VICTIM])
-    if visual_cues[SPEAK]:
-        cx, cy = W * rng.uniform(0.4, 0.6), H * rng.uniform(0.4, 0.5)
-        backdrop = (np.abs(xx - cx) < W * 0.3) & (yy < H * 0.85)
-        blend(backdrop[None].astype(np.float32), np.array([0.35, 0.15, 0.2]), strength[SPEAK])
-        face = ((xx - cx) / (W * 0.13)) ** 2 + ((yy - cy) / (H * 0.22)) ** 2 < 1
-        blend(face[None].astype(np.float32), np.array([0.87, 0.68, 0.55]), strength[SPEAK])
-        opening = 0.5 + 0.5 * np.sin(2 * np.pi * 4.0 * t + rng.uniform(0, 2 * np.pi))
-        mouth = (((xx - cx) / (W * 0.05)) ** 2
-                 + ((yy - (cy + H * 0.11)) / (H * 0.005 + H * 0.035 * opening)) ** 2) < 1
-        blend(mouth.astype(np.float32), np.array([0.25, 0.05, 0.05]), strength[SPEAK])
-    if visual_cues[ER]:
-        rate = rng.uniform(1.5, 2.5)
-        on = (np.floor(2 * rate * t[:, 0, 0]) % 2).astype(bool)
-        band = (yy < H * 0.2).astype(np.float32)
-        left = band * (xx < W / 2)
-        right = band * (xx >= W / 2)
-        red, blue = np.array([1.0, 0.1, 0.1]), np.array([0.1, 0.2, 1.0])
-        for k in range(T):
-            a, b = (red, blue) if on[k] else (blue, red)
-            frames[k] = frames[k] * (1 - left[..., None]) + left[..., None] * a
-            frames[k] = frames[k] * (1 - right[..., None]) + right[..., None] * b
-        frames *= (1.0 + 0.25 * on)[:, None, None, None]
+        mask[y0:y0 + bh, x0:x0 + bw] = 1
+        c.blend(mask[None], np.array([0.93, 0.93, 0.9]), strength)
+        stripe = np.zeros((H, W), np.float32)
+        stripe[y0 + bh // 3:y0 + bh // 3 + max(bh // 5, 2), x0:x0 + bw] = 1
+        color = [[0.1, 0.6, 0.2], [0.8, 0.1, 0.1]][rng.integers(2)]
+        c.blend(stripe[None], np.array(color), strength)
 
+
+def _paint_demo(c, strength, rng):
+    """A dark crowd band swaying at the bottom, yellow signs bobbing above it."""
+    T, H, W, t = c.T, c.H, c.W, c.t
+    crowd = np.kron(rng.uniform(0.1, 0.3, (H // 4 + 1, W // 4 + 1)), np.ones((4, 4)))[:H, :W]
+    crowd_mask = (c.yy >= H * 0.72).astype(np.float32)
+    crowd_frames = np.stack([np.roll(crowd, int(2 * np.sin(4 * s)), axis=1)
+                             for s in t[:, 0, 0]])
+    c.blend(crowd_mask[None], crowd_frames[..., None] * np.ones(3), strength)
+    signs = np.zeros((T, H, W), np.float32)
+    sw, sh = max(W // 10, 2), max(H // 8, 2)
+    for _ in range(rng.integers(5, 10)):
+        x0 = rng.integers(0, W - sw)
+        y0 = rng.uniform(0.5, 0.65) * H
+        phase, rate = rng.uniform(0, 2 * np.pi), rng.uniform(1.5, 2.5)
+        for k in range(T):
+            y = int(y0 + 0.05 * H * np.sin(2 * np.pi * rate * t[k, 0, 0] + phase))
+            signs[k, y:y + sh, x0:x0 + sw] = 1
+    c.blend(signs, np.array([0.95, 0.85, 0.2]), strength)
+
+
+def _paint_victim(c, strength, rng):
+    """A pale stretcher with a head (a weak cue: painted at 60 %)."""
+    H, W, yy, xx = c.H, c.W, c.yy, c.xx
+    cx, cy = W * rng.uniform(0.3, 0.7), H * rng.uniform(0.65, 0.8)
+    bar = (np.abs(xx - cx) < W * 0.22) & (np.abs(yy - cy) < H * 0.05)
+    c.blend(bar[None].astype(np.float32), np.array([0.92, 0.92, 0.96]), 0.6 * strength)
+    head = ((xx - (cx - W * 0.18)) / (W * 0.05)) ** 2 + ((yy - cy) / (H * 0.06)) ** 2 < 1
+    c.blend(head[None].astype(np.float32), np.array([0.85, 0.65, 0.5]), 0.6 * strength)
+
+
+def _paint_speak(c, strength, rng):
+    """A talking head: backdrop, skin-toned oval and a mouth opening 4 times a second."""
+    H, W, yy, xx = c.H, c.W, c.yy, c.xx
+    cx, cy = W * rng.uniform(0.4, 0.6), H * rng.uniform(0.4, 0.5)
+    backdrop = (np.abs(xx - cx) < W * 0.3) & (yy < H * 0.85)
+    c.blend(backdrop[None].astype(np.float32), np.array([0.35, 0.15, 0.2]), strength)
+    face = ((xx - cx) / (W * 0.13)) ** 2 + ((yy - cy) / (H * 0.22)) ** 2 < 1
+    c.blend(face[None].astype(np.float32), np.array([0.87, 0.68, 0.55]), strength)
+    opening = 0.5 + 0.5 * np.sin(2 * np.pi * 4.0 * c.t + rng.uniform(0, 2 * np.pi))
+    mouth = (((xx - cx) / (W * 0.05)) ** 2
+             + ((yy - (cy + H * 0.11)) / (H * 0.005 + H * 0.035 * opening)) ** 2) < 1
+    c.blend(mouth.astype(np.float32), np.array([0.25, 0.05, 0.05]), strength)
+
+
+def _paint_emergency(c, strength, rng):
+    """Red and blue lights flashing in turn at the top; the frames flicker.
+
+    Painted last and at full strength (``strength`` is not used: the lights
+    replace the top band).
+    """
+    H, W, yy, xx, frames = c.H, c.W, c.yy, c.xx, c.frames
+    rate = rng.uniform(1.5, 2.5)
+    on = (np.floor(2 * rate * c.t[:, 0, 0]) % 2).astype(bool)
+    band = (yy < H * 0.2).astype(np.float32)
+    left = band * (xx < W / 2)
+    right = band * (xx >= W / 2)
+    red, blue = np.array([1.0, 0.1, 0.1]), np.array([0.1, 0.2, 1.0])
+    for k in range(c.T):
+        a, b = (red, blue) if on[k] else (blue, red)
+        frames[k] = frames[k] * (1 - left[..., None]) + left[..., None] * a
+        frames[k] = frames[k] * (1 - right[..., None]) + right[..., None] * b
+    frames *= (1.0 + 0.25 * on)[:, None, None, None]
+
+
+#: (concept, painter), in painting order (later painters cover earlier ones).
+_PAINTERS = (
+    (DAMAGE, _paint_damage),
+    (FLOOD, _paint_flood),
+    (RELIEF, _paint_relief),
+    (DEMO, _paint_demo),
+    (VICTIM, _paint_victim),
+    (SPEAK, _paint_speak),
+    (ER, _paint_emergency),
+)
+
+
+def _camera(frames, rng):
+    """Per-frame gain and sensor noise; float [0, 1] -> uint8."""
+    T = frames.shape[0]
     gain = rng.uniform(0.8, 1.15) * (1 + 0.02 * rng.standard_normal(T))
     frames *= gain.astype(np.float32)[:, None, None, None]
     frames += rng.standard_normal(frames.shape, dtype=np.float32) * np.float32(0.03)
     np.clip(frames, 0, 1, out=frames)
     return (frames * 255 + 0.5).astype(np.uint8)
+
 
 # ----------------------------------------------------------------------- audio
 

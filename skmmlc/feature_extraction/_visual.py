@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._utils import draw_seed, import_tensorflow
+from .._utils import draw_seed, import_tensorflow, seeded
 from ..exceptions import MediaError
 from ._base import (
     BaseExtractor,
@@ -640,7 +640,10 @@ class VisualInceptionFeatures(BaseExtractor):
             saved = keras.config.dtype_policy()
             keras.config.set_dtype_policy(policy)
             try:
-                model = source.build(keras, size)
+                # Keras draws initial weights from Python's global generator
+                # (replaced below): keep the caller's state
+                with seeded(0):
+                    model = source.build(keras, size)
             finally:
                 keras.config.set_dtype_policy(saved)
         if w is None:
