@@ -38,6 +38,9 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+# code blocks without a language are diagrams and messages; python, bash and
+# doctest (>>>) blocks name or show their language
+highlight_language = "text"
 root_doc = "index"
 templates_path = ["_templates"]
 exclude_patterns = [
@@ -90,6 +93,8 @@ html_title = f"skmmlc {version}"
 html_theme_options = {
     "description": "Multi-label multimodal video classification, as a scikit-learn Pipeline",
     "fixed_sidebar": True,
+    "page_width": "1240px",
+    "sidebar_width": "230px",
     "show_relbars": True,
 }
 html_sidebars = {"**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]}
