@@ -86,8 +86,8 @@ def main():
     print(f"total fit {total:.1f} s")
     if args.no_learn:
         return
-    from sklearn.metrics import roc_auc_score
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
     from sklearn.multioutput import MultiOutputClassifier
 
     Xs, Ys = synthetic(1200, 20, 50, seed=1)

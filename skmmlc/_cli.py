@@ -206,7 +206,9 @@ def _run_table2(X, Y, label_names, args, output, title):
     settings.update(result.settings)
     settings["extract_seconds"] = seconds
     settings["total_seconds"] = elapsed
-    settings["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    settings["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     if visual_weights is None or audio_weights is None:
         settings["note"] = "random (untrained) weights used for: " + ", ".join(
             name for name, w in (("Inception-V3", visual_weights), ("SoundNet", audio_weights))

@@ -107,8 +107,8 @@ def make_disaster_pipeline(
         Standardise the fused temporal features before selection and the SVM
         (a ``"scale"`` step; not in the paper). The 384 fused features have
         different scales per modality, and a linear SVM is sensitive to
-        scale: on three splits of the demo data it raised the SVM's test
-        micro-F1 by 0.03-0.04. ``False`` is the paper's exact pipeline.
+        scale (its effect on the demo data: docs/benchmarks.md). ``False`` is
+        the paper's exact pipeline.
     memory : str, Path or joblib.Memory, optional
         Caches the fitted fusion step (``Pipeline(memory=...)``) and, in the
         same directory, every static feature (the extractors' ``cache``), so a
@@ -164,7 +164,10 @@ def make_disaster_pipeline(
             (
                 name,
                 Pipeline(
-                    [("static", static), ("temporal", ResBiLSTMTemporal(n_steps=n_steps, **temporal))]
+                    [
+                        ("static", static),
+                        ("temporal", ResBiLSTMTemporal(n_steps=n_steps, **temporal)),
+                    ]
                 ),
                 columns,
             )

@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from skmmlc.datasets import make_disaster_demo
-from skmmlc.datasets import _demo
+from skmmlc.datasets import _demo, make_disaster_demo
 
 SMALL = dict(n_clips=8, seed=3, seconds=1.0, fps=6, frame_size=(64, 48),
              separate_audio=0.25)

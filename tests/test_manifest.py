@@ -57,7 +57,8 @@ def test_label_names_order_and_custom_columns(folder):
 
 def test_missing_column_lists_found(folder):
     csv = write(folder, [{k: v for k, v in r.items() if k != "labels"} for r in GOOD])
-    with pytest.raises(ValueError, match=r"missing column\(s\) \['labels'\].*'video', 'audio', 'text'"):
+    found = r"missing column\(s\) \['labels'\].*'video', 'audio', 'text'"
+    with pytest.raises(ValueError, match=found):
         load_manifest(csv)
 
 

@@ -453,10 +453,10 @@ class SoundNetFeatures(BaseExtractor):
     batch_size : int, default=1
         Clips of equal length run through the network together, at most this
         many at a time; clips of different lengths run separately, so every
-        clip gets the features it gets when run alone. On CPU one clip at a
-        time is fastest (one 20 s clip's activations already exceed the
-        caches; network only, 2 cores: 16 ms per clip with batch 1, 19-22 ms
-        with 2-8); larger batches may pay off on a GPU.
+        clip gets the features it gets when run alone. On a CPU the batch
+        size changes little (one 20 s clip's activations already exceed the
+        caches; times per batch size in docs/benchmarks.md); larger batches
+        may pay off on a GPU.
     cache : str, path-like, joblib.Memory or None, default=None
         Directory of per-clip feature files; a clip (same file, size and
         modification time) is then computed once.

@@ -19,8 +19,10 @@ This is the hot path of the whole framework, so:
   ``GridSearchCV`` or ``cross_validate`` and unpickled copies reuse it instead
   of rebuilding;
 - ``precision="bfloat16"`` (opt-in) computes in bfloat16 (Keras policy
-  ``"mixed_bfloat16"``) through TensorFlow's oneDNN kernels, about 1.7x faster
-  on CPUs with AVX512_BF16 or AMX; the default stays float32 (exact features).
+  ``"mixed_bfloat16"``) through TensorFlow's oneDNN kernels, faster on CPUs
+  with AVX512_BF16 or AMX; the default stays float32 (exact features).
+
+Measured speeds and the bfloat16 differences: docs/benchmarks.md.
 
 ``import skmmlc.feature_extraction._visual`` imports neither TensorFlow nor OpenCV.
 """
@@ -455,10 +457,9 @@ class VisualInceptionFeatures(BaseExtractor):
         Compile the forward pass with XLA (falls back to plain
         ``tf.function`` with a warning if XLA fails). Which of XLA and the
         plain graph (oneDNN kernels) is faster depends on the CPU and its
-        load: on the 2-core AMD EPYC of docs/benchmarks.md the plain graph
-        was faster, quiet (15.1 vs 13.7 frames/s) and loaded (up to 1.3x),
-        and compiles faster, hence the default; measure on yours
-        (``benchmarks/_visual_bench.py``). Applies to
+        load; on the benchmark machine the plain graph was faster and
+        compiles faster, hence the default (docs/benchmarks.md); measure on
+        yours (``benchmarks/_visual_bench.py``). Applies to
         ``precision="float32"`` only: XLA's CPU backend has no fast bfloat16
         convolutions (measured no faster than float32), so
         ``precision="bfloat16"`` always runs the plain ``tf.function`` graph,
@@ -467,14 +468,12 @@ class VisualInceptionFeatures(BaseExtractor):
         Arithmetic of the network. ``"float32"``: exact features.
         ``"bfloat16"`` (opt-in, for speed): Keras' ``"mixed_bfloat16"``
         policy, i.e. float32 weights, convolutions and activations in
-        bfloat16 (8-bit mantissa), features returned as float32. About 1.7x
-        faster than float32 on CPUs with AVX512_BF16 or AMX (oneDNN); on
-        CPUs without them bfloat16 is emulated and may be slower. The
-        features differ from float32 ones by up to about 2 % of their largest
-        value (median relative difference about 1.4 %, cosine similarity of a
-        frame's 2048 features > 0.9999; measured at 299 x 299 with random
-        weights). The precision is part of the cache identity, so float32 and
-        bfloat16 features are never mixed.
+        bfloat16 (8-bit mantissa), features returned as float32. Faster than
+        float32 on CPUs with AVX512_BF16 or AMX (oneDNN); on CPUs without
+        them bfloat16 is emulated and may be slower. The features differ
+        slightly from float32 ones (docs/benchmarks.md gives the speed-up and
+        the measured differences). The precision is part of the cache
+        identity, so float32 and bfloat16 features are never mixed.
     random_state : int, RandomState instance or None, default=None
         Seed of the random weights when ``weights=None``; drawn once in
         ``fit`` and kept in ``seed_`` so that a fitted extractor (and its
