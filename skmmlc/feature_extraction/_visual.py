@@ -49,7 +49,6 @@ from ._base import (
     file_sha256,
     first_present,
 )
-
 from ._fid_inception import WEIGHT_SOURCES, weight_source
 
 __all__ = ["VisualInceptionFeatures"]
@@ -461,9 +460,9 @@ class VisualInceptionFeatures(BaseExtractor):
         compiles faster, hence the default (docs/benchmarks.md); measure on
         yours (``benchmarks/_visual_bench.py``). Applies to
         ``precision="float32"`` only: XLA's CPU backend has no fast bfloat16
-        convolutions (measured no faster than float32), so
-        ``precision="bfloat16"`` always runs the plain ``tf.function`` graph,
-        whose oneDNN kernels use the CPU's bfloat16 instructions.
+        convolutions, so ``precision="bfloat16"`` always runs the plain
+        ``tf.function`` graph, whose oneDNN kernels use the CPU's bfloat16
+        instructions.
     precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the network. ``"float32"``: exact features.
         ``"bfloat16"`` (opt-in, for speed): Keras' ``"mixed_bfloat16"``
