@@ -598,7 +598,10 @@ def _model_from_bytes(data):
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as f:
             f.write(data)
-        return keras.saving.load_model(path, compile=False)
+        # Keras draws the layers' initial values (then replaced by the saved
+        # ones) from Python's global generator: keep the caller's state
+        with seeded(0):
+            return keras.saving.load_model(path, compile=False)
 
 
 def _import_tf():

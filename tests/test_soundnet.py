@@ -428,6 +428,17 @@ def test_pickle_and_clone(random_est, wav_factory):
     assert not hasattr(clone(random_est), "n_steps_")
 
 
+def test_building_the_network_keeps_python_random_state(wav_factory):
+    """Keras draws initial weights from Python's ``random``: not the caller's."""
+    import random
+
+    path = wav_factory("r.wav", seconds=1.0)
+    state = random.getstate()
+    est = SoundNetFeatures(n_steps=1, weights=None, random_state=12345).fit([path])
+    est.transform([path])  # builds a network for a seed no other test uses
+    assert random.getstate() == state
+
+
 def test_import_does_not_import_tensorflow():
     code = (
         "import sys, skmmlc.feature_extraction._soundnet, skmmlc.feature_extraction._weights; "

@@ -272,6 +272,20 @@ def test_pickle_round_trip_identical_transform(fitted, dump, tmp_path):
     assert est.transform(X).shape == (30, 5)
 
 
+def test_no_global_random_state_changes(fitted):
+    """Fitting, transforming and unpickling leave Python's and NumPy's global
+    generators where they were (Keras draws initial weights from ``random``)."""
+    import random
+
+    est, X, Y = fitted
+    blob = pickle.dumps(est)
+    python_state, numpy_state = random.getstate(), np.random.get_state()[1].copy()
+    clone(est).set_params(epochs=1).fit(X, Y).transform(X)
+    pickle.loads(blob)
+    assert random.getstate() == python_state
+    np.testing.assert_array_equal(np.random.get_state()[1], numpy_state)
+
+
 # -- cross fitting ----------------------------------------------------------------
 
 
