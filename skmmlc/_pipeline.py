@@ -204,11 +204,17 @@ class MultimodalDisasterPipeline(Pipeline):
     Parameters
     ----------
     steps : list of (name, estimator) tuples, default=None
-        ``None`` builds the paper's defaults, ``make_disaster_pipeline().steps``.
-        Use :func:`make_disaster_pipeline` to build it with other options
-        (modalities, column names, frame count, weights, cache).
+        ``None`` means the paper's steps, ``make_disaster_pipeline().steps``:
+        the parameter stays None, and the steps are built the first time
+        they are used (``fit``, ``named_steps``, ``get_params(deep=True)``...)
+        and kept with the estimator. Setting a parameter of one of them
+        (``set_params(select__step=8)``) makes them the value of ``steps``.
+        Use :func:`make_disaster_pipeline` to build the model with other
+        options (modalities, column names, frame count, weights, cache).
     memory : str, Path or joblib.Memory, default=None
-        Caches fitted transformers, as in :class:`~sklearn.pipeline.Pipeline`.
+        Caches fitted transformers, as in :class:`~sklearn.pipeline.Pipeline`,
+        and, in the same directory, the static features of the extractors
+        whose ``cache`` follows it (``set_params(memory=...)`` moves both).
     verbose : bool, default=False
         Print the time of each step.
     transform_input : list of str, default=None
