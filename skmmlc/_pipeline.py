@@ -4,7 +4,7 @@
 
     X (DataFrame: video, audio, text)
       |
-    "fusion": ColumnTransformer, late fusion by concatenation
+    "fusion": ModalityFusion (a ColumnTransformer), late fusion by concatenation
       |-- "visual": video  -> VisualInceptionFeatures -> ResBiLSTMTemporal -> 128-d
       |-- "audio":  audio, else video's track -> SoundNetFeatures -> ResBiLSTMTemporal
       '-- "text":   text   -> GloveFeatures -> ResBiLSTMTemporal -> 128-d
@@ -31,7 +31,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Hidden
 
 from ._label_powerset import LabelPowersetWeightedSVC
+from ._memory import ContentKeyedMemory
 from ._selection import RFRecursiveSelector
+from ._targets import check_label_matrix
 from ._temporal import ResBiLSTMTemporal
 from ._utils import MODALITIES
 from .feature_extraction._base import BaseExtractor
@@ -39,7 +41,57 @@ from .feature_extraction._glove import GloveFeatures
 from .feature_extraction._soundnet import SoundNetFeatures
 from .feature_extraction._visual import VisualInceptionFeatures
 
-__all__ = ["MultimodalDisasterPipeline", "make_disaster_pipeline", "MODALITIES"]
+__all__ = ["MultimodalDisasterPipeline", "ModalityFusion", "make_disaster_pipeline",
+           "MODALITIES"]
+
+
+class ModalityFusion(ColumnTransformer):
+    """Late fusion of the modality branches: a ColumnTransformer that checks its input.
+
+    It behaves exactly as :class:`~sklearn.compose.ColumnTransformer`, and
+    first checks what a user most often gets wrong, before any feature is
+    extracted: ``X`` must be a DataFrame with the branches' columns (not a
+    1-D array of paths), and ``y`` a 0/1 label matrix (not -1/+1, not lists
+    of label names; see :func:`skmmlc._targets.check_label_matrix`).
+    """
+
+    def fit(self, X, y=None, **params):
+        self._check_input(X, y)
+        return super().fit(X, y, **params)
+
+    def fit_transform(self, X, y=None, **params):
+        self._check_input(X, y)
+        return super().fit_transform(X, y, **params)
+
+    def transform(self, X, **params):
+        self._check_input(X)
+        return super().transform(X, **params)
+
+    def _check_input(self, X, y=None):
+        needed = []
+        for _, _, columns in self.transformers:
+            for column in [columns] if isinstance(columns, str) else list(columns):
+                if isinstance(column, str) and column not in needed:
+                    needed.append(column)
+        if not hasattr(X, "columns"):
+            shape = getattr(X, "shape", (len(X),) if hasattr(X, "__len__") else ())
+            raise ValueError(
+                f"X must be a pandas DataFrame with one row per clip and the columns "
+                f"{needed}; got {type(X).__name__} of shape {tuple(shape)}. Build it "
+                "with pandas.DataFrame({'video': paths, ...}) or "
+                "skmmlc.datasets.load_manifest(...).data."
+            )
+        optional = {c for _, _, cols in self.transformers if not isinstance(cols, str)
+                    for c in list(cols)[:-1]}  # ["audio", "video"]: audio may be absent
+        missing = [c for c in needed if c not in X.columns and c not in optional]
+        if missing:
+            raise ValueError(
+                f"X lacks the column(s) {missing} (it has {list(X.columns)}). Rename "
+                "them, or name yours with make_disaster_pipeline(video=..., audio=..., "
+                "text=...)."
+            )
+        if y is not None:
+            check_label_matrix(y)
 
 
 def _cache_dir(memory):
@@ -159,7 +211,7 @@ def make_disaster_pipeline(
         static = GloveFeatures(vectors=text_vectors, max_tokens=max_tokens, **common)
         branches.append(("text", static, max_tokens, text))
 
-    fusion = ColumnTransformer(
+    fusion = ModalityFusion(
         [
             (
                 name,
@@ -321,6 +373,22 @@ class MultimodalDisasterPipeline(Pipeline):
             for key, value in super().get_params(deep=True).items()
             if isinstance(value, BaseExtractor) and value.cache == old
         }
+
+    def _fit(self, *args, **kwargs):
+        # A directory or plain joblib.Memory caches fitted steps under a hash of X,
+        # which holds paths: key them on the files' content identity as well, so
+        # that a refit after a media file changed does not reuse the old step.
+        memory = self.memory
+        if memory is None or isinstance(memory, ContentKeyedMemory):
+            return super()._fit(*args, **kwargs)
+        location = getattr(memory, "location", memory)
+        if location is None or not isinstance(location, str | os.PathLike):
+            return super()._fit(*args, **kwargs)
+        self.memory = ContentKeyedMemory(location, verbose=0)
+        try:
+            return super()._fit(*args, **kwargs)
+        finally:
+            self.memory = memory
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

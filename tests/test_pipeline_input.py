@@ -1,0 +1,73 @@
+"""The pipeline checks X and Y before any extraction, and its memory sees file content."""
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skmmlc import make_disaster_pipeline
+
+TEMPORAL = dict(units=2, dense_units=4, epochs=2, batch_size=8, early_stopping=False)
+
+
+def audio_pipeline(memory=None):
+    return make_disaster_pipeline(
+        modalities=("audio",), audio=None, audio_steps=1, audio_weights=None,
+        temporal=TEMPORAL, select=dict(step=2), memory=memory,
+    )
+
+
+@pytest.fixture
+def sounds(wav_factory):
+    paths = [str(wav_factory(f"s{i}.wav", seconds=1.6, seed=i)) for i in range(8)]
+    Y = np.array([[i % 2, (i // 2) % 2] for i in range(8)])
+    return pd.DataFrame({"video": paths}), Y
+
+
+def test_one_d_array_of_paths_gets_a_clear_error(sounds, monkeypatch):
+    X, Y = sounds
+    with pytest.raises(ValueError, match=r"X must be a pandas DataFrame .*\['video'\].*ndarray"):
+        audio_pipeline().fit(X["video"].to_numpy(), Y)
+
+
+def test_missing_column_is_named(sounds):
+    X, Y = sounds
+    with pytest.raises(ValueError, match=r"X lacks the column\(s\) \['video'\]"):
+        audio_pipeline().fit(X.rename(columns={"video": "clip"}), Y)
+
+
+def test_bad_targets_fail_before_any_extraction(sounds, monkeypatch):
+    from skmmlc.feature_extraction._soundnet import SoundNetFeatures
+
+    def no_extraction(*args, **kwargs):
+        raise AssertionError("extraction started")
+
+    monkeypatch.setattr(SoundNetFeatures, "_extract", no_extraction)
+    X, Y = sounds
+    with pytest.raises(ValueError, match="coded -1/"):
+        audio_pipeline().fit(X, 2 * Y - 1)
+    with pytest.raises(ValueError, match="MultiLabelBinarizer"):
+        audio_pipeline().fit(X, [["a", "b"], ["a"]] * 4)
+
+
+@pytest.mark.parametrize("content_keyed", [True, False])
+def test_memory_refit_sees_replaced_media(sounds, tmp_path, wav_factory, monkeypatch,
+                                          content_keyed):
+    from sklearn.pipeline import Pipeline
+
+    from skmmlc import MultimodalDisasterPipeline
+
+    if not content_keyed:  # what a plain Pipeline(memory=...) does: shows the test can fail
+        monkeypatch.setattr(MultimodalDisasterPipeline, "_fit", Pipeline._fit)
+    X, Y = sounds
+    memory = str(tmp_path / "memory")
+    model = audio_pipeline(memory=memory).fit(X, Y)
+    # the same file name, other content: the cached fusion step must not be reused
+    os.replace(wav_factory("other.wav", seconds=3.0, seed=99), X.video[0])
+    refit = audio_pipeline(memory=memory).fit(X, Y)
+    old_step = model.named_steps["fusion"].transform(X)
+    new_step = refit.named_steps["fusion"].transform(X)
+    # a refit trains the temporal network on the new content: other features
+    assert np.allclose(new_step, old_step) != content_keyed
+    assert refit.memory == memory  # the parameter is left as it was given
