@@ -34,6 +34,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._targets import check_label_matrix
+
 __all__ = ["LabelPowersetWeightedSVC", "label_weights", "powerset_encode"]
 
 # "auto" uses liblinear (linear kernel) above these sizes, and libsvm warns
@@ -497,6 +499,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64
         )
         check_classification_targets(y)
+        if y.ndim == 2 and y.shape[1] > 1:
+            check_label_matrix(y)  # -1/+1 coding, other values: a clear error
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if self.solver == "liblinear" and self.kernel != "linear":

@@ -41,3 +41,13 @@ def test_joined_label_strings_warn_naming_the_separator():
 def test_temporal_targets_use_the_check():
     with pytest.raises(ValueError, match="coded -1/"):
         _encode_targets(np.array([[-1, 1], [1, -1]]))
+
+
+def test_label_powerset_svc_refuses_minus_one_coding():
+    from skmmlc import LabelPowersetWeightedSVC
+
+    X = np.random.default_rng(0).normal(size=(8, 3))
+    Y = np.array([[1, -1], [-1, 1]] * 4)
+    with pytest.raises(ValueError, match="coded -1/"):
+        LabelPowersetWeightedSVC().fit(X, Y)
+    LabelPowersetWeightedSVC().fit(X, Y[:, 0])  # 1-D -1/+1: ordinary binary classes
