@@ -144,12 +144,17 @@ class Table2Result:
         Row indices of ``train``, ``validation`` and ``test``.
     settings : dict
         Everything needed to reproduce the run (JSON-serialisable).
+    temporal_features : dict
+        The temporal features of every clip, ``{modality: (n_samples,
+        dense_units)}`` and ``"early"`` for early fusion, so that other heads
+        can be compared on the very same features.
     """
 
     table: pd.DataFrame
     per_concept_f1: pd.DataFrame
     splits: dict
     settings: dict = field(default_factory=dict)
+    temporal_features: dict = field(default_factory=dict, repr=False)
 
     def to_markdown(self, digits=4):
         """The table as GitHub-flavoured markdown (no extra dependency)."""
@@ -577,6 +582,7 @@ def run_table2(
         per_concept_f1=pd.DataFrame(per_concept, index=label_names).T,
         splits={"train": tr, "validation": va, "test": te},
         settings=settings,
+        temporal_features=temporal,
     )
 
 

@@ -100,6 +100,8 @@ def test_choices_are_reported(result):
     import json
 
     json.dumps(result.settings)  # plain JSON values, no reprs of numbers
+    assert sorted(result.temporal_features) == ["audio", "early", "text", "visual"]
+    assert result.temporal_features["text"].shape == (90, 8)
 
 
 def test_proposed_row_tries_label_subsets():
