@@ -13,7 +13,9 @@ holds what they have in common:
 - the opt-in feature cache (one ``.npy`` file per input, written atomically);
 - streaming: inputs are decoded in a background thread while the network runs
   on the previous chunk, and only one chunk of decoded media is held at a time;
-- a progress bar (tqdm) silenced by ``verbose=0``.
+- a progress bar (tqdm) silenced by ``verbose=0``;
+- ``n_jobs``: chunks of clips extracted by joblib workers (loky, or dask on a
+  cluster), identical to a serial run (:mod:`skmmlc._parallel`).
 
 Subclasses implement ``_output_shape``, ``_load_runner``, ``_read`` and
 ``_forward`` (see :class:`BaseExtractor`).
@@ -36,6 +38,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
+from .. import _parallel
 from .._utils import atomic_write, file_identity, file_sha256
 from ..exceptions import MediaError, SkippedRowsWarning
 
@@ -241,8 +244,8 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     estimator (no attribute is added or modified), so a fitted extractor can
     be shared between threads.
 
-    Subclasses expose the parameters ``batch_size``, ``cache``, ``on_error`` and
-    ``verbose`` (and list them in their ``__init__``).
+    Subclasses expose the parameters ``batch_size``, ``cache``, ``on_error``,
+    ``verbose`` and ``n_jobs`` (and list them in their ``__init__``).
     """
 
     _feature_prefix = "f"
@@ -256,6 +259,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         "cache": [None, str, os.PathLike, HasMethods(["cache"])],
         "on_error": [StrOptions({"raise", "zeros"})],
         "verbose": ["verbose"],
+        "n_jobs": [None, Integral],
     }
 
     # -- scikit-learn API -------------------------------------------------
@@ -371,7 +375,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         )
 
     def _params_not_in_identity(self):
-        return {"batch_size", "cache", "on_error", "verbose", "weights"}
+        return {"batch_size", "cache", "on_error", "verbose", "weights", "n_jobs"}
 
     def _input_identity(self, item, row):
         if self._input_kind == "text":
@@ -400,7 +404,13 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         cache = FeatureCache(self.cache) if self.cache is not None else None
         keys = self._cache_keys(items) if cache is not None else [None] * len(items)
         todo = _fill_from_cache(out, cache, keys, shape)
-        failed = self._compute(items, todo, out, cache, keys) if todo else []
+        n_workers = _parallel.effective_n_jobs(self.n_jobs) if todo else 1
+        if not todo:
+            failed = []
+        elif n_workers > 1:  # chunks of clips in joblib workers (loky, dask...)
+            failed = _parallel.extract_parallel(self, items, todo, out, keys, n_workers)
+        else:
+            failed = self._compute(items, todo, out, cache, keys)
         if failed:
             _warn_skipped(type(self).__name__, failed, len(items))
         return out
@@ -414,16 +424,19 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             keys.append(None if input_id is None else _digest(ident, input_id))
         return keys
 
-    def _compute(self, items, rows, out, cache, keys):
+    def _compute(self, items, rows, out, cache, keys, progress=None):
         """Decode ``rows`` of ``items`` and run the model on them, chunk by chunk.
 
         Fills ``out`` (and the cache); returns ``[(row, MediaError), ...]`` of
-        the rows that could not be read under ``on_error="zeros"``.
+        the rows that could not be read under ``on_error="zeros"``. ``items``,
+        ``out`` and ``keys`` are indexed by row (a joblib worker passes
+        mappings holding its rows only).
         """
         runner = self._get_runner()
         read = self._reader(runner)
         failed = []
-        progress = _progress(len(rows), self.verbose, type(self).__name__)
+        if progress is None:
+            progress = _progress(len(rows), self.verbose, type(self).__name__)
         chunks = _decoded_chunks(read, items, rows, self._chunk_clips)
         try:
             for chunk in chunks:

@@ -313,6 +313,13 @@ class GloveFeatures(BaseExtractor):
         Show a progress bar when > 0.
     batch_size : int, default=1024
         Texts processed per chunk.
+    n_jobs : int or None, default=None
+        Parallel extraction: chunks of texts (``batch_size``) are extracted
+        by joblib workers, each loading the word vectors once; the features
+        are identical, bit for bit, to a serial run. ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context (``"dask"``: all the
+        cluster's workers); -1 means all cores. See "Scaling out" in the
+        user guide.
 
     Attributes
     ----------
@@ -371,6 +378,7 @@ class GloveFeatures(BaseExtractor):
         on_error="raise",
         verbose=0,
         batch_size=1024,
+        n_jobs=None,
     ):
         self.vectors = vectors
         self.max_tokens = max_tokens
@@ -383,6 +391,7 @@ class GloveFeatures(BaseExtractor):
         self.on_error = on_error
         self.verbose = verbose
         self.batch_size = batch_size
+        self.n_jobs = n_jobs
 
     # -- public helpers -------------------------------------------------------
     def build_analyzer(self):

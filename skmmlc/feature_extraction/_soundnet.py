@@ -475,6 +475,13 @@ class SoundNetFeatures(BaseExtractor):
     random_state : int, RandomState instance or None, default=0
         Seeds the random weights when ``weights=None``: an int is the seed;
         otherwise a seed is drawn in ``fit`` (``seed_``).
+    n_jobs : int or None, default=None
+        Parallel extraction: chunks of clips (``8``) are extracted by joblib
+        workers, each loading the network once; the features are identical,
+        bit for bit, to a serial run. ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context (``"dask"``: all the
+        cluster's workers); -1 means all cores. See "Scaling out" in the
+        user guide.
 
     Attributes
     ----------
@@ -547,6 +554,7 @@ class SoundNetFeatures(BaseExtractor):
         on_error="raise",
         verbose=0,
         random_state=0,
+        n_jobs=None,
     ):
         self.n_steps = n_steps
         self.weights = weights
@@ -556,6 +564,7 @@ class SoundNetFeatures(BaseExtractor):
         self.on_error = on_error
         self.verbose = verbose
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # -- BaseExtractor hooks ----------------------------------------------
     def _check_params(self):

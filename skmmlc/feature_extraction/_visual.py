@@ -489,6 +489,13 @@ class VisualInceptionFeatures(BaseExtractor):
         them.
     verbose : int, default=0
         Show a progress bar when > 0.
+    n_jobs : int or None, default=None
+        Parallel extraction: chunks of clips (``8``) are extracted by joblib
+        workers, each loading the network once; the features are identical,
+        bit for bit, to a serial run. ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context (``"dask"``: all the
+        cluster's workers); -1 means all cores. See "Scaling out" in the
+        user guide.
 
     Attributes
     ----------
@@ -567,6 +574,7 @@ class VisualInceptionFeatures(BaseExtractor):
         cache=None,
         on_error="raise",
         verbose=0,
+        n_jobs=None,
     ):
         self.n_frames = n_frames
         self.weights = weights
@@ -579,6 +587,7 @@ class VisualInceptionFeatures(BaseExtractor):
         self.cache = cache
         self.on_error = on_error
         self.verbose = verbose
+        self.n_jobs = n_jobs
 
     # -- BaseExtractor hooks ----------------------------------------------
     def _fit_items(self, items):
