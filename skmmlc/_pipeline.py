@@ -126,6 +126,7 @@ def make_disaster_pipeline(
     memory=None,
     on_error="raise",
     verbose=0,
+    n_jobs=None,
     random_state=0,
 ):
     """Build a :class:`MultimodalDisasterPipeline` with the given options.
@@ -171,6 +172,12 @@ def make_disaster_pipeline(
         Bad-input policy of the extractors.
     verbose : int
         Progress bars for the extractors when > 0.
+    n_jobs : int or None, default=None
+        ``n_jobs`` of the static extractors: chunks of clips extracted by
+        joblib workers, features identical to a serial run (``None``: 1, or
+        the active ``joblib.parallel_backend``'s, e.g. all of a Dask
+        cluster's workers). The fusion step's own ``n_jobs`` (branches in
+        parallel) is left at None: ``set_params(fusion__n_jobs=...)``.
     random_state : int
         Seed of every random part (random-init CNNs, LSTMs, forest).
 
@@ -187,7 +194,7 @@ def make_disaster_pipeline(
     if isinstance(memory, os.PathLike):
         memory = os.fspath(memory)  # Pipeline accepts str or joblib.Memory
     cache = _cache_dir(memory)
-    common = dict(cache=cache, on_error=on_error, verbose=verbose)
+    common = dict(cache=cache, on_error=on_error, verbose=verbose, n_jobs=n_jobs)
     temporal = dict(temporal or {})
     temporal.setdefault("random_state", random_state)
 

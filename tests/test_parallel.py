@@ -144,3 +144,13 @@ def test_plan_tasks_keeps_the_serial_chunks():
 def test_n_jobs_is_validated(value, clips):
     with pytest.raises(InvalidParameterError, match="n_jobs"):
         audio(n_jobs=value).fit(clips)
+
+
+def test_make_disaster_pipeline_passes_n_jobs_to_the_extractors():
+    from skmmlc import make_disaster_pipeline
+
+    params = make_disaster_pipeline(n_jobs=2).get_params()
+    for name in ("visual", "audio", "text"):
+        assert params[f"fusion__{name}__static__n_jobs"] == 2
+    assert params["fusion__n_jobs"] is None  # branches: ColumnTransformer's own
+    assert make_disaster_pipeline().get_params()["fusion__visual__static__n_jobs"] is None
