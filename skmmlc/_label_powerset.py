@@ -522,15 +522,22 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                     f"class labels; got target type {type_of_target(y)!r}."
                 )
             y = y.ravel()
-        if multilabel and self.labelset_size is not None:
-            self._fit_labelsets(X, y.astype(np.int64), sample_weight)
-        elif multilabel:
-            self._fit_multilabel(X, y.astype(np.int64), sample_weight)
-        else:
-            self._multilabel = self._ensemble = False
-            self.classes_, codes = np.unique(y, return_inverse=True)
-            powersets = np.eye(self.classes_.size, dtype=np.int64)
-            self._fit_powerset(X, powersets, codes, sample_weight)
+        with warnings.catch_warnings():
+            # Many powerset classes relative to rows are what a label powerset
+            # is; scikit-learn's "unique classes > 50% of samples" hint is noise
+            # here. (Set once here: the filters are global to all threads.)
+            warnings.filterwarnings(
+                "ignore", message="The number of unique classes is greater than 50%"
+            )
+            if multilabel and self.labelset_size is not None:
+                self._fit_labelsets(X, y.astype(np.int64), sample_weight)
+            elif multilabel:
+                self._fit_multilabel(X, y.astype(np.int64), sample_weight)
+            else:
+                self._multilabel = self._ensemble = False
+                self.classes_, codes = np.unique(y, return_inverse=True)
+                powersets = np.eye(self.classes_.size, dtype=np.int64)
+                self._fit_powerset(X, powersets, codes, sample_weight)
         return self
 
     def _fit_multilabel(self, X, Y, sample_weight):
@@ -594,7 +601,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                 "will be slow. Use solver='liblinear' (linear kernel) or "
                 "labelset_size=3.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         if self.solver_ == "libsvm":
             self.svc_ = SVC(
@@ -616,13 +623,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                 max_iter=1000 if self.max_iter == -1 else self.max_iter,
                 random_state=self.random_state,
             )
-        with warnings.catch_warnings():
-            # Many powerset classes relative to rows are what a label powerset
-            # is; scikit-learn's "unique classes > 50% of samples" hint is noise here.
-            warnings.filterwarnings(
-                "ignore", message="The number of unique classes is greater than 50%"
-            )
-            self.svc_.fit(X, codes, sample_weight=weights)
+        self.svc_.fit(X, codes, sample_weight=weights)
         self.n_iter_ = self.svc_.n_iter_
 
     def _resample(self, X, codes, sample_weight):
