@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -257,6 +258,16 @@ def _positive_int(text):
     return value
 
 
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a positive integer or -1 (all cores), got 0")
+    return value
+
+
 def _json_object(text):
     try:
         value = json.loads(text)
@@ -359,6 +370,29 @@ def _cmd_table2(args):
                 args.manifest.name)
 
 
+@contextlib.contextmanager
+def _extraction_backend(scheduler):
+    """joblib's backend for ``extract``: the default (loky for ``--n-jobs``), or
+    the Dask cluster whose scheduler is at ``scheduler``."""
+    if scheduler is None:
+        yield
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError(
+            "--scheduler needs Dask's distributed scheduler: pip install 'skmmlc[dask]'"
+        ) from None
+    import joblib
+
+    with Client(scheduler, timeout=30) as client:
+        n_workers = len(client.scheduler_info()["workers"])
+        _say(f"Dask scheduler {scheduler}: {n_workers} worker(s), "
+             f"{sum(client.nthreads().values())} thread(s)")
+        with joblib.parallel_backend("dask"):
+            yield
+
+
 def _cmd_extract(args):
     import warnings
 
@@ -372,26 +406,34 @@ def _cmd_extract(args):
     args.cache.mkdir(parents=True, exist_ok=True)
     extractors = _extractors(args, visual_weights, audio_weights, args.cache, verbose=1)
     failures = []
-    for name, (extractor, columns) in extractors.items():
-        start = time.perf_counter()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SkippedRowsWarning)
-            extractor.fit_transform(data.data[columns])
-        for w in caught:
-            if issubclass(w.category, SkippedRowsWarning):
-                failures += [(name, row, err.source, str(err))
-                             for row, err in zip(w.message.rows, w.message.errors)]
-            else:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        _say(f"{name}: {len(data.data)} clips in {time.perf_counter() - start:.1f} s")
+    with _extraction_backend(args.scheduler):
+        for name, (extractor, columns) in extractors.items():
+            extractor.set_params(n_jobs=args.n_jobs)
+            start = time.perf_counter()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", SkippedRowsWarning)
+                extractor.fit_transform(data.data[columns])
+            for w in caught:
+                if issubclass(w.category, SkippedRowsWarning):
+                    failures += [(name, row, err.source, str(err))
+                                 for row, err in zip(w.message.rows, w.message.errors)]
+                else:
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            _say(f"{name}: {len(data.data)} clips in {time.perf_counter() - start:.1f} s")
+    report = args.cache / "failures.csv"
     if failures:
         import pandas as pd
 
-        report = args.cache / "failures.csv"
         pd.DataFrame(failures, columns=["modality", "row", "file", "reason"]).to_csv(
             report, index=False)
         _say(f"{len(failures)} input(s) could not be read (set to zeros); "
              f"rows, files and reasons: {report}")
+        for modality, row, source, _ in failures[:10]:
+            _say(f"  {modality} row {row}: {source}")
+        if len(failures) > 10:
+            _say(f"  ... and {len(failures) - 10} more")
+    else:
+        report.unlink(missing_ok=True)  # a previous run's failures are fixed
     _say(f"Features of {len(data.data)} clips are in {args.cache}; a rerun computes only "
          "what is missing.")
 
@@ -515,6 +557,14 @@ def _build_parser():
                             "(resumable)")
     p.add_argument("manifest", type=_existing_file, help="manifest CSV (labels not needed)")
     p.add_argument("--cache", required=True, type=Path, help="feature cache folder")
+    p.add_argument("--n-jobs", type=_n_jobs, default=None,
+                   help="worker processes extracting chunks of clips in parallel "
+                        "(joblib; -1: all cores); None: one, in this process")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="extract on a Dask cluster: its scheduler's address, e.g. "
+                        "tcp://10.0.0.5:8786 (needs skmmlc[dask]; the workers must see "
+                        "the clips and the cache folder at the same paths); --n-jobs "
+                        "is then ignored: every worker of the cluster takes part")
     _add_manifest_options(p)
     _add_feature_options(p, paper)
     p.set_defaults(func=_cmd_extract)
