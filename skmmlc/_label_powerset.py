@@ -504,8 +504,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64
         )
         check_classification_targets(y)
-        if y.ndim == 2 and y.shape[1] > 1:
-            check_label_matrix(y)  # -1/+1 coding, other values: a clear error
+        if y.ndim == 1 or y.shape[1] > 1:  # -1/+1 coding, joined label strings...
+            check_label_matrix(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if self.solver == "liblinear" and self.kernel != "linear":

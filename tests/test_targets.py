@@ -51,3 +51,11 @@ def test_label_powerset_svc_refuses_minus_one_coding():
     with pytest.raises(ValueError, match="coded -1/"):
         LabelPowersetWeightedSVC().fit(X, Y)
     LabelPowersetWeightedSVC().fit(X, Y[:, 0])  # 1-D -1/+1: ordinary binary classes
+
+
+def test_label_powerset_svc_warns_on_joined_label_strings():
+    from skmmlc import LabelPowersetWeightedSVC
+
+    X = np.random.default_rng(0).normal(size=(6, 3))
+    with pytest.warns(UserWarning, match=r"joined by '\|'"):
+        LabelPowersetWeightedSVC().fit(X, ["Flood|Damage", "Speak", "Flood"] * 2)
