@@ -129,6 +129,7 @@ ax_n.barh(rows - 0.2, Y_pred.sum(axis=0), height=0.4, color="tab:orange",
 for y, n_true, n_pred in zip(rows, Y_test.sum(axis=0), Y_pred.sum(axis=0)):
     ax_n.text(n_true + 0.2, y + 0.2, str(n_true), va="center", fontsize=8)
     ax_n.text(n_pred + 0.2, y - 0.2, str(n_pred), va="center", fontsize=8)
+ax_n.set_xlim(0, 1.15 * max(Y_test.sum(axis=0).max(), Y_pred.sum(axis=0).max()) + 0.5)
 ax_n.set_xlabel("test clips with the label")
 ax_n.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False)
 fig.suptitle(f"Per-label results on {len(Y_test)} test clips (demo data, random CNN weights)")
