@@ -22,7 +22,12 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skmmlc import LabelPowersetWeightedSVC, RFRecursiveSelector, SoundNetFeatures
+from skmmlc import (
+    LabelPowersetWeightedSVC,
+    RFRecursiveSelector,
+    SoundNetFeatures,
+    VisualInceptionFeatures,
+)
 
 distributed = pytest.importorskip("distributed")
 
@@ -119,6 +124,10 @@ def test_extract_command_on_the_cluster(client, tmp_path, monkeypatch, capsys):
     argv = ["extract", str(demo.filename), "--cache", str(cache), "--n-frames", "1",
             "--image-size", "75", "--audio-steps", "1", "--max-tokens", "4",
             "--visual-weights", "none", "--audio-weights", "none"]
+    # the visual features first, here (saves each worker building Inception-V3;
+    # the loky tests check the visual extractor in worker processes)
+    VisualInceptionFeatures(n_frames=1, image_size=75, weights=None, random_state=0,
+                            cache=cache).fit_transform(demo.data.video)
     assert main([*argv, "--scheduler", client.scheduler.address]) == 0
     assert "Dask scheduler" in capsys.readouterr().out
     assert len(list(cache.rglob("*.npz"))) == 3 * 3
