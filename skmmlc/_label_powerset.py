@@ -500,12 +500,12 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             Fitted estimator.
         """
         self._validate_params()
+        if not hasattr(y, "tocsr"):  # lists of names, -1/+1, joined strings: say so
+            check_label_matrix(y)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64
         )
         check_classification_targets(y)
-        if y.ndim == 1 or y.shape[1] > 1:  # -1/+1 coding, joined label strings...
-            check_label_matrix(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if self.solver == "liblinear" and self.kernel != "linear":

@@ -55,6 +55,8 @@ def check_label_matrix(y, *, name="Y"):
         arr[0], list | tuple | set | frozenset
     ):
         _raise_lists(arr[0], name)
+    if arr.ndim == 2 and arr.shape[1] == 1:  # one column of class labels: single-label
+        return arr
     if arr.ndim == 2 and arr.dtype.kind in "OUS":
         _raise_lists(list(arr[0]), name)
     if arr.ndim == 2:

@@ -59,3 +59,11 @@ def test_label_powerset_svc_warns_on_joined_label_strings():
     X = np.random.default_rng(0).normal(size=(6, 3))
     with pytest.warns(UserWarning, match=r"joined by '\|'"):
         LabelPowersetWeightedSVC().fit(X, ["Flood|Damage", "Speak", "Flood"] * 2)
+
+
+def test_label_powerset_svc_points_lists_of_names_to_multilabelbinarizer():
+    from skmmlc import LabelPowersetWeightedSVC
+
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    with pytest.raises(ValueError, match="MultiLabelBinarizer"):
+        LabelPowersetWeightedSVC().fit(X, [["Flood", "Damage"], ["Speak"], ["Flood"], []])
