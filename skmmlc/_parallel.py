@@ -145,9 +145,12 @@ def _run(n_jobs, jobs):
 
     backend, _ = get_active_backend()
     unordered = getattr(backend, "supports_return_generator", False)
-    parallel = Parallel(
-        n_jobs=n_jobs,
-        batch_size=1,
-        return_as="generator_unordered" if unordered else "list",
-    )
+    try:
+        parallel = Parallel(
+            n_jobs=n_jobs,
+            batch_size=1,
+            return_as="generator_unordered" if unordered else "list",
+        )
+    except ValueError:  # joblib < 1.4: no "generator_unordered"
+        parallel = Parallel(n_jobs=n_jobs, batch_size=1)
     return parallel(jobs)
