@@ -270,7 +270,7 @@ def test_cache_skips_lookups_on_second_transform(glove_txt, tmp_path, monkeypatc
     glove.fit(texts)
     X1 = glove.transform(texts)
     assert counts == {"read": 3, "forward": 3}
-    assert len(list((tmp_path / "c").rglob("*.npy"))) == 3
+    assert len(list((tmp_path / "c").rglob("*.npz"))) == 3
     X2 = glove.transform(texts)
     assert counts == {"read": 3, "forward": 3}
     np.testing.assert_array_equal(X1, X2)
