@@ -153,7 +153,9 @@ def test_shapes_dtype_names_and_dataframe_input(clip_factory):
     assert names[2048] == "visual_t1_0000"
     np.testing.assert_array_equal(est.feature_names_in_, ["video"])
     # same clips as a list and as a Series: same features
-    np.testing.assert_array_equal(est.transform(pd.Series(paths)), feats)
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        by_series = est.transform(pd.Series(paths))  # unnamed, as in scikit-learn
+    np.testing.assert_array_equal(by_series, feats)
     assert est.get_params()["weights"] is None  # fit overwrote no parameter
 
 
