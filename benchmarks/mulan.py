@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 from _report import git_revision, machine_description, write_section
-from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
