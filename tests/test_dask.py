@@ -14,6 +14,7 @@ dashboard) serves the tests of this module; deselect them with
 """
 
 import os
+import warnings
 
 import joblib
 import numpy as np
@@ -36,14 +37,18 @@ pytestmark = pytest.mark.dask
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        worker_dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:
+    with warnings.catch_warnings():
+        # with pytest-xdist, two clusters may start: "Port 8787 is already in use"
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            worker_dashboard_address=None,
+        )
+    with cluster, distributed.Client(cluster) as client:
         client.wait_for_workers(2, timeout=120)
         yield client
 
