@@ -63,10 +63,11 @@ case "$command" in
   bench)
     setup "[tests]"
     "$VENV/bin/python" benchmarks/mulan.py
+    "$VENV/bin/python" benchmarks/labelsets.py
     "$VENV/bin/python" benchmarks/extract.py
     "$VENV/bin/python" benchmarks/pipeline.py
     "$VENV/bin/python" benchmarks/demo.py
-    # slower (~20 min): "$VENV/bin/python" benchmarks/demo_study.py
+    # slower (~15 min per seed on a busy 2-core machine): "$VENV/bin/python" benchmarks/demo_study.py
     ;;
   *)
     echo "usage: bash run.sh {demo|test|docs|bench} [options]" >&2
