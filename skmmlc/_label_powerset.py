@@ -22,7 +22,13 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MultiOutputMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MultiOutputMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.svm import SVC, LinearSVC
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -481,6 +487,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=False)  # sampler is an estimator
     def fit(self, X, y, sample_weight=None):
         """Fit the label powerset SVM (or the RAkEL ensemble).
 
@@ -499,7 +506,6 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self : LabelPowersetWeightedSVC
             Fitted estimator.
         """
-        self._validate_params()
         if not hasattr(y, "tocsr"):  # lists of names, -1/+1, joined strings: say so
             check_label_matrix(y)
         X, y = validate_data(
