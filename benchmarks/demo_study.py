@@ -20,6 +20,7 @@ Run: ``python benchmarks/demo_study.py [--n-clips 600] [--seeds 0 1 2]``.
 from __future__ import annotations
 
 import argparse
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -82,7 +83,21 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--section", default="demo-study-600",
                         help="section of docs/benchmarks.md to (re)write")
+    parser.add_argument("--results", default="skmmlc-demo/demo-study.pkl",
+                        help="raw results are saved here; with --report-only, read from it")
+    parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args()
+    if args.report_only:
+        with open(args.results, "rb") as fh:
+            raw = pickle.load(fh)
+    else:
+        raw = run(args)
+        with open(args.results, "wb") as fh:
+            pickle.dump(raw, fh)
+    report(args, **raw)
+
+
+def run(args):
 
     from skmmlc import metrics
     from skmmlc.protocol import _proposed_head, run_table2
@@ -116,6 +131,11 @@ def main():
         print(f"seed={seed}: late {t[LATE]:.4f} proposed {t[PROPOSED]:.4f} "
               f"(literal weights {rows[-1]['micro_f1']:.4f}) static {t[STATIC]:.4f} "
               f"({seconds[seed]:.0f} s; {chosen[('paper', seed)]})", flush=True)
+    return dict(rows=rows, per_label=per_label, chosen=chosen, seconds=seconds, Y=Y,
+                labels=labels, audio_weights=audio_weights)
+
+
+def report(args, rows, per_label, chosen, seconds, Y, labels, audio_weights):
     df = pd.DataFrame(rows)
     df["row"] = df["approach"].str.replace("Three modalities ", "") + " " + df["features"]
     default = df[df.variant == "paper"]
@@ -123,7 +143,7 @@ def main():
     lines = ["| row | micro-F1 | macro-F1 | HL | MAP | fit (s) |", "|---|---|---|---|---|---|"]
     for row, g in default.groupby("row", sort=False):
         lines.append(f"| {row} | {mean_std(g.micro_f1)} | {mean_std(g.macro_f1)} | "
-                     f"{mean_std(g.hamming_loss)} | {mean_std(g.map)} | "
+                     f"{mean_std(g.hamming_loss)} | {mean_std(g['map'])} | "
                      f"{g.fit_seconds.mean():.1f} |")
 
     def micro(variant, approach):
