@@ -439,6 +439,9 @@ def _cmd_extract(args):
 
 
 def _pipeline_options(args, visual_weights, audio_weights):
+    verbose = 1 if sys.stderr.isatty() else 0
+    temporal = dict(args.temporal or {})
+    temporal.setdefault("verbose", verbose)  # epochs and loss of each network
     return dict(
         n_frames=args.n_frames,
         image_size=args.image_size,
@@ -446,11 +449,11 @@ def _pipeline_options(args, visual_weights, audio_weights):
         audio_steps=args.audio_steps,
         audio_weights=audio_weights,
         max_tokens=args.max_tokens,
-        temporal=args.temporal,
+        temporal=temporal,
         on_error=args.on_error,
         random_state=args.seed,
         memory=None if args.cache is None else os.fspath(args.cache),
-        verbose=1 if sys.stderr.isatty() else 0,
+        verbose=verbose,
     )
 
 

@@ -80,3 +80,24 @@ def test_iterative_split_rejects_bad_input():
         iterative_split(np.zeros(5))
     with pytest.raises(ValueError, match="fractions"):
         iterative_split(np.zeros((5, 2)), (1.0,))
+
+
+def test_sdist_carries_what_its_tests_need(tmp_path):
+    """The source distribution can run its own test suite (issue 12)."""
+    import subprocess
+    import sys
+    import tarfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys; from setuptools import build_meta; "
+            "print(build_meta.build_sdist(sys.argv[1]))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=root,
+                         capture_output=True, text=True, check=True)
+    name = out.stdout.strip().splitlines()[-1]
+    with tarfile.open(tmp_path / name) as tar:
+        members = {m.split("/", 1)[1] for m in tar.getnames() if "/" in m}
+    tests = {p.relative_to(root).as_posix() for p in (root / "tests").glob("*.py")}
+    assert tests <= members
+    assert {"run.sh", "setup.cfg", "docs/conf.py"} <= members
+    assert not any(m.startswith("docs/_build") for m in members)
