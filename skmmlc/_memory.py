@@ -33,20 +33,16 @@ def input_files_identity(X):
     if hasattr(X, "columns"):  # DataFrame
         from pandas.api.types import is_numeric_dtype
 
-        columns = [X[c].to_numpy(dtype=object) for c in X.columns if not is_numeric_dtype(X[c])]
+        cells = [v for c in X.columns if not is_numeric_dtype(X[c])
+                 for v in X[c].to_numpy(dtype=object)]
     else:
-        arr = np.asarray(X) if not hasattr(X, "dtype") else X
-        if getattr(arr, "dtype", None) is None or arr.dtype.kind not in "OU":
+        arr = X if hasattr(X, "dtype") else np.asarray(X)
+        if arr.dtype.kind not in "OU":  # numeric (dense or sparse): no paths
             return None
-        columns = [np.asarray(arr, dtype=object).reshape(len(arr), -1)[:, j]
-                   for j in range(np.asarray(arr).reshape(len(arr), -1).shape[1])]
-    if not columns:
+        cells = np.asarray(arr, dtype=object).ravel()
+    if len(cells) == 0:
         return None
-    ident = []
-    for values in columns:
-        for value in values:
-            ident.append(_identity(value))
-    return ident
+    return [_identity(value) for value in cells]
 
 
 def _identity(value):
