@@ -93,7 +93,8 @@ def test_sdist_carries_what_its_tests_need(tmp_path):
     code = ("import sys; from setuptools import build_meta; "
             "print(build_meta.build_sdist(sys.argv[1]))")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=root,
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
     name = out.stdout.strip().splitlines()[-1]
     with tarfile.open(tmp_path / name) as tar:
         members = {m.split("/", 1)[1] for m in tar.getnames() if "/" in m}
