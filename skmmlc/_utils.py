@@ -6,8 +6,8 @@ import contextlib
 import hashlib
 import os
 import random
+import secrets
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -28,14 +28,45 @@ __all__ = [
 MODALITIES = ("visual", "audio", "text")
 
 
+def _create_temp(directory, suffix):
+    """Create and open a new, uniquely named temporary file in ``directory``.
+
+    Unlike :func:`tempfile.mkstemp` (mode 0600), the file is created with mode
+    0666 as :func:`open` does, so the process' umask (and the directory's
+    default ACL, where there is one) decides its permissions, as for any file
+    the user writes. Nothing reads or changes the umask, which is
+    process-wide and cannot be read without setting it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = Path(directory) / f".tmp-{secrets.token_hex(8)}{suffix}"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - 64 random bits
+            continue
+    raise FileExistsError(f"No unused temporary file name in {directory}.")  # pragma: no cover
+
+
 @contextlib.contextmanager
-def atomic_write(path, mode="wb", *, encoding=None, newline=None, file_mode=0o644):
+def atomic_write(path, mode="wb", *, encoding=None, newline=None, file_mode=None):
     """Write ``path`` through a temporary file in its directory, then rename it.
 
     ``os.replace`` is atomic on POSIX and Windows: readers see the old file
     or the complete new one, never a half-written file, and an interrupted
-    write leaves nothing behind. The file gets ``file_mode`` (``mkstemp``
-    would leave it readable by its owner only).
+    write leaves nothing behind.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; its folder is created if needed.
+    mode : {"wb", "w"}
+        Mode of the file object yielded.
+    encoding, newline : str, optional
+        As for :func:`open` (text mode).
+    file_mode : int, optional
+        Permission bits of the written file. By default (None) the file gets
+        the permissions :func:`open` would give it: ``0o666`` less the
+        process' umask (e.g. ``0o644`` under the usual umask ``022``).
 
     Examples
     --------
@@ -49,7 +80,7 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None, file_mode=0o64
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    fd, tmp = _create_temp(path.parent, path.suffix)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
             yield fh
