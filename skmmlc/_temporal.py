@@ -28,6 +28,7 @@ TensorFlow is imported only when a model is built or loaded.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from numbers import Integral, Real
@@ -457,23 +458,43 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         out[:, :, -1] = valid
         return out
 
-    def _build(self, keras, width):
-        layers = keras.layers
+    def _build(self, keras, width, seed):
+        """The network. Every random layer gets its own seed drawn from ``seed``.
+
+        Keras draws unseeded layers' seeds from Python's global generator, which
+        other threads (a threaded joblib or Dask worker fitting two models at
+        once) draw from too; explicit seeds make a fit depend on ``seed`` alone.
+        """
+        layers, init = keras.layers, keras.initializers
+        seeds = iter(np.random.RandomState(seed).randint(0, 2**31 - 1, size=16).tolist())
+
+        def glorot():
+            return init.GlorotUniform(seed=next(seeds))
+
+        def lstm(go_backwards):
+            return layers.LSTM(
+                self.units, return_sequences=True, go_backwards=go_backwards,
+                kernel_initializer=glorot(),
+                recurrent_initializer=init.Orthogonal(seed=next(seeds)),
+            )
+
         inputs = keras.Input((None, width), name="sequence")
         h = layers.Masking(mask_value=0.0, name="padding_mask")(inputs)
-        h = layers.Dense(2 * self.units, use_bias=False, name="input_projection")(h)
+        h = layers.Dense(2 * self.units, use_bias=False, kernel_initializer=glorot(),
+                         name="input_projection")(h)
         for block in (1, 2):
             b = layers.Bidirectional(
-                layers.LSTM(self.units, return_sequences=True), merge_mode="concat",
+                lstm(False), backward_layer=lstm(True), merge_mode="concat",
                 name=f"bilstm_{block}",
             )(h)
-            b = layers.Dropout(self.dropout, name=f"dropout_{block}")(b)
+            b = layers.Dropout(self.dropout, seed=next(seeds), name=f"dropout_{block}")(b)
             h = layers.Add(name=f"residual_{block}")([h, b])
         pooled = layers.GlobalAveragePooling1D(name="masked_mean")(h)
-        features = layers.Dense(self.dense_units, activation="relu",
+        features = layers.Dense(self.dense_units, activation="relu", kernel_initializer=glorot(),
                                 name=_FEATURES_LAYER)(pooled)
-        d = layers.Dropout(self.dense_dropout, name="dense_dropout")(features)
-        outputs = layers.Dense(self.n_outputs_, activation="sigmoid", name="labels")(d)
+        d = layers.Dropout(self.dense_dropout, seed=next(seeds), name="dense_dropout")(features)
+        outputs = layers.Dense(self.n_outputs_, activation="sigmoid", kernel_initializer=glorot(),
+                               name="labels")(d)
         return keras.Model(inputs, outputs, name="resbilstm")
 
     def _loss(self, tf, keras, Y):
@@ -522,7 +543,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
 
             batch_size = min(self.batch_size, X_train.shape[0])
             n_updates = self.epochs * -(-X_train.shape[0] // batch_size)
-            model = self._build(keras, X3.shape[2])
+            model = self._build(keras, X3.shape[2], seed)
             model.compile(
                 optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
                 loss=self._loss(tf, keras, Y_train),
@@ -533,10 +554,9 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
                 jit_compile=False,
             )
             hist = model.fit(
-                X_train, Y_train,
-                batch_size=batch_size,
+                _ShuffledBatches(X_train, Y_train, batch_size, rng),
                 epochs=self.epochs,
-                shuffle=True,
+                shuffle=False,  # _ShuffledBatches shuffles, from its own generator
                 validation_data=validation_data,
                 callbacks=callbacks,
                 verbose=2 if self.verbose else 0,
@@ -555,6 +575,39 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         if model is getattr(self, "model_", None):
             return _predict(self._feature_model, X3)
         return _predict(_feature_model(model), X3)
+
+
+@functools.cache
+def _shuffled_batches_class():
+    _, keras = _import_tf()
+
+    class ShuffledBatches(keras.utils.PyDataset):
+        """Mini-batches of a new permutation of the rows every epoch, drawn from ``rng``.
+
+        What ``fit(shuffle=True)`` does, without TensorFlow's global seed (shared
+        by every thread of the process).
+        """
+
+        def __init__(self, X, Y, batch_size, rng):
+            super().__init__()
+            self.X, self.Y, self.batch_size, self.rng = X, Y, batch_size, rng
+            self.order = rng.permutation(X.shape[0])
+
+        def __len__(self):
+            return -(-self.X.shape[0] // self.batch_size)
+
+        def __getitem__(self, index):
+            rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+            return self.X[rows], self.Y[rows]
+
+        def on_epoch_end(self):
+            self.order = self.rng.permutation(self.X.shape[0])
+
+    return ShuffledBatches
+
+
+def _ShuffledBatches(X, Y, batch_size, rng):  # noqa: N802 - builds a Keras class lazily
+    return _shuffled_batches_class()(X, Y, batch_size, rng)
 
 
 def _feature_model(model):

@@ -231,6 +231,45 @@ def test_same_random_state_same_features(fitted):
     assert not np.allclose(other.transform(X), est.transform(X))
 
 
+def test_concurrent_fits_in_threads_equal_a_serial_fit(fitted):
+    """A fit depends on random_state alone, not on Python's, TensorFlow's or
+    Keras' global generators, which other threads draw from too (threaded
+    joblib and Dask workers fit several models in one process)."""
+    import random
+    import threading
+
+    est, X, Y = fitted
+    random.seed(99)  # a caller's global state must not matter either
+    out = [None, None]
+
+    def fit(i):
+        out[i] = clone(est).fit(X, Y).transform(X)
+
+    threads = [threading.Thread(target=fit, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for features in out:
+        np.testing.assert_array_equal(features, est.transform(X))
+
+
+def test_initial_weights_depend_on_the_seed_only(fitted):
+    """Each layer and direction has its own seed: the two directions of a
+    BiLSTM do not start equal, and a seed rebuilds the same network."""
+    from skmmlc._temporal import _import_tf
+
+    est = fitted[0]
+    _, keras = _import_tf()
+    first, again, other = (est._build(keras, 4, seed) for seed in (7, 7, 8))
+    bilstm = first.get_layer("bilstm_1")
+    assert not np.allclose(bilstm.forward_layer.get_weights()[0],
+                           bilstm.backward_layer.get_weights()[0])
+    for a, b, c in zip(first.get_weights(), again.get_weights(), other.get_weights()):
+        np.testing.assert_array_equal(a, b)
+        assert np.unique(a).size == 1 or not np.array_equal(a, c)  # constants: biases
+
+
 def test_fit_leaves_global_numpy_rng_alone(fitted):
     _, X, Y = fitted
     np.random.seed(123)
