@@ -29,6 +29,7 @@ import json
 import os
 import threading
 import warnings
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 from pathlib import Path
@@ -178,8 +179,8 @@ class FeatureCache:
                 features, digest = entry["features"], str(entry["sha256"])
         except FileNotFoundError:
             return None
-        except (ValueError, OSError, EOFError, KeyError):  # unreadable: recompute
-            return None
+        except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile):
+            return None  # unreadable (truncated, garbage, not an entry): recompute
         if hashlib.sha256(features.tobytes()).hexdigest() != digest:
             warnings.warn(
                 f"feature cache entry {path} does not match its checksum (changed on "
