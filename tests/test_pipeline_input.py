@@ -1,6 +1,7 @@
-"""The pipeline checks X and Y before any extraction, and its memory sees file content."""
+"""The pipeline checks X and Y before any extraction.
 
-import os
+(A refit with ``memory=`` after a media file is replaced: tests/test_faults.py.)
+"""
 
 import numpy as np
 import pandas as pd
@@ -49,25 +50,3 @@ def test_bad_targets_fail_before_any_extraction(sounds, monkeypatch):
         audio_pipeline().fit(X, 2 * Y - 1)
     with pytest.raises(ValueError, match="MultiLabelBinarizer"):
         audio_pipeline().fit(X, [["a", "b"], ["a"]] * 4)
-
-
-@pytest.mark.parametrize("content_keyed", [True, False])
-def test_memory_refit_sees_replaced_media(sounds, tmp_path, wav_factory, monkeypatch,
-                                          content_keyed):
-    from sklearn.pipeline import Pipeline
-
-    from skmmlc import MultimodalDisasterPipeline
-
-    if not content_keyed:  # what a plain Pipeline(memory=...) does: shows the test can fail
-        monkeypatch.setattr(MultimodalDisasterPipeline, "_fit", Pipeline._fit)
-    X, Y = sounds
-    memory = str(tmp_path / "memory")
-    model = audio_pipeline(memory=memory).fit(X, Y)
-    # the same file name, other content: the cached fusion step must not be reused
-    os.replace(wav_factory("other.wav", seconds=3.0, seed=99), X.video[0])
-    refit = audio_pipeline(memory=memory).fit(X, Y)
-    old_step = model.named_steps["fusion"].transform(X)
-    new_step = refit.named_steps["fusion"].transform(X)
-    # a refit trains the temporal network on the new content: other features
-    assert np.allclose(new_step, old_step) != content_keyed
-    assert refit.memory == memory  # the parameter is left as it was given
