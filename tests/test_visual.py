@@ -101,6 +101,39 @@ def test_read_frames_picks_the_uniform_frames(tmp_path):
     np.testing.assert_array_equal(frame_ids(frames), _sample_indices(30, 6))
 
 
+class CountingCapture:
+    """A real cv2.VideoCapture that records the frames it converts (``retrieve``)."""
+
+    def __init__(self, path, converted):
+        import cv2
+
+        self._cap = cv2.VideoCapture(str(path))
+        self._converted = converted
+
+    def retrieve(self, *args):
+        ok, frame = self._cap.retrieve(*args)
+        if ok:
+            self._converted.append(frame.nbytes)
+        return ok, frame
+
+    def __getattr__(self, name):
+        return getattr(self._cap, name)
+
+
+def test_a_long_clip_holds_only_the_sampled_frames(clip_factory, monkeypatch):
+    """Memory is bounded by n_frames, not by the clip's length: every frame is
+    decoded (``grab``) to count those that decode, only the sampled ones are
+    converted and kept (benchmarks/long_clip.py: a 30-minute 1080p clip)."""
+    path = clip_factory("long.mp4", n_frames=240, seconds=8.0, audio=False, fps=30)
+    converted = []
+    monkeypatch.setattr(_visual, "_open_capture", lambda p: CountingCapture(p, converted))
+    frames, index, n_decoded = _read_frames(path, 8, 75)
+    assert n_decoded == 240
+    assert len(converted) == 8  # one colour conversion per sampled frame
+    assert frames.shape == (8, 75, 75, 3)
+    np.testing.assert_array_equal(index, np.arange(8))
+
+
 def test_frames_are_rgb(tmp_path):
     from skmmlc.datasets import write_clip
 
