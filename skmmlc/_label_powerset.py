@@ -506,8 +506,9 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self : LabelPowersetWeightedSVC
             Fitted estimator.
         """
-        if not hasattr(y, "tocsr"):  # lists of names, -1/+1, joined strings: say so
-            check_label_matrix(y)
+        # lists of names, -1/+1, joined strings: say so; a sparse y is made dense
+        if y is not None:
+            y = check_label_matrix(y)
         X, y = validate_data(
             self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64
         )
@@ -521,6 +522,10 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             )
 
         multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
+        # one 0/1 column is one label: predictions keep the (n_samples, 1) shape
+        if y.ndim == 2 and y.shape[1] == 1 and np.isin(y, (0, 1)).all():
+            multilabel = True
+        self._column_y = y.ndim == 2 and y.shape[1] == 1
         if y.ndim == 2 and not multilabel:
             if y.shape[1] != 1:
                 raise ValueError(
@@ -708,7 +713,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         Returns
         -------
         y_pred : ndarray of shape (n_samples, n_labels) or (n_samples,)
-            0/1 indicator matrix (multi-label training) or class labels.
+            0/1 indicator matrix (multi-label training) or class labels;
+            ``(n_samples, 1)`` when ``y`` was one column.
         """
         X = self._validate_X(X)
         if self._ensemble:
@@ -716,7 +722,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         codes = self._predict_codes(X)
         if self._multilabel:
             return self.powersets_[codes]
-        return self.classes_[codes]
+        labels = self.classes_[codes]
+        return labels.reshape(-1, 1) if getattr(self, "_column_y", False) else labels
 
     def decision_function(self, X):
         """Per-label scores (see Notes); positive means predicted.

@@ -25,6 +25,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -133,8 +135,9 @@ def make_disaster_pipeline(
 
     Parameters
     ----------
-    modalities : sequence of {"visual", "audio", "text"}, default all three
-        Branches to build; drop one to ignore a modality.
+    modalities : {"visual", "audio", "text"} or a sequence of them, default all three
+        Branches to build; drop one to ignore a modality. A single name
+        (``"text"``) builds a one-branch model.
     video, audio, text : str
         Column names of the input DataFrame. The audio branch reads the
         ``audio`` column and, where a row's value is empty, the sound track of
@@ -185,7 +188,7 @@ def make_disaster_pipeline(
     -------
     MultimodalDisasterPipeline
     """
-    modalities = tuple(modalities)
+    modalities = (modalities,) if isinstance(modalities, str) else tuple(modalities)
     unknown = set(modalities) - set(MODALITIES)
     if unknown or not modalities:
         raise ValueError(
@@ -286,6 +289,9 @@ class MultimodalDisasterPipeline(Pipeline):
         ``select`` (RFRecursiveSelector), ``classify`` (LabelPowersetWeightedSVC).
     classes_ : ndarray
         Of the final classifier.
+    label_names_ : ndarray of str
+        The column names of ``y`` when it was a DataFrame (the order of the
+        columns of ``predict``); absent otherwise.
 
     See Also
     --------
@@ -381,6 +387,53 @@ class MultimodalDisasterPipeline(Pipeline):
             if isinstance(value, BaseExtractor) and value.cache == old
         }
 
+    def fit(self, X, y=None, **params):
+        """Fit the model; see :meth:`sklearn.pipeline.Pipeline.fit`.
+
+        Before any feature is extracted, the parameters of every step are
+        validated, ``X`` and ``y`` must have as many rows, and ``y`` must be a
+        0/1 label matrix (a scipy sparse ``y`` is made dense).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            One row per clip, with the columns of the fusion step's branches.
+        y : array-like or sparse matrix of shape (n_samples, n_labels)
+            0/1 label indicator matrix.
+        **params : dict
+            Fit parameters of the steps (``step__param``), as in Pipeline.
+
+        Returns
+        -------
+        self : MultimodalDisasterPipeline
+        """
+        return super().fit(X, self._check_fit_input(X, y), **params)
+
+    def fit_predict(self, X, y=None, **params):
+        """Fit, then predict the training clips; see :meth:`fit`."""
+        return super().fit_predict(X, self._check_fit_input(X, y), **params)
+
+    def _check_fit_input(self, X, y):
+        """Every check that needs no extraction, so that a mistake costs no time."""
+        for estimator in _estimators(self.steps):
+            if hasattr(estimator, "_parameter_constraints"):
+                estimator._validate_params()
+            if isinstance(estimator, BaseExtractor):
+                estimator._check_params()
+        self.__dict__.pop("label_names_", None)
+        if y is None:
+            return y
+        if hasattr(y, "columns"):  # a DataFrame: keep its column names
+            self.label_names_ = np.asarray(y.columns, dtype=object)
+        y = check_label_matrix(y)
+        n_x = X.shape[0] if hasattr(X, "shape") and len(X.shape) else len(X)
+        if n_x != y.shape[0]:
+            raise ValueError(
+                f"X has {n_x} rows but y has {y.shape[0]}: they must list the same "
+                "clips, in the same order (one row of labels per clip)."
+            )
+        return y
+
     def _fit(self, *args, **kwargs):
         # A directory or plain joblib.Memory caches fitted steps under a hash of X,
         # which holds paths: key them on the files' content identity as well, so
@@ -416,6 +469,18 @@ def _same_steps(value, default):
         and len(value) == len(default)
         and all(a is b for a, b in zip(value, default, strict=True))
     )
+
+
+def _estimators(steps):
+    """Every estimator in ``steps``, nested ones included (no duplicates)."""
+    seen, out = set(), []
+    for _, step in steps:
+        values = [step, *getattr(step, "get_params", dict)(deep=True).values()]
+        for value in values:
+            if isinstance(value, BaseEstimator) and id(value) not in seen:
+                seen.add(id(value))
+                out.append(value)
+    return out
 
 
 def _extractors(steps):

@@ -8,6 +8,9 @@ silently wrong model:
 - lists of label names (ragged or not) instead of an indicator matrix;
 - a 1-D array of joined label sets such as ``"Flood|Damage"``, which would be
   trained as one class per distinct string.
+
+A scipy sparse indicator matrix is accepted and made dense (label matrices
+are small: one column per label).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ def check_label_matrix(y, *, name="Y"):
 
     Parameters
     ----------
-    y : array-like of shape (n_samples, n_labels) or (n_samples,)
+    y : array-like or sparse matrix of shape (n_samples, n_labels) or (n_samples,)
         A 0/1 indicator matrix, or 1-D class labels.
     name : str
         How the targets are called in messages.
@@ -34,6 +37,7 @@ def check_label_matrix(y, *, name="Y"):
     Returns
     -------
     y : ndarray
+        Dense (a sparse ``y`` is converted).
 
     Raises
     ------
@@ -47,6 +51,8 @@ def check_label_matrix(y, *, name="Y"):
     UserWarning
         When a 1-D ``y`` of strings looks like joined label sets.
     """
+    if hasattr(y, "toarray"):  # scipy.sparse
+        y = y.toarray()
     try:
         arr = np.asarray(y)
     except ValueError:  # ragged nested lists

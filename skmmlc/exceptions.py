@@ -24,14 +24,18 @@ __all__ = [
 class MediaError(ValueError):
     """An input (file or text) that cannot be turned into features.
 
-    The message names the row and the file, and says what to do. ``row`` and
-    ``source`` are kept as attributes for programs that handle the error.
+    The message names the row and the file, and says what to do. ``row`` (the
+    position, from 0), ``source`` and ``index_label`` (the row's label in the
+    DataFrame's index, when the input had one other than 0..n-1, e.g. after
+    ``train_test_split``) are kept as attributes for programs that handle
+    the error.
     """
 
-    def __init__(self, message, *, row=None, source=None):
+    def __init__(self, message, *, row=None, source=None, index_label=None):
         super().__init__(message)
         self.row = row
         self.source = source
+        self.index_label = index_label
 
 
 class WeightsError(RuntimeError):

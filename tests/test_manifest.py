@@ -1,5 +1,7 @@
 """Tests of load_manifest (skmmlc/datasets/_manifest.py)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,3 +170,34 @@ def test_manifest_without_labels_for_prediction(tmp_path):
     assert data.data.video.tolist() == [str(tmp_path / "a.mp4")]
     X, Y = load_manifest(csv, labels=None, check_files=False, return_X_y=True)
     assert Y is None and len(X) == 1
+
+
+def test_placeholder_cells_mean_no_label(tmp_path):
+    csv = tmp_path / "m.csv"
+    csv.write_text("video,text,labels\na.mp4,x,Flood\nb.mp4,y,N/A\nc.mp4,z,none\n"
+                   "d.mp4,w,NA|Fire\ne.mp4,v,-\n")
+    data = load_manifest(csv, check_files=False)
+    assert data.target_names == ["Fire", "Flood"]
+    np.testing.assert_array_equal(data.target, [[0, 1], [0, 0], [0, 0], [1, 0], [0, 0]])
+
+
+@pytest.mark.parametrize("joined", ["Flood;Damage", "Flood, Damage"])
+def test_labels_joined_by_another_separator_warn(tmp_path, joined):
+    csv = tmp_path / "m.csv"
+    csv.write_text(f'video,text,labels\na.mp4,x,"{joined}"\nb.mp4,y,Fire\n')
+    other = ";" if ";" in joined else ","
+    with pytest.warns(UserWarning, match=rf"contain '{other}' but the labels are split at "
+                                         rf"sep='\|'.*pass sep='{other}'"):
+        load_manifest(csv, check_files=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = load_manifest(csv, check_files=False, sep=other)
+    assert "Flood" in data.target_names and "Damage" in data.target_names
+
+
+def test_url_cells_are_named(tmp_path):
+    csv = tmp_path / "m.csv"
+    csv.write_text("video,text,labels\nhttps://example.org/a.mp4,x,Flood\n")
+    with pytest.raises(ValueError, match=r"row 0, column 'video': 'https://example.org/a.mp4' "
+                                         "is a URL; skmmlc reads local files only"):
+        load_manifest(csv, check_files=False)

@@ -17,6 +17,7 @@ set folder can be moved or shared as a whole.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -57,7 +58,12 @@ def load_manifest(
         label names come from ``label_names``, if given).
     sep : str, default="|"
         Separator between the labels of one clip. Whitespace around each label
-        is stripped, empty pieces and repeated labels are ignored.
+        is stripped, empty pieces and repeated labels are ignored, and so are
+        the placeholders spreadsheets write for "nothing" (``N/A``, ``NA``,
+        ``None``, ``null``, ``NaN``, ``-``, in any case): a cell holding
+        only those means "no label". Labels that contain ``;``, ``,`` or
+        ``|`` while ``sep`` is another separator give a warning (the
+        manifest probably uses that one: pass it as ``sep``).
     label_names : list of str, optional
         The label set and its order (the columns of ``Y``). A label in the
         manifest that is not in ``label_names`` is an error; a name that no
@@ -177,12 +183,19 @@ def load_manifest(
     for i, value in enumerate(videos):
         if value == "":
             problems.append(f"row {i}, column {video!r}: empty; every clip needs a video file")
-    videos = [_resolve(v, root) for v in videos]
+    for column, cells in ((video, videos), (audio, audios)):
+        for i, value in enumerate(cells):
+            if _URL.match(value):
+                problems.append(
+                    f"row {i}, column {column!r}: {value!r} is a URL; skmmlc reads local "
+                    "files only: download it first and put the local path in the manifest"
+                )
+    videos = [_resolve(v, root) for v in videos]  # URLs are kept as they are
     audios = [_resolve(a, root) for a in audios]
     if check_files:
         for column, paths in ((video, videos), (audio, audios)):
             for i, path in enumerate(paths):
-                if path and not Path(path).is_file():
+                if path and not _URL.match(path) and not Path(path).is_file():
                     problems.append(f"row {i}, column {column!r}: file not found: {path}")
     _raise_problems(csv, problems)
 
@@ -220,6 +233,7 @@ def load_manifest(
         _raise_problems(csv, problems)
 
     _warn_near_duplicates(csv, label_names)
+    _warn_other_separators(csv, label_names, sep, labels)
     if (texts.str.strip() == "").all():
         warnings.warn(
             f"{csv.name}: every description in column {text!r} is empty.",
@@ -297,20 +311,45 @@ def _warn_near_duplicates(csv, label_names):
         )
 
 
+def _warn_other_separators(csv, label_names, sep, column):
+    """Warn about labels that look like several labels joined by another separator."""
+    for other in ("|", ";", ","):
+        if other == sep:
+            continue
+        joined = [name for name in label_names if other in name]
+        if joined:
+            warnings.warn(
+                f"{csv.name}: label(s) {joined[:5]} in column {column!r} contain "
+                f"{other!r} but the labels are split at sep={sep!r}. If {other!r} "
+                f"separates labels in this manifest, pass sep={other!r} to load_manifest "
+                f"(on the command line: --sep {other!r}).",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
 def _resolve(value, root):
     """Absolute path for a manifest cell, ``""`` for an empty one."""
-    if value == "":
-        return ""
+    if value == "" or _URL.match(value):
+        return value
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = root / path
     return str(path.resolve())
 
 
+#: Cells (or pieces of a cell) that spreadsheets write for "nothing": no label.
+_NO_LABEL = frozenset({"n/a", "na", "none", "null", "nan", "-"})
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def _split_labels(cell, sep):
-    """``"A| B|A|"`` -> ``["A", "B"]`` (stripped, no empties, no repeats, in order)."""
+    """``"A| B|A|N/A"`` -> ``["A", "B"]`` (stripped, no empties or placeholders,
+    no repeats, in order)."""
     names = (piece.strip() for piece in str(cell).split(sep))
-    return list(dict.fromkeys(name for name in names if name))
+    return list(dict.fromkeys(
+        name for name in names if name and name.casefold() not in _NO_LABEL
+    ))
 
 
 def _raise_problems(csv, problems, hint=""):

@@ -27,7 +27,9 @@ import collections
 import hashlib
 import json
 import os
+import re
 import threading
+import time
 import warnings
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -107,8 +109,18 @@ def first_present(item):
     return None if _is_missing(item) else item
 
 
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def check_file(path, row, what="file"):
     """Raise a :class:`MediaError` naming ``row`` if ``path`` is not a readable file."""
+    if _URL.match(os.fspath(path)):
+        raise MediaError(
+            f"row {row}: {what} {os.fspath(path)!r} is a URL; skmmlc reads local files "
+            "only: download it first and put the local path in its place.",
+            row=row,
+            source=os.fspath(path),
+        )
     p = Path(os.fspath(path))
     if not p.exists():
         raise MediaError(
@@ -151,9 +163,15 @@ class FeatureCache:
       permission) degrades to read-only: one warning names the folder and the
       reason, extraction goes on, entries already there are still used.
       A ``cache`` path that is an existing *file* is an error from the start.
+    - Temporary files left by a killed writer (``.tmp-*``, not modified for
+      an hour: a live writer's are seconds old) are removed the first time a
+      process opens the cache.
     """
 
     _suffix = ".npz"
+    _stale_after = 3600.0  # seconds without a change: an abandoned temporary file
+    _swept = set()  # directories this process has cleaned
+    _sweep_lock = threading.Lock()
 
     def __init__(self, directory):
         if hasattr(directory, "location"):  # joblib.Memory
@@ -168,6 +186,34 @@ class FeatureCache:
                 "folder where features should be kept (it is created if missing)."
             )
         self.writable = True
+        self._sweep()
+
+    def _sweep(self):
+        """Remove stale temporary files (once per directory and process)."""
+        key = str(self.directory.resolve()) if self.directory.exists() else None
+        with self._sweep_lock:
+            if key is None or key in self._swept:
+                return
+            self._swept.add(key)
+        now = time.time()
+        folders = [self.directory]
+        try:
+            folders += [p for p in self.directory.iterdir() if p.is_dir() and len(p.name) == 2]
+        except OSError:  # unreadable: nothing to clean that we could clean
+            return
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if not entry.name.startswith(".tmp-"):
+                    continue
+                try:
+                    if now - entry.stat().st_mtime > self._stale_after:
+                        os.unlink(entry.path)
+                except OSError:  # gone already, or not ours to remove: leave it
+                    pass
 
     def _path(self, key):
         return self.directory / key[:2] / f"{key}{self._suffix}"
@@ -299,7 +345,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "n_steps_")
         items = self._validate_input(X, reset=False)
-        return self._extract(items)
+        return self._extract(items, index=_index_labels(X, len(items)))
 
     def get_feature_names_out(self, input_features=None):
         """Names ``{prefix}_t{step}_{unit}`` of the output columns, time-major."""
@@ -398,21 +444,32 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         """The function ``read(item, row)`` that decodes one input (reader thread)."""
         return self._read
 
-    def _extract(self, items):
-        """Features of ``items``: cached rows first, then the others, streamed."""
+    def _extract(self, items, index=None):
+        """Features of ``items``: cached rows first, then the others, streamed.
+
+        ``index``: the rows' labels in the input's index (None: 0..n-1), named
+        in errors next to the positions.
+        """
         shape = self._output_shape()
         out = np.zeros((len(items), shape[0] * shape[1]), dtype=np.float32)
         cache = FeatureCache(self.cache) if self.cache is not None else None
         keys = self._cache_keys(items) if cache is not None else [None] * len(items)
         todo = _fill_from_cache(out, cache, keys, shape)
         n_workers = _parallel.effective_n_jobs(self.n_jobs) if todo else 1
-        if not todo:
-            failed = []
-        elif n_workers > 1:  # chunks of clips in joblib workers (loky, dask...)
-            failed = _parallel.extract_parallel(self, items, todo, out, keys, n_workers)
-        else:
-            failed = self._compute(items, todo, out, cache, keys)
+        try:
+            if not todo:
+                failed = []
+            elif n_workers > 1:  # chunks of clips in joblib workers (loky, dask...)
+                failed = _parallel.extract_parallel(self, items, todo, out, keys, n_workers)
+            else:
+                failed = self._compute(items, todo, out, cache, keys)
+        except MediaError as err:
+            if index is None or err.row is None:
+                raise
+            raise _with_index_label(err, index) from err.__cause__
         if failed:
+            if index is not None:
+                failed = [(i, _with_index_label(err, index)) for i, err in failed]
             _warn_skipped(type(self).__name__, failed, len(items))
         return out
 
@@ -463,6 +520,30 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             chunks.close()  # stop the reader thread when a row raises
             progress.close()
         return failed
+
+
+def _index_labels(X, n):
+    """The labels of ``X``'s index as a list, or None if it has none besides 0..n-1."""
+    index = getattr(X, "index", None)
+    if index is None or len(index) != n or not hasattr(index, "tolist"):
+        return None
+    labels = index.tolist()
+    if labels == list(range(n)):
+        return None
+    return labels
+
+
+def _with_index_label(err, index):
+    """``err`` again, its message naming the row's index label next to its position."""
+    label = index[err.row]
+    position = f"row {err.row}"
+    named = f"{position} (index {label!r})"
+    message = str(err)
+    if message.startswith(position):
+        message = named + message[len(position):]
+    else:
+        message = f"{named}: {message}"
+    return MediaError(message, row=err.row, source=err.source, index_label=label)
 
 
 def _fill_from_cache(out, cache, keys, shape):
