@@ -350,6 +350,11 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     Notes
     -----
+    **score.** ``score(X, Y)`` is subset accuracy, scikit-learn's convention
+    for multi-label classifiers: the share of rows whose whole label set is
+    predicted. For the paper's metrics use :mod:`skmmlc.metrics` (e.g.
+    ``micro_f1(Y, model.predict(X))``, or ``scoring="f1_micro"`` in a search).
+
     **Weighting and C.** Let ``r_i`` be the paper's relative weight of row
     ``i`` (the mean of ``1 / n_j`` over its labels, "no label" counting as a
     label), ``S = sum_j 1 / n_j`` and ``m = sum_i s_i r_i / sum_i s_i`` with

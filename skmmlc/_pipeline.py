@@ -262,6 +262,10 @@ class MultimodalDisasterPipeline(Pipeline):
     ``predict``, ``decision_function``, ``score``, ``get_params`` /
     ``set_params`` with nested names, ``clone``, pickling and
     :class:`~sklearn.model_selection.GridSearchCV` all behave as usual.
+    ``score`` is subset accuracy (the share of clips whose whole label set is
+    right, scikit-learn's multi-label convention), stricter than the paper's
+    metrics: use :func:`skmmlc.metrics.micro_f1` or ``scoring="f1_micro"``
+    to report or select by micro-F1.
 
     Parameters
     ----------
