@@ -418,3 +418,18 @@ def test_rakel_parallel_members_same_as_serial(data):
     parallel = LabelPowersetWeightedSVC(labelset_size=2, random_state=0, n_jobs=2).fit(X, Y)
     np.testing.assert_array_equal(serial.labelsets_, parallel.labelsets_)
     np.testing.assert_allclose(serial.decision_function(X), parallel.decision_function(X))
+
+
+def test_score_is_subset_accuracy_not_micro_f1():
+    from sklearn.metrics import accuracy_score
+
+    from skmmlc.metrics import micro_f1
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(80, 4))
+    Y = (rng.random((80, 3)) < 0.4).astype(int)
+    Y[:, 0] = X[:, 0] > 0
+    model = LabelPowersetWeightedSVC().fit(X, Y)
+    pred = model.predict(X)
+    assert model.score(X, Y) == accuracy_score(Y, pred) == np.mean((pred == Y).all(axis=1))
+    assert model.score(X, Y) < micro_f1(Y, pred)  # what the docs say: stricter
