@@ -161,20 +161,50 @@ def import_tensorflow():
     it is imported, and are hidden; set ``SKMMLC_TF_LOGS=1`` to see them.
     Python warnings and errors are not affected.
     """
-    if "tensorflow" not in sys.modules:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" not in sys.modules and not os.environ.get(TF_LOGS_ENV):
+        # 3: C++ notices below FATAL are hidden, also those logged later as
+        # "E0000" (oneDNN's "supports DT_BOOL only on platforms with AVX-512"
+        # on the first masked LSTM); Python exceptions are not affected
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         with _stderr_fd_silenced():
             import keras
             import tensorflow as tf
 
-            tf.config.list_physical_devices()  # device probing logs here, once
+            gpus = tf.config.list_physical_devices("GPU")  # device probing logs here, once
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "skmmlc's deep models need TensorFlow and Keras: "
             "pip install 'tensorflow>=2.16' (or reinstall skmmlc)."
         ) from exc
+    _gpu_memory_growth(tf, gpus)
     return tf, keras
+
+
+#: Set to "0" to let TensorFlow reserve all of each GPU's memory up front
+#: (its own default) instead of growing it as needed.
+GPU_MEMORY_GROWTH_ENV = "SKMMLC_GPU_MEMORY_GROWTH"
+_GPUS_CONFIGURED = False
+
+
+def _gpu_memory_growth(tf, gpus):
+    """Let each visible GPU's memory grow as needed (once per process).
+
+    TensorFlow reserves nearly all of a GPU's memory when it first uses it,
+    so a second process on the same GPU (two Dask workers, a notebook and a
+    worker) fails to allocate. Growth must be set before the GPU is first
+    used; if it already was (the caller used TensorFlow first), it is left
+    as the caller set it.
+    """
+    global _GPUS_CONFIGURED
+    if _GPUS_CONFIGURED or not gpus or os.environ.get(GPU_MEMORY_GROWTH_ENV) == "0":
+        return
+    _GPUS_CONFIGURED = True
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except (RuntimeError, ValueError):  # already initialised: keep its settings
+            pass
 
 
 @contextlib.contextmanager

@@ -1,8 +1,10 @@
 """The command line end to end, tiny settings."""
 
 import json
+import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -40,8 +42,21 @@ def test_demo_writes_results(demo_run, capsys):
     table = pd.read_csv(demo_run / "table2.csv")
     assert table["micro_f1"].between(0, 1).all()
     assert (demo_run / "figure2.png").read_bytes()[:4] == b"\x89PNG"
+    # what each per-concept F1 rests on, and the data set the run is titled by
+    assert results["settings"]["dataset"] == "skmmlc demo data"
+    test_rows = results["settings"]["split_sizes"][2]
+    assert set(results["test_positives"]) == set(results["settings"]["labels"])
+    assert all(0 <= n <= test_rows for n in results["test_positives"].values())
     per_concept = pd.read_csv(demo_run / "per_concept_f1.csv", index_col=0)
     assert per_concept.shape == (4, 7)
+    # every file written (data, media, cache, results) gets the mode a plain open() gives
+    probe = demo_run / "probe.txt"
+    probe.write_text("x")
+    plain = stat.S_IMODE(probe.stat().st_mode)
+    probe.unlink()
+    written = [p for p in demo_run.rglob("*") if p.is_file()]
+    assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {plain}
+    assert {p.suffix for p in written} >= {".csv", ".json", ".png", ".npz", ".mp4"}
     # the demo data and features are cached: a second run reuses them
     cached = sorted((demo_run / "feature-cache").rglob("*.npz"))
     assert len(cached) >= 24 * 2
@@ -51,10 +66,18 @@ def test_table2_command_on_a_manifest(tmp_path, capsys):
     demo = make_disaster_demo(tmp_path / "data", n_clips=20, seed=1)
     out = tmp_path / "results"
     assert main(["table2", str(demo.filename), "--output", str(out), *TINY]) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "Proposed framework" in printed
     assert "RANDOM Inception-V3" not in printed  # weights=None was asked for, not a fallback
     assert len(pd.read_csv(out / "table2.csv")) == 10
+    # 4 test clips: the concepts with fewer than 10 test positives, in one line
+    warning = [line for line in captured.err.splitlines() if line.startswith("skmmlc: warning:")]
+    assert len(warning) == 1 and "fewer than 10 positives" in warning[0]
+    results = json.loads((out / "results.json").read_text())
+    assert results["settings"]["dataset"] == Path(demo.filename).name
+    assert all(f"{name} ({n})" in warning[0] for name, n in results["test_positives"].items()
+               if n < 10)
 
 
 def test_bad_manifest_gives_one_line_error(tmp_path, capsys):
@@ -129,3 +152,44 @@ def test_version_and_quiet_start_in_a_fresh_process(tmp_path):
                                           "TF_CPP_MIN_LOG_LEVEL": "0"})
     assert run.stdout.strip() == "3.0"
     assert "absl::InitializeLog" not in run.stderr and "oneDNN" not in run.stderr
+
+
+def test_no_tensorflow_log_lines_while_training_in_a_fresh_process():
+    """oneDNN's "E0000 ... DT_BOOL" line comes at the first masked LSTM, after import."""
+    import os
+
+    code = ("import numpy as np; from skmmlc import ResBiLSTMTemporal; "
+            "X = np.random.default_rng(0).normal(size=(8, 6)); "
+            "ResBiLSTMTemporal(n_steps=2, units=2, dense_units=2, epochs=1)"
+            ".fit(X, np.arange(8) % 2); print('fitted')")
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
+                                                            "SKMMLC_TF_LOGS")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    assert run.stdout.strip() == "fitted"
+    assert "E0000" not in run.stderr and "oneDNN" not in run.stderr, run.stderr
+
+
+def test_gpu_memory_grows_as_needed_unless_turned_off(monkeypatch):
+    from types import SimpleNamespace
+
+    from skmmlc import _utils
+
+    calls = []
+
+    def set_memory_growth(gpu, value):
+        if gpu == "gpu:1":
+            raise RuntimeError("Physical devices cannot be modified after being initialized")
+        calls.append((gpu, value))
+
+    tf = SimpleNamespace(config=SimpleNamespace(
+        experimental=SimpleNamespace(set_memory_growth=set_memory_growth)))
+    monkeypatch.setattr(_utils, "_GPUS_CONFIGURED", False)
+    monkeypatch.setenv("SKMMLC_GPU_MEMORY_GROWTH", "0")
+    _utils._gpu_memory_growth(tf, ["gpu:0"])
+    assert calls == []
+    monkeypatch.delenv("SKMMLC_GPU_MEMORY_GROWTH")
+    _utils._gpu_memory_growth(tf, ["gpu:0", "gpu:1"])  # gpu:1 was in use already
+    assert calls == [("gpu:0", True)]
+    _utils._gpu_memory_growth(tf, ["gpu:2"])  # once per process
+    assert calls == [("gpu:0", True)]
