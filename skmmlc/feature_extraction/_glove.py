@@ -492,8 +492,19 @@ class GloveFeatures(BaseExtractor):
         empty = np.full(n, -1, dtype=np.int64)
         if _is_missing(item):
             return self._empty(row, item, "the text is missing")
-        if isinstance(item, bytes):
-            item = item.decode("utf-8", errors="replace")
+        if isinstance(item, bytes | bytearray):
+            try:
+                item = bytes(item).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise MediaError(
+                    f"row {row}: the text is bytes that are not UTF-8 (byte "
+                    f"0x{item[exc.start]:02x} at position {exc.start} of "
+                    f"{bytes(item[:40])!r}). Decode the column with its real "
+                    "encoding first, e.g. X['text'].str.decode('cp1252'), or read "
+                    "the CSV with load_manifest(..., encoding='cp1252').",
+                    row=row,
+                    source=repr(bytes(item[:80])),
+                ) from None
         if not isinstance(item, str):
             raise MediaError(
                 f"row {row}: expected a text (str), got "
@@ -504,8 +515,8 @@ class GloveFeatures(BaseExtractor):
         tokens = analyzer(item)
         if not tokens:
             return self._empty(
-                row, item, "nothing is left after removing punctuation, URLs, "
-                "numbers and stop words"
+                row, item, "nothing is left after removing punctuation, symbols "
+                "(emoji), URLs, numbers and stop words"
             )
         idx = [vocabulary.get(tok, -1) for tok in tokens]
         if all(i < 0 for i in idx):

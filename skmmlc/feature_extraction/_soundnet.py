@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections import defaultdict
 from numbers import Integral
 from pathlib import Path
@@ -28,9 +29,9 @@ from ._base import (
     BaseExtractor,
     SharedCache,
     _is_missing,
-    check_file,
     file_sha256,
 )
+from ._probe import check_media_file, diagnose
 
 __all__ = ["SoundNetFeatures", "soundnet_steps"]
 
@@ -282,23 +283,63 @@ class _SoundNetRunner:
 
 
 # -- audio decoding ----------------------------------------------------------
-def _read_soundfile(path, limit_seconds):
+def _read_soundfile(path, limit_seconds, row=None, what="file"):
     import soundfile as sf
 
     with sf.SoundFile(os.fspath(path)) as f:
         rate = f.samplerate
+        claimed = f.frames  # from the header (mp3) or what the file holds (wav)
+        if f.format in ("WAV", "WAVEX"):
+            claimed = _wav_claimed_frames(path, claimed)
         frames = -1 if limit_seconds is None else int(np.ceil(limit_seconds * rate))
         data = f.read(frames=frames, dtype="float32", always_2d=True)
+    needed = (claimed if frames < 0 else min(claimed, frames)) / rate
+    if data.shape[0] and needed - data.shape[0] / rate > max(0.5, 0.05 * needed):
+        _warn_partial_audio(
+            path, row, what, 0, None, data.shape[0] / rate, claimed / rate, True
+        )
     return data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[
         :, 0
     ], rate
+
+
+def _wav_claimed_frames(path, n_frames):
+    """Frames a WAV's header claims: libsndfile counts only those the file
+    holds, so a truncated WAV looks complete; its ``data`` chunk size tells."""
+    import struct
+
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            if fh.read(12)[8:12] != b"WAVE":
+                return n_frames
+            pos = 12
+            while pos + 8 <= size:
+                fh.seek(pos)
+                kind, length = struct.unpack("<4sI", fh.read(8))
+                if kind == b"data":
+                    available = size - pos - 8
+                    if 0 < available < length < 0xFFFFFFFF:  # cut short
+                        return int(round(n_frames * length / available))
+                    return n_frames
+                pos += 8 + length + (length & 1)
+    except (OSError, struct.error):
+        pass
+    return n_frames
 
 
 class _NoAudioTrack(Exception):
     pass
 
 
-def _read_av(path, limit_seconds):
+def _read_av(path, limit_seconds, row=None, what="file"):
+    """Decode the first audio stream with PyAV (FFmpeg).
+
+    Decodes what it can: a damaged packet is skipped, and a container that
+    stops early (a truncated file) ends the sound there; either way one
+    warning names the row and the file, and the features use the samples
+    that decoded (as the frames that decode are used for the video).
+    """
     import av
 
     with av.open(os.fspath(path)) as container:
@@ -308,6 +349,7 @@ def _read_av(path, limit_seconds):
         resampler = None
         chunks, n, rate = [], 0, None
         limit = None
+        damaged, first_error, stopped = 0, None, None
 
         def take(frames):
             nonlocal n
@@ -318,7 +360,29 @@ def _read_av(path, limit_seconds):
                 )
                 n += a.shape[1]
 
-        for frame in container.decode(stream):
+        def decoded_frames():
+            nonlocal damaged, first_error, stopped
+            packets = container.demux(stream)
+            while True:
+                try:
+                    packet = next(packets)
+                except StopIteration:
+                    return
+                except av.error.FFmpegError as exc:  # the container breaks off
+                    stopped = exc
+                    break
+                try:
+                    yield from packet.decode()
+                except av.error.FFmpegError as exc:  # a damaged packet: skip it
+                    damaged += 1
+                    first_error = first_error or exc
+            try:  # flush what the decoder holds
+                yield from stream.decode(None)
+            except av.error.FFmpegError:
+                pass
+
+        reached_limit = False
+        for frame in decoded_frames():
             if rate is None:
                 rate = frame.sample_rate
                 if limit_seconds is not None:
@@ -330,15 +394,69 @@ def _read_av(path, limit_seconds):
                     resampler = av.AudioResampler(format="fltp", rate=rate)
                 take(resampler.resample(frame))
             if limit is not None and n >= limit:
+                reached_limit = True
                 break
         if resampler is not None:
             take(resampler.resample(None))
+        if not chunks and (damaged or stopped):  # nothing decoded: an error
+            raise first_error or stopped
+        claimed = _claimed_seconds(container, stream)
+    decoded = n / rate if rate else 0.0
+    needed = claimed  # what should have decoded before the end (or the limit)
+    if limit_seconds is not None and claimed is not None:
+        needed = min(claimed, limit_seconds)
+    short = (
+        not reached_limit
+        and needed is not None
+        and needed - decoded > max(0.5, 0.05 * needed)
+    )
+    if chunks and (damaged or stopped is not None or short):
+        _warn_partial_audio(path, row, what, damaged, stopped, decoded, claimed, short)
     if not chunks:
         return np.zeros(0, np.float32), rate or 0
     audio = np.concatenate(chunks).astype(np.float32, copy=False)
     if limit is not None:
         audio = audio[:limit]
     return audio, rate
+
+
+def _claimed_seconds(container, stream):
+    """The duration the container claims for ``stream`` (seconds) or None.
+
+    The stream's own duration, else its ``DURATION`` tag (Matroska), else the
+    container's duration when the stream is its only one (a longer video
+    track must not make a complete sound track look cut short).
+    """
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    tag = (stream.metadata or {}).get("DURATION")
+    if tag:
+        try:
+            h, m, sec = tag.split(":")
+            return int(h) * 3600 + int(m) * 60 + float(sec)
+        except ValueError:
+            pass
+    if container.duration is not None and len(container.streams) == 1:
+        return container.duration / 1_000_000  # av.time_base
+    return None
+
+
+def _warn_partial_audio(path, row, what, damaged, stopped, decoded, claimed, short):
+    parts = []
+    if damaged:
+        parts.append(f"{damaged} damaged packet(s) skipped")
+    if stopped is not None:
+        parts.append(f"the container breaks off ({stopped})")
+    if short:
+        parts.append(f"{decoded:.1f} s of the {claimed:.1f} s it claims decode")
+    warnings.warn(
+        f"row {row}: the sound of {what} {os.fspath(path)!r} decodes only in part ("
+        + "; ".join(parts)
+        + "): the file is truncated or damaged. Its features use the sound that "
+        "decodes; copy or re-encode the file if this is not expected.",
+        UserWarning,
+        stacklevel=2,
+    )
 
 
 def load_audio(
@@ -372,18 +490,18 @@ def load_audio(
     MediaError
         Missing, empty or corrupt file, no audio track, no samples.
     """
-    path = check_file(path, row, what)
+    path = check_media_file(path, row, what)
     limit = None if max_seconds is None else float(max_seconds) + 1.0
     errors = []
     audio = rate = None
     if path.suffix.lower() in _SOUNDFILE_SUFFIXES:
         try:
-            audio, rate = _read_soundfile(path, limit)
+            audio, rate = _read_soundfile(path, limit, row, what)
         except Exception as exc:  # libsndfile cannot read it: let FFmpeg try
             errors.append(f"soundfile: {exc}")
     if audio is None:
         try:
-            audio, rate = _read_av(path, limit)
+            audio, rate = _read_av(path, limit, row, what)
         except _NoAudioTrack:
             raise MediaError(
                 f"row {row}: {what} {str(path)!r} has no audio track. Give an audio "
@@ -394,11 +512,17 @@ def load_audio(
             ) from None
         except Exception as exc:
             errors.append(f"FFmpeg: {type(exc).__name__}: {exc}")
+            kind, reason, fix = diagnose(path)
+            if kind not in ("text", "truncated"):
+                reason = (
+                    "the file is corrupt or not an audio/video format ("
+                    + "; ".join(errors)
+                    + ")"
+                )
+                fix = "Re-encode it"
             raise MediaError(
-                f"row {row}: could not decode the sound of {what} {str(path)!r}; the "
-                "file is corrupt or not an audio/video format ("
-                + "; ".join(errors)
-                + "). Re-encode it, drop the row, or use on_error='zeros'.",
+                f"row {row}: could not decode the sound of {what} {str(path)!r}: "
+                f"{reason}. {fix}, drop the row, or use on_error='zeros'.",
                 row=row,
                 source=str(path),
             ) from exc
@@ -466,7 +590,9 @@ class SoundNetFeatures(BaseExtractor):
         :class:`~skmmlc.MediaError` naming the row and file, or give the row
         all-zero features and warn once per ``transform`` with a
         :class:`~skmmlc.exceptions.SkippedRowsWarning` whose ``rows`` lists
-        them.
+        them. A sound that decodes only in part (a file cut short, damaged
+        packets) is not an error: the samples that decode are used, with a
+        ``UserWarning`` naming the row and the file.
     verbose : int, default=0
         Show a progress bar if > 0, and one line when ``weights="sound8"``
         are being downloaded (with ``verbose=0`` the first ``transform``

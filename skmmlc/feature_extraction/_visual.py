@@ -45,11 +45,11 @@ from ..exceptions import MediaError
 from ._base import (
     BaseExtractor,
     _is_missing,
-    check_file,
     file_sha256,
     first_present,
 )
 from ._fid_inception import WEIGHT_SOURCES, weight_source
+from ._probe import check_media_file, diagnose
 
 __all__ = ["VisualInceptionFeatures"]
 
@@ -167,6 +167,46 @@ def _collect(cap, wanted, image_size):
     return kept, pos
 
 
+def _unreadable_error(path, row, claimed=None):
+    """The MediaError of a video OpenCV cannot open (``claimed is None``) or
+    that gives no frame, with what :func:`diagnose` finds in the file."""
+    kind, reason, fix = diagnose(path)
+    if claimed is None:
+        what = f"OpenCV could not open {path!r} as a video"
+        reason = reason or (
+            "the file is not a video, is corrupt, or is truncated (an mp4 whose "
+            "end is missing has no index)"
+        )
+    else:
+        what = (
+            f"{path!r} has no decodable video frames (OpenCV opened it; the "
+            f"container claims {claimed} frames)"
+        )
+        reason = reason or (
+            "it may be audio only, use a codec this OpenCV build lacks, or be corrupt"
+        )
+    fix = fix or "Re-encode it (e.g. `ffmpeg -i in -c:v libx264 out.mp4`), replace it"
+    return MediaError(
+        f"row {row}: {what}: {reason}. {fix}, or drop the row (on_error='zeros' "
+        "keeps it as zeros).",
+        row=row,
+        source=path,
+    )
+
+
+def _warn_partly_decoded(path, row, n_decoded, claimed):
+    """Warn when far fewer frames decode than the container claims."""
+    if claimed and n_decoded < 0.9 * claimed and claimed - n_decoded >= 2:
+        warnings.warn(
+            f"row {row}: only {n_decoded} of the {claimed} frames that {path!r} "
+            "claims decode (the file is truncated or damaged); its frames are "
+            "sampled over those that decode. Copy or re-encode the file if this "
+            "is not expected.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
 def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
     """Decode ``n_frames`` uniformly sampled frames of the video at ``path``.
 
@@ -190,15 +230,7 @@ def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
         cap = _open_capture(path)
         try:
             if not cap.isOpened():
-                raise MediaError(
-                    f"row {row}: OpenCV could not open {path!r} as a video: the "
-                    "file is not a video, is corrupt, or is truncated (an mp4 "
-                    "whose end is missing has no index). Re-encode it (e.g. "
-                    "`ffmpeg -i in -c:v libx264 out.mp4`), replace it, or drop "
-                    "the row (on_error='zeros' keeps it as zeros).",
-                    row=row,
-                    source=path,
-                )
+                raise _unreadable_error(path, row)
             if attempt == 0:
                 claimed = _claimed_frame_count(cap)
                 n_target = claimed
@@ -220,14 +252,8 @@ def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
             # decoding twice gave another count: keep what the 2nd pass gave
             n_seen = min(n_seen, n_grabbed) if n_grabbed else n_seen
     if not kept:
-        raise MediaError(
-            f"row {row}: {path!r} has no decodable video frames (OpenCV opened "
-            f"it; the container claims {claimed} frames). It may be audio "
-            "only, use a codec this OpenCV build lacks, or be corrupt. "
-            "Re-encode it (e.g. to H.264 mp4), replace it, or drop the row.",
-            row=row,
-            source=path,
-        )
+        raise _unreadable_error(path, row, claimed=claimed)
+    _warn_partly_decoded(path, row, n_seen, claimed)
     targets = _sample_indices(n_seen, n_frames, short_clip)
     available = np.asarray(sorted(kept))
     unique = sorted({int(t) for t in targets if t >= 0})
@@ -521,7 +547,8 @@ class VisualInceptionFeatures(BaseExtractor):
     sequentially to its end, and when the real number of decodable frames
     differs from the reported one the frames are sampled again over the real
     count. Files cut short that still open (e.g. a truncated mkv) are
-    therefore sampled over the frames that decode. Reading every frame costs
+    therefore sampled over the frames that decode, with a warning naming the
+    row when far fewer frames decode than the container claims. Reading every frame costs
     a full decode of the clip (cheap for clips of seconds to a few minutes,
     and it overlaps with the network); very long videos are better cut into
     clips first.
@@ -688,7 +715,7 @@ class VisualInceptionFeatures(BaseExtractor):
                 row=row,
                 source=str(path),
             )
-        p = check_file(path, row, what="video file")
+        p = check_media_file(path, row, what="video file")
         frames, index, _ = _read_frames(
             p, int(self.n_frames), int(self.image_size), self.short_clip, row
         )
