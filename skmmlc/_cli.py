@@ -161,7 +161,9 @@ def _extractors(args, visual_weights, audio_weights, cache, verbose=None):
 
 
 def _run_table2(X, Y, label_names, args, output, title):
-    from .protocol import extract_static_features, run_table2
+    import warnings
+
+    from .protocol import FewTestPositivesWarning, extract_static_features, run_table2
 
     output.mkdir(parents=True, exist_ok=True)
     visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
@@ -194,15 +196,24 @@ def _run_table2(X, Y, label_names, args, output, title):
     _say("Static features: " + ", ".join(
         f"{m} {features[m].shape[1] // n_steps[m]}-d x {n_steps[m]} steps ({seconds[m]:.1f} s)"
         for m in features))
-    result = run_table2(
-        features,
-        n_steps,
-        Y,
-        label_names=label_names,
-        temporal_params=temporal,
-        random_state=args.seed,
-        verbose=1,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FewTestPositivesWarning)
+        result = run_table2(
+            features,
+            n_steps,
+            Y,
+            label_names=label_names,
+            temporal_params=temporal,
+            random_state=args.seed,
+            dataset=title,
+            verbose=1,
+        )
+    few_positives = []
+    for w in caught:
+        if issubclass(w.category, FewTestPositivesWarning):
+            few_positives.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     elapsed = time.perf_counter() - start
     settings.update(result.settings)
     settings["extract_seconds"] = seconds
@@ -218,17 +229,21 @@ def _run_table2(X, Y, label_names, args, output, title):
 
     result.table.to_csv(output / "table2.csv", index=False)
     result.per_concept_f1.to_csv(output / "per_concept_f1.csv")
-    (output / "table2.md").write_text(result.to_markdown() + "\n")
+    (output / "table2.md").write_text(result.to_markdown() + "\n", encoding="utf-8")
     (output / "results.json").write_text(
         json.dumps(
             {
                 "settings": settings,
                 "table2": result.table.to_dict(orient="records"),
                 "per_concept_f1": result.per_concept_f1.to_dict(orient="index"),
+                "test_positives": {
+                    str(k): int(v) for k, v in result.test_positives.items()
+                },
             },
             indent=2,
             default=str,
-        )
+        ),
+        encoding="utf-8",
     )
     label = f"{title}\nvisual: {settings['visual_network']}"
     label += "" if "note" not in settings else f"\n({settings['note']})"
@@ -238,6 +253,8 @@ def _run_table2(X, Y, label_names, args, output, title):
     _say("")
     if "note" in settings:
         _say("NOTE: " + settings["note"] + ".")
+    for message in few_positives:  # after the table, where it is read
+        print(f"skmmlc: warning: {message}", file=sys.stderr, flush=True)
     _say(f"Wrote {output / 'table2.csv'}, results.json, per_concept_f1.csv, figure2.png")
     _say(f"Total time {elapsed:.0f} s")
     return result

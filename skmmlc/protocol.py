@@ -43,7 +43,10 @@ Protocol (Section IV of the paper):
 
 5. Report micro-F1, Hamming loss and mean average precision per row, what was
    chosen on validation (column ``chosen``), and the per-concept F1 of the
-   three fusion rows (the paper's Figure 2).
+   three fusion rows (the paper's Figure 2) with the number of test
+   positives each rests on. A :class:`FewTestPositivesWarning` names the
+   concepts with fewer than :data:`MIN_TEST_POSITIVES` positives in the test
+   split: their F1 moves by a large step with every clip.
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ from ._split import iterative_split
 from ._utils import MODALITIES
 
 __all__ = [
+    "FewTestPositivesWarning",
+    "MIN_TEST_POSITIVES",
     "Table2Result",
     "Table2Row",
     "TABLE2_ROWS",
@@ -76,6 +81,24 @@ __all__ = [
     "align_steps",
     "mean_pool_steps",
 ]
+
+
+#: Fewer positives than this in the test split make a concept's F1 too noisy
+#: to compare rows by (one clip moves it by 0.1 or more): :func:`run_table2`
+#: warns, and :meth:`Table2Result.plot_per_concept` marks the concept.
+MIN_TEST_POSITIVES = 10
+
+
+class FewTestPositivesWarning(UserWarning):
+    """The test split has fewer than :data:`MIN_TEST_POSITIVES` positives for
+    some concepts, so their per-concept F1 is noisy.
+
+    ``counts`` maps each such concept to its number of test positives.
+    """
+
+    def __init__(self, message, counts=None):
+        super().__init__(message)
+        self.counts = dict(counts or {})
 
 
 class Table2Row(NamedTuple):
@@ -148,6 +171,11 @@ class Table2Result:
         The temporal features of every clip, ``{modality: (n_samples,
         dense_units)}`` and ``"early"`` for early fusion, so that other heads
         can be compared on the very same features.
+    test_positives : Series or None
+        Number of positives per concept (index) in the test split: what each
+        per-concept F1 rests on.
+    dataset : str or None
+        Name of the data set, used in the figure's title.
     """
 
     table: pd.DataFrame
@@ -155,6 +183,8 @@ class Table2Result:
     splits: dict
     settings: dict = field(default_factory=dict)
     temporal_features: dict = field(default_factory=dict, repr=False)
+    test_positives: pd.Series | None = None
+    dataset: str | None = None
 
     def to_markdown(self, digits=4):
         """The table as GitHub-flavoured markdown (no extra dependency)."""
@@ -173,12 +203,17 @@ class Table2Result:
     def plot_per_concept(self, path=None, title=None, ax=None):
         """Grouped bar chart of per-concept F1 (the paper's Figure 2).
 
+        Each concept's tick label gives its number of test positives
+        (``n=``); concepts with fewer than :data:`MIN_TEST_POSITIVES` are
+        written in grey italics, as their F1 is noisy.
+
         Parameters
         ----------
         path : str or path-like, optional
             Save the figure there (PNG, or any format matplotlib knows).
         title : str, optional
-            Axes title.
+            Axes title; by default "Per-concept F1 on the test split: " and
+            the data set's name (:attr:`dataset`).
         ax : matplotlib Axes, optional
             Draw into it. Without one, a new :class:`matplotlib.figure.Figure`
             is made without pyplot, so no backend is switched and no window
@@ -204,12 +239,31 @@ class Table2Result:
                           label=name)
             # every bar gets its value, so that a zero F1 is not read as a missing bar
             ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
-        ax.set_xticks(x, [str(c) for c in data.columns], rotation=20, ha="right")
+        counts = self.test_positives
+        if counts is not None:
+            counts = counts.reindex(data.columns)
+            labels = [f"{c}\n(n={int(k)})" for c, k in counts.items()]
+        else:
+            labels = [str(c) for c in data.columns]
+        rotation = 20 if n_concepts > 8 else 0
+        ax.set_xticks(x, labels, rotation=rotation, ha="right" if rotation else "center")
+        if counts is not None:
+            few = (counts < MIN_TEST_POSITIVES).to_numpy()
+            for tick, is_few in zip(ax.get_xticklabels(), few):
+                if is_few:
+                    tick.set(color="0.45", fontstyle="italic")
+            if few.any():
+                ax.text(1.0, 1.01, f"grey italics: fewer than {MIN_TEST_POSITIVES} test "
+                        "positives (noisy F1)", transform=ax.transAxes, ha="right",
+                        va="bottom", fontsize="x-small", color="0.45", fontstyle="italic")
         ax.set_ylim(0, 1.12)
         ax.set_ylabel("F1 on the test split")
-        ax.set_title(title or "Per-concept F1 of the fusion models")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=n_rows,
-                  fontsize="small", frameon=False)
+        if title is None:
+            title = "Per-concept F1 on the test split"
+            title += f": {self.dataset}" if self.dataset else ""
+        ax.set_title(title, loc="left")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if rotation else -0.2),
+                  ncol=n_rows, fontsize="small", frameon=False)
         ax.grid(axis="y", alpha=0.3)
         if path is not None:
             fig.savefig(path, dpi=120)
@@ -441,6 +495,7 @@ def run_table2(
     baseline_Cs=(0.01, 0.1, 1.0),
     fractions=(0.6, 0.2, 0.2),
     random_state=0,
+    dataset=None,
     verbose=0,
 ):
     """Run the Table II protocol on precomputed static features.
@@ -479,12 +534,22 @@ def run_table2(
         Train / validation / test shares.
     random_state : int
         Seed of the split and of every model.
+    dataset : str, optional
+        Name of the data set: kept in ``settings`` and used in the figure's
+        title.
     verbose : int
         Print progress when > 0.
 
     Returns
     -------
     Table2Result
+
+    Warns
+    -----
+    FewTestPositivesWarning
+        When the test split has fewer than :data:`MIN_TEST_POSITIVES`
+        positives for some concepts (named, with their counts), before any
+        model is trained.
     """
     Y = _check_inputs(static_features, n_steps, Y)
     n_labels = Y.shape[1]
@@ -505,6 +570,9 @@ def run_table2(
     tr, va, te = splits
     if min(len(tr), len(va), len(te)) == 0:
         raise ValueError(f"Too few rows ({Y.shape[0]}) for a {fractions} split.")
+    test_positives = pd.Series(Y[te].sum(axis=0).astype(int), index=label_names,
+                               name="test_positives")
+    _warn_few_positives(test_positives)
 
     def log(msg):
         if verbose:
@@ -559,9 +627,11 @@ def run_table2(
             f"  ({chosen})")
 
     settings = {
+        "dataset": dataset,
         "n_samples": int(Y.shape[0]),
         "n_labels": int(n_labels),
         "split_sizes": [len(tr), len(va), len(te)],
+        "test_positives": {str(k): int(v) for k, v in test_positives.items()},
         "fractions": [float(f) for f in fractions],
         "random_state": random_state,
         "n_steps": {m: int(n_steps[m]) for m in MODALITIES},
@@ -583,6 +653,26 @@ def run_table2(
         splits={"train": tr, "validation": va, "test": te},
         settings=settings,
         temporal_features=temporal,
+        test_positives=test_positives,
+        dataset=dataset,
+    )
+
+
+def _warn_few_positives(test_positives):
+    """Warn about concepts with fewer than MIN_TEST_POSITIVES test positives."""
+    few = test_positives[test_positives < MIN_TEST_POSITIVES]
+    if few.empty:
+        return
+    listed = ", ".join(f"{name} ({count})" for name, count in few.items())
+    warnings.warn(
+        FewTestPositivesWarning(
+            f"The test split has fewer than {MIN_TEST_POSITIVES} positives for "
+            f"{len(few)} of {len(test_positives)} concepts: {listed}. Their per-concept "
+            "F1 rests on a few clips and is noisy; use more clips or a larger test "
+            "share (fractions=).",
+            counts={str(k): int(v) for k, v in few.items()},
+        ),
+        stacklevel=3,
     )
 
 

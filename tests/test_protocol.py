@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from skmmlc.protocol import TABLE2_ROWS, align_steps, mean_pool_steps, run_table2
+from skmmlc.protocol import (
+    TABLE2_ROWS,
+    FewTestPositivesWarning,
+    Table2Result,
+    align_steps,
+    mean_pool_steps,
+    run_table2,
+)
 
 SHAPES = {"visual": (4, 6), "audio": (3, 5), "text": (5, 4)}
 
@@ -33,17 +40,23 @@ def test_align_steps_nearest_step():
 @pytest.fixture(scope="module")
 def result():
     features, n_steps, Y = synthetic()
-    return run_table2(
-        features,
-        n_steps,
-        Y,
-        label_names=["a", "b", "c"],
-        temporal_params=dict(units=4, dense_units=8, epochs=15, batch_size=16,
-                             early_stopping=False),
-        select_params=dict(step=4, n_estimators=20),
-        head_alphas=(1e-3, 1.0),
-        random_state=0,
-    )
+    # 18 test clips: labels "b" and "c" have fewer than 10 test positives
+    with pytest.warns(FewTestPositivesWarning, match="fewer than 10 positives") as record:
+        result = run_table2(
+            features,
+            n_steps,
+            Y,
+            label_names=["a", "b", "c"],
+            temporal_params=dict(units=4, dense_units=8, epochs=15, batch_size=16,
+                                 early_stopping=False),
+            select_params=dict(step=4, n_estimators=20),
+            head_alphas=(1e-3, 1.0),
+            random_state=0,
+            dataset="synthetic",
+        )
+    result.warnings = record.list
+    result.test_positives_expected = Y[result.splits["test"]].sum(axis=0)
+    return result
 
 
 def test_mean_pool_steps_ignores_padding():
@@ -104,6 +117,32 @@ def test_choices_are_reported(result):
     assert result.temporal_features["text"].shape == (90, 8)
 
 
+def test_few_test_positives_warn_with_names_and_counts(result):
+    counts = result.test_positives
+    assert list(counts.index) == ["a", "b", "c"]
+    np.testing.assert_array_equal(counts, result.test_positives_expected)
+    assert counts["a"] >= 10 and counts["b"] < 10 and counts["c"] < 10
+    assert result.settings["test_positives"] == {k: int(v) for k, v in counts.items()}
+    [warning] = [w for w in result.warnings if w.category is FewTestPositivesWarning]
+    assert warning.filename == __file__  # points at the caller of run_table2
+    message = str(warning.message)
+    assert f"2 of 3 concepts: b ({counts['b']}), c ({counts['c']})." in message
+    assert "a (" not in message
+    assert warning.message.counts == {"b": counts["b"], "c": counts["c"]}
+    assert issubclass(FewTestPositivesWarning, UserWarning)
+
+
+def test_no_warning_with_enough_test_positives(recwarn):
+    from skmmlc import protocol
+
+    enough = protocol.pd.Series([10, 25], index=["x", "y"])
+    protocol._warn_few_positives(enough)
+    assert not [w for w in recwarn if w.category is FewTestPositivesWarning]
+    with pytest.warns(FewTestPositivesWarning, match=r"1 of 2 concepts: y \(9\)"):
+        protocol._warn_few_positives(protocol.pd.Series([10, 9], index=["x", "y"]))
+
+
+@pytest.mark.filterwarnings("ignore::skmmlc.protocol.FewTestPositivesWarning")
 def test_proposed_row_tries_label_subsets():
     features, n_steps, Y = synthetic(n=90, seed=1)
     Y = np.column_stack([Y, Y[:, 0] ^ Y[:, 1], Y[:, 2]])  # five labels
@@ -137,6 +176,32 @@ def test_markdown_and_plot(result, tmp_path):
     own = Figure()
     target = own.add_subplot()
     assert result.plot_per_concept(ax=target) is own and len(target.patches) == 12
+
+
+def test_plot_shows_test_positives_and_data_set(result):
+    ax = result.plot_per_concept().axes[0]
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == [f"{c}\n(n={k})" for c, k in result.test_positives.items()]
+    # fewer than 10 test positives: the concept is marked, and the mark explained
+    styles = [t.get_fontstyle() for t in ax.get_xticklabels()]
+    assert styles == ["normal", "italic", "italic"]
+    assert any("fewer than 10 test positives" in t.get_text() for t in ax.texts)
+    assert ax.get_title(loc="left") == "Per-concept F1 on the test split: synthetic"
+    custom = result.plot_per_concept(title="my data").axes[0]
+    assert custom.get_title(loc="left") == "my data"
+
+
+def test_plot_without_counts():
+    import pandas as pd
+
+    bare = Table2Result(
+        table=pd.DataFrame(),
+        per_concept_f1=pd.DataFrame([[0.5, 0.0]], index=["proposed"], columns=["p", "q"]),
+        splits={},
+    )
+    ax = bare.plot_per_concept().axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["p", "q"]
+    assert ax.get_title(loc="left") == "Per-concept F1 on the test split"
 
 
 def test_rejects_bad_input():
