@@ -7,7 +7,9 @@ Framework for Imbalanced Data Classification", as scikit-learn estimators:
   :class:`SoundNetFeatures`, :class:`GloveFeatures`;
 - temporal features per modality: :class:`ResBiLSTMTemporal`;
 - fusion: :class:`RFRecursiveSelector` and :class:`LabelPowersetWeightedSVC`;
-- the whole model as one Pipeline: :class:`MultimodalDisasterPipeline`.
+- the whole model as one Pipeline: :class:`MultimodalDisasterPipeline`;
+- multi-label stratified cross-validation: :class:`MultilabelStratifiedKFold`;
+- :func:`show_versions` for bug reports.
 
 ``import skmmlc`` is cheap: every public name is imported on first use
 (PEP 562), and TensorFlow is imported only when a deep model is built.
@@ -27,8 +29,12 @@ _LAZY = {
     "MultimodalDisasterPipeline": "._pipeline",
     "make_disaster_pipeline": "._pipeline",
     "MediaError": ".exceptions",
+    "MultilabelStratifiedKFold": ".model_selection",
+    "show_versions": "._show_versions",
 }
-_SUBMODULES = ("datasets", "exceptions", "feature_extraction", "metrics", "protocol")
+_SUBMODULES = (
+    "datasets", "exceptions", "feature_extraction", "metrics", "model_selection", "protocol",
+)
 
 __all__ = sorted(_LAZY) + list(_SUBMODULES) + ["__version__"]
 

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 __all__ = ["iterative_split"]
 
 
-def iterative_split(Y, fractions=(0.6, 0.2, 0.2), random_state=None):
+def iterative_split(Y, fractions=(0.6, 0.2, 0.2), random_state=None, *, shuffle=True):
     """Split rows of a multi-label indicator matrix into stratified subsets.
 
     Parameters
@@ -26,7 +26,11 @@ def iterative_split(Y, fractions=(0.6, 0.2, 0.2), random_state=None):
     fractions : sequence of float
         Share of rows per subset; normalised to sum to one.
     random_state : int, RandomState or None
-        Breaks ties.
+        Order of the rows within a label and ties between subsets.
+    shuffle : bool
+        If False, rows are taken in their order and a tie goes to the first
+        subset: the split is then a function of ``Y`` alone and
+        ``random_state`` is not used.
 
     Returns
     -------
@@ -69,7 +73,7 @@ def iterative_split(Y, fractions=(0.6, 0.2, 0.2), random_state=None):
                 if len(best) > 1:
                     sub = want_rows[best]
                     best = best[sub == sub.max()]
-            chosen = best[rng.randint(len(best))] if len(best) > 1 else best[0]
+            chosen = best[rng.randint(len(best))] if shuffle and len(best) > 1 else best[0]
             assignment[row] = chosen
             want_label[chosen] -= Y[row]
             want_rows[chosen] -= 1
@@ -81,6 +85,7 @@ def iterative_split(Y, fractions=(0.6, 0.2, 0.2), random_state=None):
         counts = np.where(counts > 0, counts, np.iinfo(np.int64).max)
         label = int(np.argmin(counts))
         rows = np.flatnonzero(remaining[:, label] & unassigned)
-        place(rng.permutation(rows), label)
-    place(rng.permutation(np.flatnonzero(unassigned)))
+        place(rng.permutation(rows) if shuffle else rows, label)
+    rest = np.flatnonzero(unassigned)
+    place(rng.permutation(rest) if shuffle else rest)
     return [np.flatnonzero(assignment == s) for s in range(k)]

@@ -102,3 +102,39 @@ def test_sdist_carries_what_its_tests_need(tmp_path):
     assert tests <= members
     assert {"run.sh", "setup.cfg", "docs/conf.py"} <= members
     assert not any(m.startswith("docs/_build") for m in members)
+
+
+def test_show_versions_without_importing_tensorflow():
+    out = _run(
+        "import sys, skmmlc\n"
+        "skmmlc.show_versions()\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules, 'cv2' in sys.modules)"
+    )
+    lines = out.splitlines()
+    assert lines[-1] == "False False False"
+    text = "\n".join(lines[:-1])
+    assert "System:" in text and "Python dependencies:" in text
+    entries = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in lines[:-1] if ": " in line)
+    )
+    assert entries["skmmlc"] == skmmlc.__version__
+    for name in ("python", "executable", "machine", "numpy", "scipy", "scikit-learn",
+                 "pandas", "tensorflow", "keras", "opencv", "av", "soundfile", "soxr",
+                 "gensim", "joblib"):
+        assert entries.get(name), name
+    import sklearn
+
+    assert entries["scikit-learn"] == sklearn.__version__
+    assert entries["numpy"] == np.__version__
+
+
+def test_show_versions_reports_missing_packages(capsys, monkeypatch):
+    from skmmlc import _show_versions
+
+    monkeypatch.setattr(_show_versions, "DEPENDENCIES",
+                        (("numpy", ("numpy",)), ("nothere", ("no-such-dist-xyz",))))
+    skmmlc.show_versions()
+    out = capsys.readouterr().out
+    assert "nothere: not installed" in out
+    assert _show_versions._get_deps_info()["nothere"] is None
