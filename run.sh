@@ -67,6 +67,7 @@ case "$command" in
     "$VENV/bin/python" benchmarks/extract.py
     "$VENV/bin/python" benchmarks/pipeline.py
     "$VENV/bin/python" benchmarks/demo.py
+    "$VENV/bin/python" benchmarks/long_clip.py  # ~8 min: a 30-minute 1080p clip, a 1 MB text
     # slower (~15 min per seed on a busy 2-core machine): "$VENV/bin/python" benchmarks/demo_study.py
     ;;
   *)
