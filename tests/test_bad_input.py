@@ -18,10 +18,10 @@ Rows of the table tested elsewhere (not repeated here):
 - X as a numpy array, X without a column, -1/+1 and lists of names in Y:
   tests/test_pipeline_input.py; other values in Y, joined label strings:
   tests/test_targets.py;
-- URLs in a path column, one-column and sparse Y, len(X) != len(Y), errors
-  after train_test_split, ``modalities="text"``, manifest cases, stale cache
-  files: tests/test_pipeline_input.py, tests/test_manifest.py,
-  tests/test_feature_cache.py.
+- URLs in a path column, one-column and sparse Y, len(X) != len(Y), bad
+  parameters, errors after train_test_split, ``modalities="text"``:
+  tests/test_pipeline_input.py; manifest cases: tests/test_manifest.py; stale
+  temporary cache files: tests/test_cache_housekeeping.py.
 """
 
 import math
