@@ -102,7 +102,8 @@ def show_versions():
        machine: Linux-6.1.0-x86_64-with-glibc2.35
     <BLANKLINE>
     Python dependencies:
-          skmmlc: 0.1.0
+          skmmlc: ...
+           numpy: ...
     ...
     """
     sys_info = _get_sys_info()
