@@ -110,10 +110,11 @@ PUBLIC_MODULES = (
     "skmmlc.exceptions",
     "skmmlc.feature_extraction",
     "skmmlc.metrics",
+    "skmmlc.model_selection",
     "skmmlc.protocol",
 )
 NOT_DOCUMENTED = {"__version__", "datasets", "exceptions", "feature_extraction",
-                  "metrics", "protocol"}
+                  "metrics", "model_selection", "protocol"}
 
 
 def _autosummary_entries(rst_file):

@@ -30,7 +30,6 @@ import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from skmmlc import make_disaster_pipeline
 from skmmlc.datasets import make_disaster_demo
@@ -40,6 +39,7 @@ from skmmlc.metrics import (
     micro_f1,
     per_label_report,
 )
+from skmmlc.model_selection import multilabel_train_test_split
 
 start = time.perf_counter()
 workdir = tempfile.TemporaryDirectory(prefix="skmmlc-quickstart-")
@@ -50,7 +50,13 @@ print(X.columns.tolist())
 print(X["text"].iloc[0])
 print("Y:", Y.shape, "labels:", labels)
 
-X_train, X_test, Y_train, Y_test = train_test_split(X, Y, test_size=0.4, random_state=0)
+# A random split can leave a rare label with no test clip at all;
+# :func:`~skmmlc.model_selection.multilabel_train_test_split` shares out every
+# label's clips between the parts (iterative stratification).
+X_train, X_test, Y_train, Y_test = multilabel_train_test_split(
+    X, Y, test_size=0.4, random_state=0
+)
+print("test clips per label:", dict(zip(labels, Y_test.sum(axis=0).tolist())))
 
 # %%
 # A small pipeline
