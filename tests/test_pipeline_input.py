@@ -114,3 +114,12 @@ def test_a_url_is_not_read_as_a_path(sounds):
     with pytest.raises(MediaError, match=r"row 0: .*'https://example.org/clip.mp4' is a URL; "
                                          "skmmlc reads local files only: download it first"):
         SoundNetFeatures(weights=None, n_steps=1).fit_transform(X)
+
+
+def test_lists_and_arrays_have_no_index_labels():
+    from skmmlc.feature_extraction._base import _index_labels
+
+    assert _index_labels(["a.wav", "b.wav"], 2) is None  # list.index is a method
+    assert _index_labels(np.array(["a.wav", "b.wav"]), 2) is None
+    assert _index_labels(pd.Series(["a", "b"]), 2) is None  # 0..n-1: nothing to add
+    assert _index_labels(pd.Series(["a", "b"], index=[5, 3]), 2) == [5, 3]

@@ -524,8 +524,8 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
 
 def _index_labels(X, n):
     """The labels of ``X``'s index as a list, or None if it has none besides 0..n-1."""
-    index = getattr(X, "index", None)
-    if index is None or len(index) != n or not hasattr(index, "tolist"):
+    index = getattr(X, "index", None)  # a list's .index is a method: not an index
+    if not hasattr(index, "tolist") or len(index) != n:
         return None
     labels = index.tolist()
     if labels == list(range(n)):
