@@ -214,7 +214,12 @@ def check_pipeline(glove, memory=None):
 def test_estimator_checks(check, check_data):
     """The full pipeline through the extractors' checks (tests/_checks.py)."""
     X, Y, glove = check_data
-    run_check(check, check_pipeline(glove), X, Y, extra_columns_ok=True)
+    # A row scored alone goes through TensorFlow's float32 kernels with another
+    # batch shape than in a batch of rows: equal up to rounding (~1e-8 measured),
+    # scikit-learn's own subset-invariance tolerance (atol=1e-7). Refits are exact.
+    subset = getattr(check, "__name__", "") == "check_subset_invariance"
+    tolerance = dict(rtol=1e-6, atol=1e-7) if subset else {}
+    run_check(check, check_pipeline(glove), X, Y, extra_columns_ok=True, **tolerance)
 
 
 def test_default_pipeline_builds_nothing_in_init():
