@@ -413,12 +413,9 @@ class MultimodalDisasterPipeline(Pipeline):
         """
         return super().fit(X, self._check_fit_input(X, y), **params)
 
-    def fit_predict(self, X, y=None, **params):
-        """Fit, then predict the training clips; see :meth:`fit`."""
-        return super().fit_predict(X, self._check_fit_input(X, y), **params)
-
     def _check_fit_input(self, X, y):
         """Every check that needs no extraction, so that a mistake costs no time."""
+        self._validate_params()  # memory, steps... first: the default steps use memory
         for estimator in _estimators(self.steps):
             if hasattr(estimator, "_parameter_constraints"):
                 estimator._validate_params()
