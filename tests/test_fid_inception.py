@@ -501,6 +501,24 @@ def test_conversion_is_cached_and_checksummed(fake_home, monkeypatch, synthetic)
     assert not [n for n in leftovers(fake_home) if n.startswith(".tmp")]
 
 
+def test_converted_file_has_the_mode_open_gives(fake_home, monkeypatch, synthetic):
+    import os
+    import stat
+
+    def save(path, overwrite=True):
+        with open(path, "wb") as fh:  # truncates, as h5py does: the mode stays
+            fh.write(b"converted weights")
+
+    fake_tensorflow(monkeypatch, save)
+    install_synthetic_source(monkeypatch, synthetic)
+    old = os.umask(0o027)
+    try:
+        h5 = fid.fetch_fid_inception()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(h5.stat().st_mode) == 0o640
+
+
 def test_disk_full_leaves_nothing_half_written(fake_home, monkeypatch, synthetic):
     def save(path, overwrite=True):
         with open(path, "wb") as fh:

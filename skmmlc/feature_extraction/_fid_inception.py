@@ -61,7 +61,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils import atomic_write, file_sha256
+from .._utils import _create_temp, atomic_write, file_sha256
 from ..exceptions import ChecksumError, DownloadError, WeightsError
 
 __all__ = [
@@ -932,11 +932,10 @@ def convert_fid_inception(source, dest):
         model = build_fid_inception(keras, 299)
     assign_fid_weights(model, convs, pools)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".weights.h5")
+    fd, tmp = _create_temp(dest.parent, ".weights.h5")  # the mode open() gives (umask)
     os.close(fd)
     try:
-        model.save_weights(tmp, overwrite=True)
-        os.chmod(tmp, 0o644)
+        model.save_weights(str(tmp), overwrite=True)  # truncates: the mode stays
         os.replace(tmp, dest)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
