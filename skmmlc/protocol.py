@@ -240,11 +240,12 @@ class Table2Result:
             # every bar gets its value, so that a zero F1 is not read as a missing bar
             ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
         counts = self.test_positives
+        names = [_wrap_label(c) for c in data.columns]
         if counts is not None:
             counts = counts.reindex(data.columns)
-            labels = [f"{c}\n(n={int(k)})" for c, k in counts.items()]
+            labels = [f"{name}\n(n={int(k)})" for name, k in zip(names, counts)]
         else:
-            labels = [str(c) for c in data.columns]
+            labels = names
         rotation = 20 if n_concepts > 8 else 0
         ax.set_xticks(x, labels, rotation=rotation, ha="right" if rotation else "center")
         if counts is not None:
@@ -252,11 +253,11 @@ class Table2Result:
             for tick, is_few in zip(ax.get_xticklabels(), few):
                 if is_few:
                     tick.set(color="0.45", fontstyle="italic")
-            if few.any():
-                ax.text(1.0, 1.01, f"grey italics: fewer than {MIN_TEST_POSITIVES} test "
+            if few.any():  # inside the axes, above the bars: clear of the title
+                ax.text(0.995, 0.99, f"grey italics: fewer than {MIN_TEST_POSITIVES} test "
                         "positives (noisy F1)", transform=ax.transAxes, ha="right",
-                        va="bottom", fontsize="x-small", color="0.45", fontstyle="italic")
-        ax.set_ylim(0, 1.12)
+                        va="top", fontsize="x-small", color="0.45", fontstyle="italic")
+        ax.set_ylim(0, 1.16)
         ax.set_ylabel("F1 on the test split")
         if title is None:
             title = "Per-concept F1 on the test split"
@@ -268,6 +269,14 @@ class Table2Result:
         if path is not None:
             fig.savefig(path, dpi=120)
         return fig
+
+
+def _wrap_label(name, width=12):
+    """A concept name on lines of about ``width`` characters, broken at spaces
+    and after slashes ("Speak/Briefing/Interview"), so that ticks do not overlap."""
+    import textwrap
+
+    return textwrap.fill(str(name).replace("/", "/ "), width).replace("/ ", "/")
 
 
 def align_steps(features, n_steps, target_steps):

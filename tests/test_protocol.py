@@ -210,3 +210,11 @@ def test_rejects_bad_input():
         run_table2({"visual": features["visual"]}, n_steps, Y)
     with pytest.raises(ValueError, match="rows"):
         run_table2(features, n_steps, Y[:10])
+
+
+def test_long_concept_names_are_wrapped_for_the_ticks():
+    from skmmlc.protocol import _wrap_label
+
+    assert _wrap_label("Speak/Briefing/Interview") == "Speak/\nBriefing/\nInterview"
+    assert _wrap_label("Emergency Response") == "Emergency\nResponse"
+    assert _wrap_label("Flood/Storm") == "Flood/Storm"  # short enough: kept
