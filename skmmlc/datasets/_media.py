@@ -47,7 +47,13 @@ def write_clip(path, frames, *, fps=10, audio=None, sample_rate=22050, codec="li
     path = Path(path)
     with atomic_write(path) as fh:
         with av.open(fh, mode="w", format=_format_for(path)) as container:
-            vstream = container.add_stream(codec, rate=int(fps))
+            # libx264's default (B-frames, lookahead) gave other bytes and other
+            # decoded pixels from one encoding of the same frames to the next,
+            # even with one thread (measured with PyAV 18), so the demo clips and
+            # their features changed from run to run; "zerolatency" (no B-frames,
+            # no lookahead) is reproducible
+            options = {"tune": "zerolatency"} if codec == "libx264" else {}
+            vstream = container.add_stream(codec, rate=int(fps), options=options)
             vstream.width = frames.shape[2]
             vstream.height = frames.shape[1]
             vstream.pix_fmt = "yuv420p"
