@@ -121,43 +121,17 @@ def resolve_audio_weights(requested):
 
 
 def _extractors(args, visual_weights, audio_weights, cache, verbose=None):
-    from .feature_extraction._glove import GloveFeatures
-    from .feature_extraction._soundnet import SoundNetFeatures
-    from .feature_extraction._visual import VisualInceptionFeatures
+    """``{modality: (extractor, columns)}`` as the pipeline builds them."""
+    from ._pipeline import static_branches
 
     if verbose is None:
         verbose = 1 if sys.stderr.isatty() else 0
-    return {
-        "visual": (
-            VisualInceptionFeatures(
-                n_frames=args.n_frames,
-                image_size=args.image_size,
-                weights=visual_weights,
-                random_state=args.seed,
-                cache=cache,
-                on_error=args.on_error,
-                verbose=verbose,
-            ),
-            "video",
-        ),
-        "audio": (
-            SoundNetFeatures(
-                n_steps=args.audio_steps,
-                weights=audio_weights,
-                random_state=args.seed,
-                cache=cache,
-                on_error=args.on_error,
-                verbose=verbose,
-            ),
-            ["audio", "video"],
-        ),
-        "text": (
-            GloveFeatures(
-                max_tokens=args.max_tokens, cache=cache, on_error=args.on_error, verbose=verbose
-            ),
-            "text",
-        ),
-    }
+    branches = static_branches(
+        n_frames=args.n_frames, image_size=args.image_size, visual_weights=visual_weights,
+        audio_steps=args.audio_steps, audio_weights=audio_weights, max_tokens=args.max_tokens,
+        cache=cache, on_error=args.on_error, verbose=verbose, random_state=args.seed,
+    )
+    return {name: (static, columns) for name, static, _, columns in branches}
 
 
 def _run_table2(X, Y, label_names, args, output, title):

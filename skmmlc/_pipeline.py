@@ -196,30 +196,15 @@ def make_disaster_pipeline(
         )
     if isinstance(memory, os.PathLike):
         memory = os.fspath(memory)  # Pipeline accepts str or joblib.Memory
-    cache = _cache_dir(memory)
-    common = dict(cache=cache, on_error=on_error, verbose=verbose, n_jobs=n_jobs)
     temporal = dict(temporal or {})
     temporal.setdefault("random_state", random_state)
-
-    branches = []
-    if "visual" in modalities:
-        static = VisualInceptionFeatures(
-            n_frames=n_frames,
-            image_size=image_size,
-            weights=visual_weights,
-            random_state=random_state,
-            **common,
-        )
-        branches.append(("visual", static, n_frames, video))
-    if "audio" in modalities:
-        static = SoundNetFeatures(
-            n_steps=audio_steps, weights=audio_weights, random_state=random_state, **common
-        )
-        columns = video if audio is None else [audio, video]
-        branches.append(("audio", static, audio_steps, columns))
-    if "text" in modalities:
-        static = GloveFeatures(vectors=text_vectors, max_tokens=max_tokens, **common)
-        branches.append(("text", static, max_tokens, text))
+    branches = static_branches(
+        modalities, video=video, audio=audio, text=text, n_frames=n_frames,
+        image_size=image_size, visual_weights=visual_weights, audio_steps=audio_steps,
+        audio_weights=audio_weights, text_vectors=text_vectors, max_tokens=max_tokens,
+        cache=_cache_dir(memory), on_error=on_error, verbose=verbose, n_jobs=n_jobs,
+        random_state=random_state,
+    )
 
     fusion = ModalityFusion(
         [
@@ -250,6 +235,38 @@ def make_disaster_pipeline(
         ("classify", LabelPowersetWeightedSVC(**classify)),
     ]
     return MultimodalDisasterPipeline(steps, memory=memory)
+
+
+def static_branches(modalities=MODALITIES, *, video="video", audio="audio", text="text",
+                    n_frames=40, image_size=299, visual_weights="imagenet", audio_steps=15,
+                    audio_weights="sound8", text_vectors="glove-6b-50d", max_tokens=20,
+                    cache=None, on_error="raise", verbose=0, n_jobs=None, random_state=0):
+    """The static extractor of each modality: ``[(name, extractor, n_steps, columns)]``.
+
+    The first stage of :func:`make_disaster_pipeline`'s branches (same
+    parameters), also used alone by ``skmmlc extract`` and ``skmmlc table2``.
+    """
+    common = dict(cache=cache, on_error=on_error, verbose=verbose, n_jobs=n_jobs)
+    branches = []
+    if "visual" in modalities:
+        static = VisualInceptionFeatures(
+            n_frames=n_frames,
+            image_size=image_size,
+            weights=visual_weights,
+            random_state=random_state,
+            **common,
+        )
+        branches.append(("visual", static, n_frames, video))
+    if "audio" in modalities:
+        static = SoundNetFeatures(
+            n_steps=audio_steps, weights=audio_weights, random_state=random_state, **common
+        )
+        columns = video if audio is None else [audio, video]
+        branches.append(("audio", static, audio_steps, columns))
+    if "text" in modalities:
+        static = GloveFeatures(vectors=text_vectors, max_tokens=max_tokens, **common)
+        branches.append(("text", static, max_tokens, text))
+    return branches
 
 
 class MultimodalDisasterPipeline(Pipeline):
