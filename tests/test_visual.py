@@ -8,6 +8,7 @@ tests write themselves.
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -149,8 +150,16 @@ def test_frames_are_rgb(tmp_path):
 def test_frame_count_that_lies(tmp_path, monkeypatch, claimed):
     path = brightness_clip(tmp_path, "b.mp4", 20)
     monkeypatch.setattr(_visual, "_open_capture", lambda p: LyingCapture(p, claimed))
-    frames, index, n_decoded = _read_frames(path, 5, 75)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frames, index, n_decoded = _read_frames(path, 5, 75)
     assert n_decoded == 20
+    # far fewer frames than claimed: said (without "row None" when no row is given)
+    messages = [str(w.message) for w in caught]
+    if claimed == 1000:
+        assert messages and messages[0].startswith("only 20 of the 1000 frames that ")
+    else:
+        assert messages == []
     np.testing.assert_array_equal(frame_ids(frames)[index], _sample_indices(20, 5))
 
 
@@ -164,7 +173,8 @@ def test_truncated_mkv_is_sampled_over_its_decodable_frames(tmp_path):
     cap = cv2.VideoCapture(str(cut))
     claimed = cap.get(cv2.CAP_PROP_FRAME_COUNT)
     cap.release()
-    frames, index, n_decoded = _read_frames(cut, 5, 75)
+    with pytest.warns(UserWarning, match=r"^only \d+ of the \d+ frames that .*truncated"):
+        frames, index, n_decoded = _read_frames(cut, 5, 75)
     assert 0 < n_decoded < claimed  # the header lies about the cut file
     ids = frame_ids(frames)[index]
     np.testing.assert_allclose(ids, _sample_indices(n_decoded, 5), atol=1)

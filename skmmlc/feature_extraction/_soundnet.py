@@ -449,8 +449,9 @@ def _warn_partial_audio(path, row, what, damaged, stopped, decoded, claimed, sho
         parts.append(f"the container breaks off ({stopped})")
     if short:
         parts.append(f"{decoded:.1f} s of the {claimed:.1f} s it claims decode")
+    where = "" if row is None else f"row {row}: "
     warnings.warn(
-        f"row {row}: the sound of {what} {os.fspath(path)!r} decodes only in part ("
+        f"{where}the sound of {what} {os.fspath(path)!r} decodes only in part ("
         + "; ".join(parts)
         + "): the file is truncated or damaged. Its features use the sound that "
         "decodes; copy or re-encode the file if this is not expected.",

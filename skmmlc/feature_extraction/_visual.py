@@ -197,8 +197,9 @@ def _unreadable_error(path, row, claimed=None):
 def _warn_partly_decoded(path, row, n_decoded, claimed):
     """Warn when far fewer frames decode than the container claims."""
     if claimed and n_decoded < 0.9 * claimed and claimed - n_decoded >= 2:
+        where = "" if row is None else f"row {row}: "
         warnings.warn(
-            f"row {row}: only {n_decoded} of the {claimed} frames that {path!r} "
+            f"{where}only {n_decoded} of the {claimed} frames that {path!r} "
             "claims decode (the file is truncated or damaged); its frames are "
             "sampled over those that decode. Copy or re-encode the file if this "
             "is not expected.",
