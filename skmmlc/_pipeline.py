@@ -445,6 +445,12 @@ class MultimodalDisasterPipeline(Pipeline):
             self.label_names_ = np.asarray(y.columns, dtype=object)
         y = check_label_matrix(y)
         n_x = X.shape[0] if hasattr(X, "shape") and len(X.shape) else len(X)
+        if n_x == 1:  # the selector holds out validation clips; found before extraction
+            raise ValueError(
+                "Fitting needs at least 2 clips (X has 1): the feature selection holds "
+                "some out for validation. To predict one clip, fit on your training "
+                "clips first, then call predict."
+            )
         if n_x != y.shape[0]:
             raise ValueError(
                 f"X has {n_x} rows but y has {y.shape[0]}: they must list the same "
