@@ -66,3 +66,38 @@ def mulan_dir():
     if not MULAN.exists():
         pytest.skip(f"Mulan data not found at {MULAN}")
     return MULAN
+
+
+# -- a small audio-only pipeline on generated sounds (pipeline-level input tests)
+TEMPORAL = dict(units=2, dense_units=4, epochs=2, batch_size=8, early_stopping=False)
+
+
+def audio_pipeline(**params):
+    """The cheapest full pipeline: one audio branch, random SoundNet, tiny LSTM."""
+    from skmmlc import make_disaster_pipeline
+
+    kw = dict(modalities=("audio",), audio=None, audio_steps=1, audio_weights=None,
+              temporal=TEMPORAL, select=dict(step=2))
+    return make_disaster_pipeline(**{**kw, **params})
+
+
+@pytest.fixture
+def sounds(wav_factory):
+    """X (8 generated wav files in the "video" column) and a 2-label Y."""
+    import pandas as pd
+
+    paths = [str(wav_factory(f"s{i}.wav", seconds=1.6, seed=i)) for i in range(8)]
+    Y = np.array([[i % 2, (i // 2) % 2] for i in range(8)])
+    return pd.DataFrame({"video": paths}), Y
+
+
+@pytest.fixture(scope="module")
+def keep_compiled_models():
+    """Keep every compiled test network for the whole module (rebuilds cost seconds)."""
+    from skmmlc.feature_extraction import _visual
+
+    saved = _visual._MAX_RUNNERS
+    _visual._MAX_RUNNERS = 32
+    yield
+    _visual._MAX_RUNNERS = saved
+    _visual.clear_model_cache()

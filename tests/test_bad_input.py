@@ -32,22 +32,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
-from conftest import make_frames, make_sound
+from conftest import audio_pipeline, make_frames, make_sound
 
 from skmmlc import GloveFeatures, MediaError, SoundNetFeatures, VisualInceptionFeatures
 from skmmlc.datasets import write_audio, write_clip
-from skmmlc.feature_extraction import _visual
 from skmmlc.feature_extraction._soundnet import MIN_SAMPLES
 
-
-@pytest.fixture(autouse=True, scope="module")
-def keep_compiled_models():
-    """Keep the compiled test networks for the whole file (rebuilds cost seconds)."""
-    saved = _visual._MAX_RUNNERS
-    _visual._MAX_RUNNERS = 32
-    yield
-    _visual._MAX_RUNNERS = saved
-    _visual.clear_model_cache()
+pytestmark = pytest.mark.usefixtures("keep_compiled_models")  # conftest.py
 
 
 def visual(**params):
@@ -403,17 +394,6 @@ def test_bytes(vectors):
 
 
 # -- X and labels: the smallest pipeline -----------------------------------------------
-TEMPORAL = dict(units=2, dense_units=4, epochs=2, batch_size=8, early_stopping=False)
-
-
-def audio_pipeline(**params):
-    from skmmlc import make_disaster_pipeline
-
-    kw = dict(modalities=("audio",), audio=None, audio_steps=1, audio_weights=None,
-              temporal=TEMPORAL, select=dict(step=2))
-    return make_disaster_pipeline(**{**kw, **params})
-
-
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
     d = tmp_path_factory.mktemp("wavs")

@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import audio_pipeline
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -438,25 +439,6 @@ def test_refit_sees_replaced_and_restored_files(tmp_path):
     ident_missing = input_files_identity(X)
     b.write_bytes(b"z" * 30)  # restored
     assert input_files_identity(X) != ident_missing
-
-
-TEMPORAL = dict(units=2, dense_units=4, epochs=2, batch_size=8, early_stopping=False)
-
-
-def audio_pipeline(memory=None):
-    from skmmlc import make_disaster_pipeline
-
-    return make_disaster_pipeline(
-        modalities=("audio",), audio=None, audio_steps=1, audio_weights=None,
-        temporal=TEMPORAL, select=dict(step=2), memory=memory,
-    )
-
-
-@pytest.fixture
-def sounds(wav_factory):
-    paths = [str(wav_factory(f"s{i}.wav", seconds=1.6, seed=i)) for i in range(8)]
-    Y = np.array([[i % 2, (i // 2) % 2] for i in range(8)])
-    return pd.DataFrame({"video": paths}), Y
 
 
 @pytest.mark.parametrize("content_keyed", [True, False])

@@ -6,24 +6,20 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import audio_pipeline
 
 from skmmlc import make_disaster_pipeline
 
-TEMPORAL = dict(units=2, dense_units=4, epochs=2, batch_size=8, early_stopping=False)
-
-
-def audio_pipeline(memory=None):
-    return make_disaster_pipeline(
-        modalities=("audio",), audio=None, audio_steps=1, audio_weights=None,
-        temporal=TEMPORAL, select=dict(step=2), memory=memory,
-    )
-
 
 @pytest.fixture
-def sounds(wav_factory):
-    paths = [str(wav_factory(f"s{i}.wav", seconds=1.6, seed=i)) for i in range(8)]
-    Y = np.array([[i % 2, (i // 2) % 2] for i in range(8)])
-    return pd.DataFrame({"video": paths}), Y
+def no_extraction(monkeypatch):
+    """Fail the test if the audio extractor starts extracting."""
+    from skmmlc.feature_extraction._soundnet import SoundNetFeatures
+
+    def extract(*args, **kwargs):
+        raise AssertionError("extraction started")
+
+    monkeypatch.setattr(SoundNetFeatures, "_extract", extract)
 
 
 def test_one_d_array_of_paths_gets_a_clear_error(sounds, monkeypatch):
@@ -38,13 +34,7 @@ def test_missing_column_is_named(sounds):
         audio_pipeline().fit(X.rename(columns={"video": "clip"}), Y)
 
 
-def test_bad_targets_fail_before_any_extraction(sounds, monkeypatch):
-    from skmmlc.feature_extraction._soundnet import SoundNetFeatures
-
-    def no_extraction(*args, **kwargs):
-        raise AssertionError("extraction started")
-
-    monkeypatch.setattr(SoundNetFeatures, "_extract", no_extraction)
+def test_bad_targets_fail_before_any_extraction(sounds, no_extraction):
     X, Y = sounds
     with pytest.raises(ValueError, match="coded -1/"):
         audio_pipeline().fit(X, 2 * Y - 1)
@@ -52,15 +42,9 @@ def test_bad_targets_fail_before_any_extraction(sounds, monkeypatch):
         audio_pipeline().fit(X, [["a", "b"], ["a"]] * 4)
 
 
-def test_length_mismatch_and_bad_parameters_fail_before_any_extraction(sounds, monkeypatch):
+def test_length_mismatch_and_bad_parameters_fail_before_any_extraction(sounds, no_extraction):
     from sklearn.utils._param_validation import InvalidParameterError
 
-    from skmmlc.feature_extraction._soundnet import SoundNetFeatures
-
-    def no_extraction(*args, **kwargs):
-        raise AssertionError("extraction started")
-
-    monkeypatch.setattr(SoundNetFeatures, "_extract", no_extraction)
     X, Y = sounds
     with pytest.raises(ValueError, match="X has 8 rows but y has 7"):
         audio_pipeline().fit(X, Y[:7])

@@ -26,14 +26,7 @@ from skmmlc.feature_extraction._visual import VisualInceptionFeatures, _read_fra
 SMALL = dict(image_size=75, batch_size=8, jit_compile=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def keep_compiled_models():
-    """Keep every compiled test model: each rebuild costs seconds."""
-    saved = _visual._MAX_RUNNERS
-    _visual._MAX_RUNNERS = 32
-    yield
-    _visual._MAX_RUNNERS = saved
-    _visual.clear_model_cache()
+pytestmark = pytest.mark.usefixtures("keep_compiled_models")  # conftest.py
 
 
 def small(**params):
