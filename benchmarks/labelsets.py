@@ -128,7 +128,7 @@ def full_powerset_checks(seed=0):
     from sklearn.svm import LinearSVC
 
     from skmmlc import LabelPowersetWeightedSVC
-    from skmmlc._label_powerset import label_weights, powerset_encode
+    from skmmlc.multilabel._label_powerset import label_weights, powerset_encode
 
     X, Y, _, _ = _split()
     sets, codes = powerset_encode(Y)

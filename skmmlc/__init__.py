@@ -15,40 +15,36 @@ Framework for Imbalanced Data Classification", as scikit-learn estimators:
 (PEP 562), and TensorFlow is imported only when a deep model is built.
 """
 
-import importlib
-
 from ._version import __version__
+from .utils._lazy import attach
 
-_LAZY = {
-    "LabelPowersetWeightedSVC": "._label_powerset",
-    "RFRecursiveSelector": "._selection",
-    "VisualInceptionFeatures": ".feature_extraction",
-    "SoundNetFeatures": ".feature_extraction",
-    "GloveFeatures": ".feature_extraction",
-    "ResBiLSTMTemporal": "._temporal",
-    "MultimodalDisasterPipeline": "._pipeline",
-    "make_disaster_pipeline": "._pipeline",
-    "MediaError": ".exceptions",
-    "MultilabelStratifiedKFold": ".model_selection",
-    "show_versions": "._show_versions",
-}
-_SUBMODULES = (
-    "datasets", "exceptions", "feature_extraction", "metrics", "model_selection", "protocol",
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "LabelPowersetWeightedSVC": ".multilabel",
+        "RFRecursiveSelector": ".feature_selection",
+        "VisualInceptionFeatures": ".feature_extraction",
+        "SoundNetFeatures": ".feature_extraction",
+        "GloveFeatures": ".feature_extraction",
+        "ResBiLSTMTemporal": ".temporal",
+        "MultimodalDisasterPipeline": ".pipeline",
+        "make_disaster_pipeline": ".pipeline",
+        "MediaError": ".exceptions",
+        "MultilabelStratifiedKFold": ".model_selection",
+        "show_versions": ".utils",
+    },
+    submodules=(
+        "datasets",
+        "exceptions",
+        "experiments",
+        "feature_extraction",
+        "feature_selection",
+        "metrics",
+        "model_selection",
+        "multilabel",
+        "pipeline",
+        "protocol",
+        "temporal",
+    ),
 )
-
-__all__ = sorted(_LAZY) + list(_SUBMODULES) + ["__version__"]
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name], __name__)
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__all__ += ["__version__"]

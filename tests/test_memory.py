@@ -5,7 +5,7 @@
 
 import numpy as np
 
-from skmmlc._memory import input_files_identity
+from skmmlc.utils._memory import input_files_identity
 
 
 def test_identity_of_numeric_input_is_none():

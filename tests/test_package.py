@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import skmmlc
-from skmmlc._split import iterative_split
+from skmmlc.model_selection._iterative import iterative_split
 
 
 def _run(code):
@@ -213,7 +213,7 @@ def test_show_versions_without_importing_tensorflow():
 
 
 def test_show_versions_reports_missing_packages(capsys, monkeypatch):
-    from skmmlc import _show_versions
+    from skmmlc.utils import _show_versions
 
     monkeypatch.setattr(_show_versions, "DEPENDENCIES",
                         (("numpy", ("numpy",)), ("nothere", ("no-such-dist-xyz",))))

@@ -15,9 +15,9 @@ import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmmlc import SoundNetFeatures, VisualInceptionFeatures
-from skmmlc._parallel import _extract_task, plan_tasks
 from skmmlc.exceptions import MediaError, SkippedRowsWarning
-from skmmlc.feature_extraction import _base
+from skmmlc.feature_extraction import _cache
+from skmmlc.feature_extraction._parallel import _extract_task, plan_tasks
 
 
 def visual(**params):
@@ -120,7 +120,7 @@ def test_worker_warnings_are_returned(clips, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_base, "atomic_write", refuse)
+    monkeypatch.setattr(_cache, "atomic_write", refuse)
     est = small_chunks(audio(cache=tmp_path / "cache")).fit(clips)
     keys = est._cache_keys(clips)
     *_, caught = _extract_task(est, [0, 1], clips[:2], keys[:2], parent_pid=-1)

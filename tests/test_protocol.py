@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skmmlc.protocol import (
+from skmmlc.experiments import (
     TABLE2_ROWS,
     FewTestPositivesWarning,
     Table2Result,
@@ -133,7 +133,7 @@ def test_few_test_positives_warn_with_names_and_counts(result):
 
 
 def test_no_warning_with_enough_test_positives(recwarn):
-    from skmmlc import protocol
+    from skmmlc.experiments import _table2 as protocol
 
     enough = protocol.pd.Series([10, 25], index=["x", "y"])
     protocol._warn_few_positives(enough)
@@ -142,7 +142,7 @@ def test_no_warning_with_enough_test_positives(recwarn):
         protocol._warn_few_positives(protocol.pd.Series([10, 9], index=["x", "y"]))
 
 
-@pytest.mark.filterwarnings("ignore::skmmlc.protocol.FewTestPositivesWarning")
+@pytest.mark.filterwarnings("ignore::skmmlc.experiments.FewTestPositivesWarning")
 def test_proposed_row_tries_label_subsets():
     features, n_steps, Y = synthetic(n=90, seed=1)
     Y = np.column_stack([Y, Y[:, 0] ^ Y[:, 1], Y[:, 2]])  # five labels
@@ -213,8 +213,16 @@ def test_rejects_bad_input():
 
 
 def test_long_concept_names_are_wrapped_for_the_ticks():
-    from skmmlc.protocol import _wrap_label
+    from skmmlc.experiments._table2 import _wrap_label
 
     assert _wrap_label("Speak/Briefing/Interview") == "Speak/\nBriefing/\nInterview"
     assert _wrap_label("Emergency Response") == "Emergency\nResponse"
     assert _wrap_label("Flood/Storm") == "Flood/Storm"  # short enough: kept
+
+
+def test_first_home_of_the_protocol_still_works():
+    # README: skmmlc.protocol.run_table2
+    from skmmlc import experiments, protocol
+
+    assert protocol.run_table2 is experiments.run_table2
+    assert protocol.FewTestPositivesWarning is experiments.FewTestPositivesWarning

@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import LabelPowersetWeightedSVC, RFRecursiveSelector
-from skmmlc._selection import stratified_split
+from skmmlc.feature_selection._rfe import stratified_split
 
 
 @parametrize_with_checks(

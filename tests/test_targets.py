@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from skmmlc._targets import check_label_matrix
-from skmmlc._temporal import _encode_targets
+from skmmlc.temporal._resbilstm import _encode_targets
+from skmmlc.utils._targets import check_label_matrix
 
 
 def test_indicator_and_class_labels_pass():

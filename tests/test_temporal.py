@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmmlc._temporal import ResBiLSTMTemporal, _encode_targets, _predict
+from skmmlc.temporal._resbilstm import ResBiLSTMTemporal, _encode_targets, _predict
 
 TINY = dict(units=2, dense_units=3, epochs=1, batch_size=16)
 
@@ -257,7 +257,7 @@ def test_concurrent_fits_in_threads_equal_a_serial_fit(fitted):
 def test_initial_weights_depend_on_the_seed_only(fitted):
     """Each layer and direction has its own seed: the two directions of a
     BiLSTM do not start equal, and a seed rebuilds the same network."""
-    from skmmlc._temporal import _import_tf
+    from skmmlc.temporal._resbilstm import _import_tf
 
     est = fitted[0]
     _, keras = _import_tf()

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from skmmlc._utils import atomic_write
+from skmmlc.utils._io import atomic_write
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 

@@ -1,6 +1,6 @@
 """Data sets: Mulan benchmarks, the built-in demo clips, and users' manifests."""
 
-import importlib
+from ..utils._lazy import attach
 
 _LAZY = {
     "load_mulan": "._mulan",
@@ -10,16 +10,4 @@ _LAZY = {
     "write_audio": "._media",
 }
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY)

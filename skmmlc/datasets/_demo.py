@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._utils import atomic_write
+from ..utils import atomic_write
 from ._manifest import load_manifest
 from ._media import write_audio, write_clip
 

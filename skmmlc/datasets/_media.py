@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils import atomic_write
+from ..utils import atomic_write
 
 __all__ = ["write_clip", "write_audio"]
 

@@ -10,7 +10,7 @@ coercion, the bad-input policy, the feature cache and streaming decode). Each
 name is imported on first use, and TensorFlow only when a network is built.
 """
 
-import importlib
+from ..utils._lazy import attach
 
 _LAZY = {
     "VisualInceptionFeatures": "._visual",
@@ -21,16 +21,11 @@ _LAZY = {
     "load_vectors": "._glove",
 }
 
-__all__ = sorted(_LAZY)
+# not public: what the pipeline and the command line use of this package
+_INTERNAL = {
+    "BaseExtractor": "._base",
+    "FeatureCache": "._cache",
+    "imagenet_weights_path": "._visual",
+}
 
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = attach(__name__, _LAZY, internal=_INTERNAL)

@@ -15,7 +15,7 @@ holds what they have in common:
   on the previous chunk, and only one chunk of decoded media is held at a time;
 - a progress bar (tqdm) silenced by ``verbose=0``;
 - ``n_jobs``: chunks of clips extracted by joblib workers (loky, or dask on a
-  cluster), identical to a serial run (:mod:`skmmlc._parallel`).
+  cluster), identical to a serial run (:mod:`skmmlc.feature_extraction._parallel`).
 
 Subclasses implement ``_output_shape``, ``_load_runner``, ``_read`` and
 ``_forward`` (see :class:`BaseExtractor`).
@@ -23,15 +23,11 @@ Subclasses implement ``_output_shape``, ``_load_runner``, ``_read`` and
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import json
 import os
 import re
-import threading
-import time
 import warnings
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
 from pathlib import Path
@@ -41,9 +37,11 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
-from .. import _parallel
-from .._utils import atomic_write, file_identity, file_sha256
 from ..exceptions import MediaError, SkippedRowsWarning
+from ..utils import file_identity, file_sha256
+from . import _parallel
+from ._cache import FeatureCache, SharedCache, fill_from_cache
+from ._parallel import progress_bar
 
 __all__ = ["BaseExtractor", "FeatureCache", "SharedCache", "file_identity", "file_sha256"]
 
@@ -143,117 +141,6 @@ def check_file(path, row, what="file"):
             source=str(p),
         )
     return p
-
-
-class FeatureCache:
-    """A directory of feature files, one per (input, extractor) pair.
-
-    Keys are SHA-256 digests of the extractor's identity (class, parameters
-    that change the output, weights identity) and the input's identity
-    (:func:`file_identity` for files, the text itself for strings).
-
-    - Entries are written to a temporary file in the same directory, then
-      renamed into place (``os.replace`` is atomic on POSIX and Windows), so an
-      interrupted run never leaves a half-written entry and a finished clip is
-      never lost.
-    - Each entry stores the SHA-256 of its features and is verified when read:
-      an entry that changed on disk (bit rot, a bad copy) is recomputed, with
-      a warning that names it.
-    - A cache that cannot be written (read-only folder, full disk, no
-      permission) degrades to read-only: one warning names the folder and the
-      reason, extraction goes on, entries already there are still used.
-      A ``cache`` path that is an existing *file* is an error from the start.
-    - Temporary files left by a killed writer (``.tmp-*``, not modified for
-      an hour: a live writer's are seconds old) are removed the first time a
-      process opens the cache.
-    """
-
-    _suffix = ".npz"
-    _stale_after = 3600.0  # seconds without a change: an abandoned temporary file
-    _swept = set()  # directories this process has cleaned
-    _sweep_lock = threading.Lock()
-
-    def __init__(self, directory):
-        if hasattr(directory, "location"):  # joblib.Memory
-            location = directory.location
-            if location is None:
-                raise ValueError("cache=joblib.Memory(location=None) caches nothing.")
-            directory = Path(location) / "skmmlc-features"
-        self.directory = Path(directory)
-        if self.directory.exists() and not self.directory.is_dir():
-            raise NotADirectoryError(
-                f"cache={os.fspath(directory)!r} is a file, not a folder: pass the "
-                "folder where features should be kept (it is created if missing)."
-            )
-        self.writable = True
-        self._sweep()
-
-    def _sweep(self):
-        """Remove stale temporary files (once per directory and process)."""
-        key = str(self.directory.resolve()) if self.directory.exists() else None
-        with self._sweep_lock:
-            if key is None or key in self._swept:
-                return
-            self._swept.add(key)
-        now = time.time()
-        folders = [self.directory]
-        try:
-            folders += [p for p in self.directory.iterdir() if p.is_dir() and len(p.name) == 2]
-        except OSError:  # unreadable: nothing to clean that we could clean
-            return
-        for folder in folders:
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                if not entry.name.startswith(".tmp-"):
-                    continue
-                try:
-                    if now - entry.stat().st_mtime > self._stale_after:
-                        os.unlink(entry.path)
-                except OSError:  # gone already, or not ours to remove: leave it
-                    pass
-
-    def _path(self, key):
-        return self.directory / key[:2] / f"{key}{self._suffix}"
-
-    def get(self, key):
-        path = self._path(key)
-        try:
-            with np.load(path, allow_pickle=False) as entry:
-                features, digest = entry["features"], str(entry["sha256"])
-        except FileNotFoundError:
-            return None
-        except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile):
-            return None  # unreadable (truncated, garbage, not an entry): recompute
-        if hashlib.sha256(features.tobytes()).hexdigest() != digest:
-            warnings.warn(
-                f"feature cache entry {path} does not match its checksum (changed on "
-                "disk); recomputing it.",
-                UserWarning,
-                stacklevel=4,
-            )
-            return None
-        return features
-
-    def put(self, key, array):
-        if not self.writable:
-            return
-        array = np.ascontiguousarray(array)
-        try:
-            with atomic_write(self._path(key)) as fh:
-                np.savez(fh, features=array,
-                         sha256=np.array(hashlib.sha256(array.tobytes()).hexdigest()))
-        except OSError as exc:  # read-only, disk full, no permission
-            self.writable = False
-            warnings.warn(
-                f"cannot write to the feature cache {self.directory} "
-                f"({exc.strerror or exc}); extraction goes on without caching new "
-                "features (cached ones are still read).",
-                UserWarning,
-                stacklevel=4,
-            )
 
 
 def _digest(*parts):
@@ -454,7 +341,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         out = np.zeros((len(items), shape[0] * shape[1]), dtype=np.float32)
         cache = FeatureCache(self.cache) if self.cache is not None else None
         keys = self._cache_keys(items) if cache is not None else [None] * len(items)
-        todo = _fill_from_cache(out, cache, keys, shape)
+        todo = fill_from_cache(out, cache, keys, shape)
         n_workers = _parallel.effective_n_jobs(self.n_jobs) if todo else 1
         try:
             if not todo:
@@ -494,7 +381,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         read = self._reader(runner)
         failed = []
         if progress is None:
-            progress = _progress(len(rows), self.verbose, type(self).__name__)
+            progress = progress_bar(len(rows), self.verbose, type(self).__name__)
         chunks = _decoded_chunks(read, items, rows, self._chunk_clips)
         try:
             for chunk in chunks:
@@ -544,20 +431,6 @@ def _with_index_label(err, index):
     else:
         message = f"{named}: {message}"
     return MediaError(message, row=err.row, source=err.source, index_label=label)
-
-
-def _fill_from_cache(out, cache, keys, shape):
-    """Copy cached features into ``out``; return the rows still to compute."""
-    if cache is None:
-        return list(range(len(keys)))
-    todo = []
-    for i, key in enumerate(keys):
-        hit = cache.get(key) if key is not None else None
-        if hit is not None and hit.shape == tuple(shape):
-            out[i] = hit.reshape(-1)
-        else:
-            todo.append(i)
-    return todo
 
 
 def _safe_read(read, item, row):
@@ -613,53 +486,3 @@ def _warn_skipped(name, failed, n_rows):
         ),
         stacklevel=4,
     )
-
-
-class SharedCache:
-    """A small process-wide LRU of built models, keyed by what defines them.
-
-    Models (networks, word vectors) are never stored on an estimator: clones
-    made by ``GridSearchCV``, unpickled copies and concurrent ``transform``
-    calls look them up here by key (weights identity and the settings that
-    change the built object) instead of rebuilding them.
-    """
-
-    def __init__(self, max_size=2):
-        self.max_size = max_size
-        self._items = collections.OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, build):
-        """The model stored under ``key``, built by ``build()`` if missing."""
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-                return value
-        value = build()  # outside the lock: builds can take seconds
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self):
-        with self._lock:
-            self._items.clear()
-
-
-class _NoProgress:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress(total, verbose, desc):
-    if not verbose:
-        return _NoProgress()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="clip")

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .._utils import draw_seed, import_tensorflow, seeded
 from ..exceptions import MediaError
+from ..utils import draw_seed, import_tensorflow, seeded
 from ._base import (
     BaseExtractor,
     SharedCache,

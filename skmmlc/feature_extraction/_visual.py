@@ -40,16 +40,16 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._utils import draw_seed, import_tensorflow, seeded
 from ..exceptions import MediaError
+from ..utils import draw_seed, import_tensorflow, seeded
 from ._base import (
     BaseExtractor,
     _is_missing,
     file_sha256,
     first_present,
 )
-from ._fid_inception import WEIGHT_SOURCES, weight_source
 from ._probe import check_media_file, diagnose
+from ._weights import WEIGHT_SOURCES, weight_source
 
 __all__ = ["VisualInceptionFeatures"]
 
@@ -273,7 +273,7 @@ def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
 # ---------------------------------------------------------------------------
 # Weights
 # ---------------------------------------------------------------------------
-def _imagenet_weights_path():
+def imagenet_weights_path():
     """Path of Keras' ImageNet "notop" file, downloading it once if needed."""
     _, keras = import_tensorflow()
     try:
@@ -463,7 +463,7 @@ class VisualInceptionFeatures(BaseExtractor):
         and cached; ``skmmlc fetch-weights inception-2015-12-05``), with its
         own network (max pool in the last block's pool branch) and scaling
         ``(pixel - 128) / 128``; see
-        :mod:`skmmlc.feature_extraction._fid_inception`. A path: a Keras weights file
+        :mod:`skmmlc.feature_extraction._weights._fid_inception`. A path: a Keras weights file
         for ``InceptionV3(include_top=False)``, e.g. Keras' own
         ``inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5`` or a
         ``.weights.h5`` written by ``model.save_weights``. ``None``: random
@@ -686,7 +686,7 @@ class VisualInceptionFeatures(BaseExtractor):
         elif source.load is not None:
             source.load(model)
         else:
-            path = _imagenet_weights_path() if w == "imagenet" else os.fspath(w)
+            path = imagenet_weights_path() if w == "imagenet" else os.fspath(w)
             try:
                 model.load_weights(path)
             except Exception as exc:

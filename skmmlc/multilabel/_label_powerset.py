@@ -40,7 +40,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._targets import check_label_matrix
+from ..utils import check_label_matrix
 
 __all__ = ["LabelPowersetWeightedSVC", "label_weights", "powerset_encode"]
 
@@ -75,7 +75,7 @@ def powerset_encode(Y):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmmlc._label_powerset import powerset_encode
+    >>> from skmmlc.multilabel._label_powerset import powerset_encode
     >>> sets, codes = powerset_encode(np.array([[1, 0], [0, 0], [1, 0]]))
     >>> sets.tolist(), codes.tolist()
     ([[1, 0], [0, 0]], [0, 1, 0])
@@ -125,7 +125,7 @@ def label_weights(Y, weighting="paper", sample_weight=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmmlc._label_powerset import label_weights
+    >>> from skmmlc.multilabel._label_powerset import label_weights
     >>> Y = np.array([[1, 0], [1, 0], [1, 1], [0, 0]])
     >>> # delta = 1/3, 1/1 and 1/1 for "no label"; their sum is 7/3; the
     >>> # relative weights 1/3, 1/3, 2/3, 1 average 7/12
@@ -346,7 +346,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     See Also
     --------
     RFRecursiveSelector : The paper's feature selection around this model.
-    skmmlc._label_powerset.label_weights : The weighting rules.
+    skmmlc.multilabel._label_powerset.label_weights : The weighting rules.
 
     Notes
     -----

@@ -27,7 +27,7 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import _safe_indexing, check_random_state, indexable
 from sklearn.utils.validation import _num_samples
 
-from ._split import iterative_split
+from ._iterative import iterative_split
 
 __all__ = ["MultilabelStratifiedKFold", "multilabel_train_test_split"]
 

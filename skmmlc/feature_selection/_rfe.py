@@ -14,8 +14,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._label_powerset import LabelPowersetWeightedSVC
-from ._split import iterative_split
+from ..model_selection import iterative_split
+from ..multilabel import LabelPowersetWeightedSVC
 
 __all__ = ["RFRecursiveSelector", "stratified_split"]
 
@@ -24,7 +24,7 @@ def stratified_split(y, test_size, random_state=None):
     """Train/validation indices with similar label distributions.
 
     Multi-label ``y`` is split by iterative stratification
-    (:func:`skmmlc._split.iterative_split`), which keeps every label's share,
+    (:func:`skmmlc.model_selection._iterative.iterative_split`), which keeps every label's share,
     rare labels included; a 1-D ``y`` is stratified on its classes the same way
     (one-hot).
 
@@ -45,7 +45,7 @@ def stratified_split(y, test_size, random_state=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from skmmlc._selection import stratified_split
+    >>> from skmmlc.feature_selection._rfe import stratified_split
     >>> y = np.array([[1, 0]] * 6 + [[0, 1]] * 4)
     >>> train, val = stratified_split(y, 0.5, random_state=0)
     >>> int(y[val, 0].sum()), int(y[val, 1].sum())

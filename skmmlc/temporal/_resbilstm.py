@@ -40,8 +40,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._targets import check_label_matrix
-from ._utils import draw_seed, seeded
+from ..utils import check_label_matrix, draw_seed, seeded
 
 __all__ = ["ResBiLSTMTemporal"]
 
@@ -210,7 +209,7 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
 
     Reproducibility: ``fit`` seeds Python's, NumPy's, TensorFlow's and Keras'
     global generators while it trains and restores all of them afterwards
-    (:func:`skmmlc._utils.seeded`); with an int ``random_state`` two fits in one process
+    (:func:`skmmlc.utils._io.seeded`); with an int ``random_state`` two fits in one process
     give identical features on CPU.
 
     Examples
@@ -658,6 +657,6 @@ def _model_from_bytes(data):
 
 
 def _import_tf():
-    from ._utils import import_tensorflow
+    from ..utils import import_tensorflow
 
     return import_tensorflow()

@@ -11,7 +11,7 @@ import platform
 import sys
 from importlib import metadata
 
-from ._version import __version__
+from .._version import __version__
 
 __all__ = ["show_versions"]
 

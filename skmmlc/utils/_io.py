@@ -28,7 +28,7 @@ __all__ = [
 MODALITIES = ("visual", "audio", "text")
 
 
-def _create_temp(directory, suffix):
+def create_temp(directory, suffix):
     """Create and open a new, uniquely named temporary file in ``directory``.
 
     Unlike :func:`tempfile.mkstemp` (mode 0600), the file is created with mode
@@ -71,7 +71,7 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None, file_mode=None
     Examples
     --------
     >>> import os, tempfile
-    >>> from skmmlc._utils import atomic_write
+    >>> from skmmlc.utils._io import atomic_write
     >>> path = os.path.join(tempfile.mkdtemp(), "a.txt")
     >>> with atomic_write(path, "w", encoding="utf-8") as fh:
     ...     _ = fh.write("done")
@@ -80,7 +80,7 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None, file_mode=None
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(path.parent, path.suffix)
+    fd, tmp = create_temp(path.parent, path.suffix)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as fh:
             yield fh

@@ -32,16 +32,16 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Hidden
 
-from ._label_powerset import LabelPowersetWeightedSVC
-from ._memory import ContentKeyedMemory
-from ._selection import RFRecursiveSelector
-from ._targets import check_label_matrix
-from ._temporal import ResBiLSTMTemporal
-from ._utils import MODALITIES
-from .feature_extraction._base import BaseExtractor
-from .feature_extraction._glove import GloveFeatures
-from .feature_extraction._soundnet import SoundNetFeatures
-from .feature_extraction._visual import VisualInceptionFeatures
+from .feature_extraction import (
+    BaseExtractor,
+    GloveFeatures,
+    SoundNetFeatures,
+    VisualInceptionFeatures,
+)
+from .feature_selection import RFRecursiveSelector
+from .multilabel import LabelPowersetWeightedSVC
+from .temporal import ResBiLSTMTemporal
+from .utils import MODALITIES, ContentKeyedMemory, check_label_matrix
 
 __all__ = ["MultimodalDisasterPipeline", "ModalityFusion", "make_disaster_pipeline",
            "MODALITIES"]
@@ -54,7 +54,7 @@ class ModalityFusion(ColumnTransformer):
     first checks what a user most often gets wrong, before any feature is
     extracted: ``X`` must be a DataFrame with the branches' columns (not a
     1-D array of paths), and ``y`` a 0/1 label matrix (not -1/+1, not lists
-    of label names; see :func:`skmmlc._targets.check_label_matrix`).
+    of label names; see :func:`skmmlc.utils._targets.check_label_matrix`).
     """
 
     def fit(self, X, y=None, **params):

@@ -17,7 +17,7 @@ import os
 import joblib
 import numpy as np
 
-from ._utils import file_identity
+from ._io import file_identity
 
 __all__ = ["ContentKeyedMemory", "input_files_identity"]
 

@@ -79,7 +79,7 @@ def _extract_task(extractor, rows, items, keys, parent_pid):
     rows set to zeros, and ``[(category, message), ...]`` of the warnings
     emitted in a worker process (re-emitted by the parent).
     """
-    from .feature_extraction._base import FeatureCache, _fill_from_cache, _NoProgress
+    from ._cache import FeatureCache, fill_from_cache
 
     capture = os.getpid() != parent_pid  # threads of the parent warn themselves
     recorder = warnings.catch_warnings(record=True) if capture else nullcontext()
@@ -90,7 +90,7 @@ def _extract_task(extractor, rows, items, keys, parent_pid):
         features = np.zeros((len(rows), shape[0] * shape[1]), dtype=np.float32)
         cache = FeatureCache(extractor.cache) if extractor.cache is not None else None
         # the clips a previous run of this task finished (a retried task)
-        todo = [rows[k] for k in _fill_from_cache(features, cache, keys, shape)]
+        todo = [rows[k] for k in fill_from_cache(features, cache, keys, shape)]
         failed = []
         if todo:
             failed = extractor._compute(
@@ -112,7 +112,6 @@ def extract_parallel(extractor, items, rows, out, keys, n_workers):
     """
     from joblib import delayed
 
-    from .feature_extraction._base import _progress
 
     tasks = plan_tasks(rows, extractor._chunk_clips, n_workers)
     parent = os.getpid()
@@ -122,7 +121,7 @@ def extract_parallel(extractor, items, rows, out, keys, n_workers):
         )
         for task in tasks
     )
-    progress = _progress(len(rows), extractor.verbose, type(extractor).__name__)
+    progress = progress_bar(len(rows), extractor.verbose, type(extractor).__name__)
     failed, seen = [], set()
     try:
         for task_rows, features, task_failed, caught in _run(extractor.n_jobs, jobs):
@@ -154,3 +153,19 @@ def _run(n_jobs, jobs):
     except ValueError:  # joblib < 1.4: no "generator_unordered"
         parallel = Parallel(n_jobs=n_jobs, batch_size=1)
     return parallel(jobs)
+
+
+class _NoProgress:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def progress_bar(total, verbose, desc):
+    if not verbose:
+        return _NoProgress()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="clip")

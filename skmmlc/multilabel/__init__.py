@@ -1,0 +1,19 @@
+"""Multi-label classifiers: the framework's last stage.
+
+- :class:`LabelPowersetWeightedSVC`: the label-powerset SVM weighted against
+  label imbalance (with ``labelset_size=k``, RAkEL: an ensemble of such SVMs
+  on random ``k``-label subsets);
+- :func:`powerset_encode`, :func:`label_weights`: its label-set coding and the
+  paper's per-row weights.
+"""
+
+from ..utils._lazy import attach
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "LabelPowersetWeightedSVC": "._label_powerset",
+        "powerset_encode": "._label_powerset",
+        "label_weights": "._label_powerset",
+    },
+)

@@ -1,0 +1,152 @@
+"""The package's layout: no import circles, no reaching into another package's private modules.
+
+The import graph is read from the source with :mod:`ast` (imports inside
+functions included, as they run too). A name imported from a package whose
+``__init__`` loads it lazily is followed to the module that defines it, so
+that a circle through a lazy re-export is still seen.
+"""
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+import skmmlc
+
+ROOT = Path(skmmlc.__file__).parent
+
+#: Private modules other subpackages may import: documented in their own
+#: docstrings as the internal home of what they hold.
+INTERNAL = ("skmmlc.feature_extraction._weights", "skmmlc.utils._lazy")
+
+
+def _module_name(path):
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _is_module(name):
+    path = ROOT.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _defining_module(package, name):
+    """The module that defines ``package.name`` (the package if unknown)."""
+    try:
+        value = getattr(importlib.import_module(package), name)
+    except (ImportError, AttributeError):
+        return package
+    module = getattr(value, "__module__", None)
+    return module if isinstance(module, str) and module.startswith("skmmlc") else package
+
+
+def _imports(path):
+    """``(written target, resolved target, line)`` of each skmmlc import in ``path``."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "skmmlc":
+                    yield alias.name, alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                base = ".".join(base_parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            if base.split(".")[0] != "skmmlc":
+                continue
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                if _is_module(sub):
+                    yield sub, sub, node.lineno
+                else:
+                    yield base, _defining_module(base, alias.name), node.lineno
+
+
+MODULES = sorted(ROOT.rglob("*.py"))
+
+
+def _graph():
+    return {
+        _module_name(p): {resolved for _, resolved, _ in _imports(p)} - {_module_name(p)}
+        for p in MODULES
+    }
+
+
+def _circles(graph):
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circles():
+    assert _circles(_graph()) == []
+
+
+def test_circle_detection_finds_a_circle():
+    # the check itself can fail
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def _private_owner(module):
+    """The package a private module belongs to, or None for a public path."""
+    parts = module.split(".")
+    for i, part in enumerate(parts):
+        if part.startswith("_") and not part.startswith("__"):
+            return ".".join(parts[:i])
+    return None
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT.parent)))
+def test_no_reaching_into_private_modules(path):
+    importer = _module_name(path)
+    bad = []
+    for written, _, line in _imports(path):
+        owner = _private_owner(written)
+        if owner is None or written.startswith(INTERNAL):
+            continue
+        if importer != owner and not importer.startswith(owner + "."):
+            bad.append(f"line {line}: {written}")
+    assert bad == [], f"{importer} imports private modules of other packages: {bad}"
+
+
+def test_subpackages_by_stage():
+    # the paper's four stages, each a public subpackage re-exporting its estimators
+    from skmmlc import feature_extraction, feature_selection, multilabel, temporal
+
+    assert "VisualInceptionFeatures" in feature_extraction.__all__
+    assert "ResBiLSTMTemporal" in temporal.__all__
+    assert "RFRecursiveSelector" in feature_selection.__all__
+    assert "LabelPowersetWeightedSVC" in multilabel.__all__
+    assert skmmlc.LabelPowersetWeightedSVC is multilabel.LabelPowersetWeightedSVC
