@@ -137,7 +137,7 @@ def bf16_difference(exact, approx):
 def throughput(paths, rounds=3):
     """Frames/s of each method: best of ``rounds`` interleaved rounds."""
     from skmmlc.feature_extraction._visual import VisualInceptionFeatures
-    from skmmlc.utils._io import import_tensorflow
+    from skmmlc.utils import import_tensorflow
 
     tf, keras = import_tensorflow()
     n_total = len(paths) * N_FRAMES

@@ -39,8 +39,12 @@ LATE, PROPOSED, STATIC = "Three modalities (late fusion)", "Proposed framework",
 
 def static_features(root, n_clips, cache, visual_weights):
     from skmmlc import GloveFeatures, SoundNetFeatures, VisualInceptionFeatures
-    from skmmlc._cli import _visual_network, resolve_audio_weights, resolve_visual_weights
     from skmmlc.datasets import make_disaster_demo
+    from skmmlc.feature_extraction._weights import (
+        resolve_audio_weights,
+        resolve_visual_weights,
+        visual_network,
+    )
     from skmmlc.protocol import extract_static_features
 
     demo = make_disaster_demo(root, n_clips=n_clips, seed=0)
@@ -60,7 +64,7 @@ def static_features(root, n_clips, cache, visual_weights):
     }
     features, n_steps, _ = extract_static_features(demo.data, extractors)
     return (features, n_steps, demo.target, list(demo.target_names), audio_weights,
-            _visual_network(visual_weights))
+            visual_network(visual_weights))
 
 
 def label_set_diagnostics(Y, seeds):

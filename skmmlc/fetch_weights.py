@@ -1,11 +1,11 @@
-"""``python -m skmmlc.fetch_weights``: prefetch SoundNet's pretrained weights.
+"""``python -m skmmlc.fetch_weights``: the same as ``skmmlc fetch-weights``.
 
-See :func:`skmmlc.feature_extraction._weights.main` (``--help`` for the options).
+``--help`` lists the options; see :func:`skmmlc.feature_extraction._weights.fetch_weights`.
 """
 
 import sys
 
-from .feature_extraction._weights import main
+from ._cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["fetch-weights", *sys.argv[1:]]))

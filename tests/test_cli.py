@@ -145,7 +145,8 @@ def test_version_and_quiet_start_in_a_fresh_process(tmp_path):
     out = subprocess.run([sys.executable, "-m", "skmmlc", "--version"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.startswith("skmmlc ")
-    code = ("from skmmlc.utils._io import import_tensorflow; tf, keras = import_tensorflow(); "
+    # what the command opts in to for its own process (the library never does)
+    code = ("from skmmlc.utils import quiet_tensorflow; tf, keras = quiet_tensorflow(); "
             "print(float(tf.reduce_sum(tf.ones(3))))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={**__import__("os").environ,
@@ -158,7 +159,8 @@ def test_no_tensorflow_log_lines_while_training_in_a_fresh_process():
     """oneDNN's "E0000 ... DT_BOOL" line comes at the first masked LSTM, after import."""
     import os
 
-    code = ("import numpy as np; from skmmlc import ResBiLSTMTemporal; "
+    code = ("import skmmlc.utils; skmmlc.utils.quiet_tensorflow(); "
+            "import numpy as np; from skmmlc import ResBiLSTMTemporal; "
             "X = np.random.default_rng(0).normal(size=(8, 6)); "
             "ResBiLSTMTemporal(n_steps=2, units=2, dense_units=2, epochs=1)"
             ".fit(X, np.arange(8) % 2); print('fitted')")
@@ -173,7 +175,8 @@ def test_no_tensorflow_log_lines_while_training_in_a_fresh_process():
 def test_gpu_memory_grows_as_needed_unless_turned_off(monkeypatch):
     from types import SimpleNamespace
 
-    from skmmlc.utils import _io as _utils
+    import skmmlc._cli
+    import skmmlc.utils
 
     calls = []
 
@@ -183,13 +186,15 @@ def test_gpu_memory_grows_as_needed_unless_turned_off(monkeypatch):
         calls.append((gpu, value))
 
     tf = SimpleNamespace(config=SimpleNamespace(
+        list_physical_devices=lambda kind: ["gpu:0", "gpu:1"],
         experimental=SimpleNamespace(set_memory_growth=set_memory_growth)))
-    monkeypatch.setattr(_utils, "_GPUS_CONFIGURED", False)
+    assert skmmlc.utils.grow_gpu_memory(tf) == ["gpu:0"]  # gpu:1 was in use already
+    assert calls == [("gpu:0", True)]
+    # the command opts in for its own process, unless SKMMLC_GPU_MEMORY_GROWTH=0
+    monkeypatch.setattr(skmmlc.utils._tensorflow, "quiet_tensorflow", lambda: (tf, None))
     monkeypatch.setenv("SKMMLC_GPU_MEMORY_GROWTH", "0")
-    _utils._gpu_memory_growth(tf, ["gpu:0"])
-    assert calls == []
+    skmmlc._cli._configure_tensorflow()
+    assert calls == [("gpu:0", True)]
     monkeypatch.delenv("SKMMLC_GPU_MEMORY_GROWTH")
-    _utils._gpu_memory_growth(tf, ["gpu:0", "gpu:1"])  # gpu:1 was in use already
-    assert calls == [("gpu:0", True)]
-    _utils._gpu_memory_growth(tf, ["gpu:2"])  # once per process
-    assert calls == [("gpu:0", True)]
+    skmmlc._cli._configure_tensorflow()
+    assert calls == [("gpu:0", True)] * 2

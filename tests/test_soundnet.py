@@ -23,10 +23,10 @@ from conftest import make_frames, make_sound
 from sklearn.base import clone
 
 from skmmlc import MediaError, SoundNetFeatures
+from skmmlc._cli import main as cli_main
 from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _soundnet
 from skmmlc.feature_extraction._soundnet import load_audio, soundnet_steps
-from skmmlc.feature_extraction._weights import _fetch
 from skmmlc.feature_extraction._weights import _sound8 as _weights
 from skmmlc.utils._io import file_sha256
 
@@ -516,7 +516,7 @@ def test_install_from_local_files_is_verified(fake_home, tmp_path, capsys):
         _weights.install_sound8(fake)
     assert not _weights.sound8_path().exists()
     assert list((fake_home / "weights").iterdir()) == []  # no temporary file left
-    assert _fetch.main(["--from-file", str(fake)]) == 1
+    assert cli_main(["fetch-weights", "--from-file", str(fake)]) == 1
     assert "expected 57,429,057 bytes" in capsys.readouterr().err
     empty_tar = tmp_path / "other.tar.gz"
     with tarfile.open(empty_tar, "w:gz") as tar:

@@ -25,7 +25,6 @@ _LAZY = {
 _INTERNAL = {
     "BaseExtractor": "._base",
     "FeatureCache": "._cache",
-    "imagenet_weights_path": "._visual",
 }
 
 __getattr__, __dir__, __all__ = attach(__name__, _LAZY, internal=_INTERNAL)

@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ..exceptions import MediaError
-from ..utils import draw_seed, import_tensorflow, seeded
+from ..utils import draw_seed, import_tensorflow, keras_seeds
 from ._base import (
     BaseExtractor,
     SharedCache,
@@ -258,9 +258,8 @@ class _SoundNetRunner:
 
     def __init__(self, params):
         tf, keras = import_tensorflow()
-        # Keras draws initial values from Python's global generator: keep the
-        # caller's state (the values are replaced by ``params`` below)
-        with seeded(0):
+        # the initial values are replaced by ``params`` below
+        with keras_seeds(0):
             self.model = build_soundnet(keras)
         for lname, *_ in SOUNDNET_LAYERS:
             p = params[lname]

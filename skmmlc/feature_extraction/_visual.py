@@ -41,7 +41,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import MediaError
-from ..utils import draw_seed, import_tensorflow, seeded
+from ..utils import draw_seed, import_tensorflow, keras_seeds, with_dtype_policy
 from ._base import (
     BaseExtractor,
     _is_missing,
@@ -49,21 +49,14 @@ from ._base import (
     first_present,
 )
 from ._probe import check_media_file, diagnose
-from ._weights import WEIGHT_SOURCES, weight_source
+from ._weights import IMAGENET_FILE, WEIGHT_SOURCES, imagenet_weights_path, weight_source
 
 __all__ = ["VisualInceptionFeatures"]
 
 FEATURE_DIM = 2048
 MIN_IMAGE_SIZE = 75
 PRECISIONS = ("float32", "bfloat16")
-_POLICY_LOCK = threading.Lock()
 
-IMAGENET_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
-IMAGENET_URL = (
-    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
-    + IMAGENET_FILE
-)
-IMAGENET_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"  # Keras' own check of the file
 
 
 # ---------------------------------------------------------------------------
@@ -273,26 +266,6 @@ def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
 # ---------------------------------------------------------------------------
 # Weights
 # ---------------------------------------------------------------------------
-def imagenet_weights_path():
-    """Path of Keras' ImageNet "notop" file, downloading it once if needed."""
-    _, keras = import_tensorflow()
-    try:
-        return keras.utils.get_file(
-            IMAGENET_FILE, IMAGENET_URL, cache_subdir="models", file_hash=IMAGENET_MD5
-        )
-    except Exception as exc:
-        raise OSError(
-            "VisualInceptionFeatures(weights='imagenet') needs Keras' ImageNet "
-            f"weights {IMAGENET_FILE!r} and could not get them "
-            f"({type(exc).__name__}: {exc}). On a machine with internet access, "
-            f"download {IMAGENET_URL} and either put it in ~/.keras/models/ "
-            "(Keras' cache, also $KERAS_HOME/models/) or pass its path: "
-            "VisualInceptionFeatures(weights='/path/to/" + IMAGENET_FILE + "'). "
-            "For offline tests and demos use weights=None (random, seeded "
-            "by random_state)."
-        ) from exc
-
-
 def _he_uniform_init(model, seed):
     """Seeded random weights for every convolution kernel (He uniform).
 
@@ -671,16 +644,11 @@ class VisualInceptionFeatures(BaseExtractor):
         w = self.weights
         source = weight_source(w)  # network + input scaling of these weights
         policy = "mixed_bfloat16" if self.precision == "bfloat16" else "float32"
-        with _POLICY_LOCK:  # Keras builds layers under its global dtype policy
-            saved = keras.config.dtype_policy()
-            keras.config.set_dtype_policy(policy)
-            try:
-                # Keras draws initial weights from Python's global generator
-                # (replaced below): keep the caller's state
-                with seeded(0):
-                    model = source.build(keras, size)
-            finally:
-                keras.config.set_dtype_policy(saved)
+        # Keras' layers draw initial values (replaced below) and take the
+        # process' dtype policy: neither is the process' business here
+        with keras_seeds(0):
+            model = source.build(keras, size)
+        model = with_dtype_policy(keras, model, policy)
         if w is None:
             _he_uniform_init(model, self.seed_)
         elif source.load is not None:

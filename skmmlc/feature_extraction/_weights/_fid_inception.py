@@ -561,7 +561,7 @@ def convert_fid_inception(source, dest):
     """
     import time
 
-    from ...utils import import_tensorflow
+    from ...utils import import_tensorflow, keras_seeds, with_dtype_policy
 
     start = time.perf_counter()
     dest = Path(dest)
@@ -573,8 +573,8 @@ def convert_fid_inception(source, dest):
         )
     convs, pools = fid_conv_params(load_torchscript(source))
     _, keras = import_tensorflow()
-    with _float32_policy(keras):
-        model = build_fid_inception(keras, 299)
+    with keras_seeds(0):  # initial values replaced by the archive's
+        model = with_dtype_policy(keras, build_fid_inception(keras, 299), "float32")
     assign_fid_weights(model, convs, pools)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = create_temp(dest.parent, ".weights.h5")  # the mode open() gives (umask)
@@ -595,20 +595,6 @@ def convert_fid_inception(source, dest):
         "sha256": file_sha256(dest, memoise=False),
         "seconds": round(time.perf_counter() - start, 2),
     }
-
-
-class _float32_policy:
-    """Build under Keras' float32 policy (the global policy may be bfloat16)."""
-
-    def __init__(self, keras):
-        self.keras = keras
-
-    def __enter__(self):
-        self.saved = self.keras.config.dtype_policy()
-        self.keras.config.set_dtype_policy("float32")
-
-    def __exit__(self, *exc):
-        self.keras.config.set_dtype_policy(self.saved)
 
 
 def fetch_fid_inception(data_home=None, *, download=True, verbose=False):

@@ -12,7 +12,21 @@ from ._fid_inception import (
     load_fid_weights,
 )
 
-__all__ = ["WeightSource", "WEIGHT_SOURCES", "weight_source"]
+__all__ = [
+    "IMAGENET_FILE",
+    "WeightSource",
+    "WEIGHT_SOURCES",
+    "imagenet_weights_path",
+    "weight_source",
+]
+
+#: Keras' ImageNet Inception-V3 "notop" weights file, where Keras fetches it, its md5
+IMAGENET_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+IMAGENET_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
+    + IMAGENET_FILE
+)
+IMAGENET_MD5 = "bcbd6486424b2319ff4ef7d526e38f63"  # Keras' own check of the file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,3 +93,23 @@ def weight_source(weights):
     return KERAS_INCEPTION
 
 
+def imagenet_weights_path():
+    """Path of Keras' ImageNet "notop" file, downloading it once if needed."""
+    from ...utils import import_tensorflow
+
+    _, keras = import_tensorflow()
+    try:
+        return keras.utils.get_file(
+            IMAGENET_FILE, IMAGENET_URL, cache_subdir="models", file_hash=IMAGENET_MD5
+        )
+    except Exception as exc:
+        raise OSError(
+            "VisualInceptionFeatures(weights='imagenet') needs Keras' ImageNet "
+            f"weights {IMAGENET_FILE!r} and could not get them "
+            f"({type(exc).__name__}: {exc}). On a machine with internet access, "
+            f"download {IMAGENET_URL} and either put it in ~/.keras/models/ "
+            "(Keras' cache, also $KERAS_HOME/models/) or pass its path: "
+            "VisualInceptionFeatures(weights='/path/to/" + IMAGENET_FILE + "'). "
+            "For offline tests and demos use weights=None (random, seeded "
+            "by random_state)."
+        ) from exc
