@@ -274,7 +274,9 @@ def _existing_file(text):
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a directory, not a file")
     if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{text} does not exist")
+        from ._utils import link_problem
+
+        raise argparse.ArgumentTypeError(f"{text} {link_problem(path) or 'does not exist'}")
     return path
 
 

@@ -133,6 +133,19 @@ def test_missing_file(media, kind):
 
 
 @pytest.mark.parametrize("kind", ["visual", "sound"])
+def test_symbolic_link_loop_and_broken_link(media, tmp_path, kind):
+    (tmp_path / "a.mp4").symlink_to(tmp_path / "b.mp4")
+    (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
+    (tmp_path / "broken.mp4").symlink_to(tmp_path / "gone.mp4")
+    with pytest.raises(MediaError, match=r"row 1: .*'[^']*a\.mp4' is a symbolic link loop "
+                       r"\(following its links leads back to one of them\)\. Fix the link"):
+        extract(kind, [media["good"], tmp_path / "a.mp4"])
+    with pytest.raises(MediaError, match=r"row 1: .*broken\.mp4' is a broken symbolic link "
+                       r"\(it points to '[^']*gone\.mp4', which does not exist\)"):
+        extract(kind, [media["good"], tmp_path / "broken.mp4"])
+
+
+@pytest.mark.parametrize("kind", ["visual", "sound"])
 def test_empty_file(media, kind):
     empty = media["dir"] / "empty.mp4"
     empty.write_bytes(b"")

@@ -73,6 +73,17 @@ def test_missing_video_file_names_row(folder):
     assert len(load_manifest(csv, check_files=False).data) == 3
 
 
+def test_symbolic_link_loop_is_named(folder):
+    (folder / "clips" / "x.mp4").symlink_to(folder / "clips" / "y.mp4")
+    (folder / "clips" / "y.mp4").symlink_to(folder / "clips" / "x.mp4")
+    rows = [dict(r) for r in GOOD]
+    rows[1]["video"] = "clips/x.mp4"
+    csv = write(folder, rows)
+    with pytest.raises(ValueError, match=r"row 1, column 'video': .*x\.mp4 is a symbolic "
+                       r"link loop"):
+        load_manifest(csv)
+
+
 def test_missing_audio_file_and_empty_video(folder):
     rows = [dict(r) for r in GOOD]
     rows[0]["audio"] = "nope.wav"

@@ -17,13 +17,16 @@ set folder can be moved or shared as a whole.
 
 from __future__ import annotations
 
-import re
+import os
 import warnings
 from pathlib import Path
 
 import pandas as pd
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch
+
+from .._utils import URL_RE as _URL
+from .._utils import link_problem
 
 __all__ = ["load_manifest"]
 
@@ -196,7 +199,9 @@ def load_manifest(
         for column, paths in ((video, videos), (audio, audios)):
             for i, path in enumerate(paths):
                 if path and not _URL.match(path) and not Path(path).is_file():
-                    problems.append(f"row {i}, column {column!r}: file not found: {path}")
+                    why = link_problem(path)
+                    problems.append(f"row {i}, column {column!r}: " + (
+                        f"{path} {why}" if why else f"file not found: {path}"))
     _raise_problems(csv, problems)
 
     seen = {}
@@ -335,12 +340,14 @@ def _resolve(value, root):
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = root / path
-    return str(path.resolve())
+    try:
+        return str(path.resolve())
+    except (RuntimeError, OSError):  # a symbolic link loop: check_files names it
+        return os.path.abspath(path)
 
 
 #: Cells (or pieces of a cell) that spreadsheets write for "nothing": no label.
 _NO_LABEL = frozenset({"n/a", "na", "none", "null", "nan", "-"})
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _split_labels(cell, sep):
