@@ -1,6 +1,7 @@
 """The command line end to end, tiny settings."""
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -127,6 +128,102 @@ def test_fit_predict_evaluate_extract(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "micro-F1" in printed and "Hamming loss" in printed
     assert all(name in printed for name in demo.target_names)
+
+
+def _no_training(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("the manifest was read: the target must be checked first")
+
+    monkeypatch.setattr("skmmlc._cli._load", fail)
+
+
+@pytest.mark.parametrize("case", ["directory", "parent is a file", "read-only file",
+                                  "read-only folder"])
+def test_fit_checks_the_model_target_before_training(tmp_path, monkeypatch, capsys, case):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    (tmp_path / "file").write_text("x")
+    target, message = {
+        "directory": (tmp_path, "is a directory: give the model file's path"),
+        "parent is a file": (tmp_path / "file" / "m.joblib", "file is a file, not a folder"),
+        "read-only file": (tmp_path / "ro.joblib", "is read-only"),
+        "read-only folder": (tmp_path / "ro" / "m.joblib", "cannot write a file in"),
+    }[case]
+    if case == "read-only folder":
+        target.parent.mkdir()
+        target.parent.chmod(0o555)
+        if os.access(target.parent, os.W_OK):
+            pytest.skip("root may write in a read-only folder")
+    if case == "read-only file":
+        target.write_bytes(b"old model")
+        target.chmod(0o444)
+        if os.access(target, os.W_OK):
+            pytest.skip("root may write a read-only file")
+    _no_training(monkeypatch)
+    assert main(["fit", str(manifest), "--model", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skmmlc: error: --model ") and message in err, err
+    assert err.count("\n") == 1
+
+
+class _TinyModel:
+    def fit(self, X, Y):
+        return self
+
+
+def test_fit_writes_the_model_atomically(tmp_path, monkeypatch, capsys):
+    import joblib
+
+    demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=3)
+    model = tmp_path / "models" / "m.joblib"
+    model.parent.mkdir()
+    model.write_bytes(b"the previous model")
+    monkeypatch.setattr("skmmlc._pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
+
+    def full_disk(obj, fh):
+        fh.write(b"half a model")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(joblib, "dump", full_disk)
+    assert main(["fit", str(demo.filename), "--model", str(model), *TINY]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert model.read_bytes() == b"the previous model"  # untouched
+    assert [p.name for p in model.parent.iterdir()] == ["m.joblib"]  # no temporary file
+    monkeypatch.undo()
+    monkeypatch.setattr("skmmlc._pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
+    assert main(["fit", str(demo.filename), "--model", str(model), *TINY]) == 0
+    assert isinstance(joblib.load(model)["model"], _TinyModel)
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+@pytest.mark.parametrize("damage", ["truncated", "empty", "not a pickle"])
+def test_a_damaged_model_file_is_named(tmp_path, capsys, command, damage):
+    import joblib
+
+    demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=3)
+    model = tmp_path / "m.joblib"
+    joblib.dump({"model": list(range(10_000)), "label_names": ["a"]}, model)
+    data = model.read_bytes()
+    model.write_bytes({"truncated": data[: len(data) // 2], "empty": b"",
+                       "not a pickle": b"video,text\n"}[damage])
+    assert main([command, str(model), str(demo.filename)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"skmmlc: error: model file {model} could not be read (")
+    assert "truncated or damaged" in err and "Fit the model again" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_model_files_are_said_to_be_pickles_in_the_help(capsys):
+    for command in ("predict", "evaluate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "a pickle: loading it can run code" in text
+        assert "Loading one can execute arbitrary code" in text
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "is unpickled (NumPy allow_pickle): loading it can run code" in text
 
 
 def test_extract_reports_unreadable_clips(tmp_path, capsys):
