@@ -302,6 +302,9 @@ def _add_manifest_options(p):
     p.add_argument("--labels-column", default="labels", help="manifest column of labels")
     p.add_argument("--encoding", default=None,
                    help="manifest encoding; None: from its byte-order mark, else UTF-8")
+    p.add_argument("--delimiter", default=",",
+                   help="character between the manifest's cells, e.g. ';' for a "
+                        "spreadsheet's CSV in a locale with decimal commas, '\\t' for tabs")
 
 
 def _add_feature_options(p, defaults):
@@ -345,6 +348,7 @@ def _load(args, *, labels=True, label_names=None):
         sep=args.sep,
         label_names=label_names,
         encoding=args.encoding,
+        delimiter="\t" if args.delimiter in ("\\t", "tab") else args.delimiter,
     )
 
 
@@ -388,6 +392,35 @@ def _extraction_backend(scheduler):
             yield
 
 
+def _feature_cache(cache):
+    """The feature cache folder of ``--cache C``: ``C/skmmlc-features``.
+
+    ``extract`` and ``fit`` use the same one (``fit`` gives ``C`` to the
+    pipeline as its ``memory``, whose extractors cache in
+    ``C/skmmlc-features``), so ``fit`` reuses what ``extract`` wrote. Entries
+    that an earlier ``extract`` wrote in ``C`` itself are moved there.
+    """
+    from ._pipeline import _cache_dir
+
+    features = Path(_cache_dir(os.fspath(cache)))
+    if cache.is_dir():
+        old = [p for p in cache.iterdir() if p.is_dir() and len(p.name) == 2
+               and any(p.glob("*.npz"))]
+        if old:
+            features.mkdir(parents=True, exist_ok=True)
+            for folder in old:
+                if not (features / folder.name).exists():
+                    os.replace(folder, features / folder.name)
+                else:  # both layouts hold entries of this prefix: merge
+                    for entry in folder.glob("*.npz"):
+                        os.replace(entry, features / folder.name / entry.name)
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            _say(f"Moved the features that an earlier `skmmlc extract` wrote in {cache} "
+                 f"to {features}, where `skmmlc fit --cache` reads them.")
+    return features
+
+
 def _cmd_extract(args):
     import warnings
 
@@ -399,7 +432,8 @@ def _cmd_extract(args):
     _say(visual_msg)
     _say(audio_msg)
     args.cache.mkdir(parents=True, exist_ok=True)
-    extractors = _extractors(args, visual_weights, audio_weights, args.cache, verbose=1)
+    features = _feature_cache(args.cache)
+    extractors = _extractors(args, visual_weights, audio_weights, features, verbose=1)
     failures = []
     with _extraction_backend(args.scheduler):
         for name, (extractor, columns) in extractors.items():
@@ -429,8 +463,8 @@ def _cmd_extract(args):
             _say(f"  ... and {len(failures) - 10} more")
     else:
         report.unlink(missing_ok=True)  # a previous run's failures are fixed
-    _say(f"Features of {len(data.data)} clips are in {args.cache}; a rerun computes only "
-         "what is missing.")
+    _say(f"Features of {len(data.data)} clips are in {features}; a rerun computes only "
+         f"what is missing, and `skmmlc fit --cache {args.cache}` reuses them.")
 
 
 def _pipeline_options(args, visual_weights, audio_weights):
@@ -497,6 +531,8 @@ def _cmd_fit(args):
 
     _check_model_target(args.model)
     data = _load(args)
+    if args.cache is not None:
+        _feature_cache(args.cache)  # features of an earlier layout: where fit reads
     visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
     audio_weights, audio_msg = resolve_audio_weights(args.audio_weights)
     _say(visual_msg)

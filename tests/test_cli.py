@@ -109,11 +109,14 @@ def test_fit_predict_evaluate_extract(tmp_path, capsys):
     demo = make_disaster_demo(tmp_path / "data", n_clips=24, seed=2)
     model, cache = tmp_path / "m.joblib", tmp_path / "cache"
     assert main(["extract", str(demo.filename), "--cache", str(cache), *TINY]) == 0
-    n_cached = len(list(cache.rglob("*.npz")))
-    assert n_cached >= 24 * 3
+    features = cache / "skmmlc-features"
+    extracted = sorted(p.relative_to(cache) for p in cache.rglob("*.npz"))
+    assert len(extracted) == 24 * 3 and all(p.parts[0] == features.name for p in extracted)
     assert main(["fit", str(demo.filename), "--model", str(model), "--cache", str(cache),
                  *TINY]) == 0
-    assert len(list(cache.rglob("*.npz"))) >= n_cached  # fit read the extracted features
+    # fit read the extracted features and extracted nothing again
+    assert sorted(p.relative_to(cache) for p in features.rglob("*.npz")) == extracted
+    assert len(list(cache.rglob("*.npz"))) == 24 * 3
     out = tmp_path / "pred.csv"
     assert main(["predict", str(model), str(demo.filename), "--output", str(out)]) == 0
     pred = pd.read_csv(out, keep_default_na=False)
@@ -224,6 +227,41 @@ def test_model_files_are_said_to_be_pickles_in_the_help(capsys):
         main(["fit", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "is unpickled (NumPy allow_pickle): loading it can run code" in text
+
+
+def test_features_of_the_earlier_extract_layout_are_moved_where_fit_reads(tmp_path):
+    from skmmlc._cli import _feature_cache
+
+    cache = tmp_path / "cache"
+    for key in ("ab12", "ab34", "cd56"):  # as extract wrote them before: cache/ab/ab12.npz
+        (cache / key[:2]).mkdir(parents=True, exist_ok=True)
+        (cache / key[:2] / f"{key}.npz").write_bytes(key.encode())
+    (cache / "skmmlc-features" / "ab").mkdir(parents=True)
+    (cache / "skmmlc-features" / "ab" / "ab78.npz").write_bytes(b"ab78")
+    (cache / "failures.csv").write_text("modality,row,file,reason\n")
+    features = _feature_cache(cache)
+    assert features == cache / "skmmlc-features"
+    moved = {p.relative_to(features).as_posix(): p.read_bytes() for p in features.rglob("*")
+             if p.is_file()}
+    assert moved == {"ab/ab12.npz": b"ab12", "ab/ab34.npz": b"ab34", "cd/cd56.npz": b"cd56",
+                     "ab/ab78.npz": b"ab78"}
+    assert sorted(p.name for p in cache.iterdir()) == ["failures.csv", "skmmlc-features"]
+
+
+@pytest.mark.parametrize("delimiter, typed", [(";", ";"), ("\t", "\\t")])
+def test_delimiter_option(tmp_path, capsys, delimiter, typed):
+    from skmmlc._cli import _build_parser, _load
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    csv = tmp_path / "m.csv"
+    csv.write_text(f"video{delimiter}text{delimiter}labels\na.mp4{delimiter}wet, muddy"
+                   f"{delimiter}Flood\n", encoding="utf-8-sig")
+    args = _build_parser().parse_args(["evaluate", str(csv), str(csv), "--delimiter", typed])
+    assert _load(args).data.text.tolist() == ["wet, muddy"]
+    assert main(["table2", str(csv), "--output", str(tmp_path / "o"), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skmmlc: error: m.csv: the header is one column")
+    assert f"--delimiter '{typed}'" in err and err.count("\n") == 1
 
 
 def test_extract_reports_unreadable_clips(tmp_path, capsys):
