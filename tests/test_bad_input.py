@@ -20,8 +20,12 @@ Rows of the table tested elsewhere (not repeated here):
   tests/test_targets.py;
 - URLs in a path column, one-column and sparse Y, len(X) != len(Y), bad
   parameters, errors after train_test_split, ``modalities="text"``:
-  tests/test_pipeline_input.py; manifest cases: tests/test_manifest.py; stale
-  temporary cache files: tests/test_cache_housekeeping.py.
+  tests/test_pipeline_input.py; manifest cases (cell counts, delimiters,
+  repeated columns, symbolic links): tests/test_manifest.py; stale temporary
+  cache files: tests/test_cache_housekeeping.py;
+- model files (target checked before training, atomic write, damaged file,
+  the pickle warning), extract and fit sharing one cache, ``--delimiter``:
+  tests/test_cli.py; URL removal equal to the old pattern: tests/test_glove.py.
 """
 
 import math
