@@ -343,6 +343,9 @@ def test_parameter_validation(glove_txt, tmp_path):
         GloveFeatures(vectors=glove_txt, token_pattern="(").fit(["a"])
     with pytest.raises(ValueError, match="does not exist"):
         GloveFeatures(vectors=str(tmp_path / "missing.txt")).fit(["a"])
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    with pytest.raises(ValueError, match="loop.txt' is a symbolic link loop"):
+        GloveFeatures(vectors=str(tmp_path / "loop.txt")).fit(["a"])
     from gensim.models import KeyedVectors
 
     with pytest.raises(TypeError, match=r"'vectors' parameter"):

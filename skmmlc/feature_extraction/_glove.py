@@ -27,6 +27,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._utils import link_problem
 from ..exceptions import MediaError
 from ._base import BaseExtractor, _is_missing, file_identity
 
@@ -172,8 +173,9 @@ def _source_kind(vectors):
         or os.sep in path
         or path.lower().endswith(_PATH_SUFFIXES)
     ):
+        why = link_problem(path) or "does not exist"
         raise ValueError(
-            f"vectors file {path!r} does not exist (relative paths are resolved "
+            f"vectors file {path!r} {why} (relative paths are resolved "
             f"from {os.getcwd()!r})."
         )
     return "gensim-data"
