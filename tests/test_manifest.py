@@ -1,5 +1,6 @@
 """Tests of load_manifest (skmmlc/datasets/_manifest.py)."""
 
+import re
 import warnings
 
 import numpy as np
@@ -73,6 +74,17 @@ def test_missing_video_file_names_row(folder):
     assert len(load_manifest(csv, check_files=False).data) == 3
 
 
+def test_symbolic_link_loop_is_named(folder):
+    (folder / "clips" / "x.mp4").symlink_to(folder / "clips" / "y.mp4")
+    (folder / "clips" / "y.mp4").symlink_to(folder / "clips" / "x.mp4")
+    rows = [dict(r) for r in GOOD]
+    rows[1]["video"] = "clips/x.mp4"
+    csv = write(folder, rows)
+    with pytest.raises(ValueError, match=r"row 1, column 'video': .*x\.mp4 is a symbolic "
+                       r"link loop"):
+        load_manifest(csv)
+
+
 def test_missing_audio_file_and_empty_video(folder):
     rows = [dict(r) for r in GOOD]
     rows[0]["audio"] = "nope.wav"
@@ -137,6 +149,57 @@ def test_reads_unicode_exports_with_a_bom(tmp_path, encoding):
     data = load_manifest(csv, check_files=False)
     assert data.data.text.tolist() == ["café inondé"]
     assert data.target_names == ["Flood"]
+
+
+@pytest.mark.parametrize("check_files", [True, False])
+def test_a_row_with_an_unquoted_comma_is_named_by_its_line(folder, check_files):
+    csv = folder / "m.csv"
+    csv.write_text(
+        "video,text,labels\n"
+        "clips/a.mp4,flooded street,Flood\n"
+        "clips/b.mp4,flooded, muddy street,Flood|Damage\n"  # one cell too many
+        '"clips/c.mp4","quoted, so fine",Speak\n'
+        "\n"  # a blank line is skipped
+        "clips/c.mp4,too few\n"
+    )
+    with pytest.raises(ValueError, match=r"2 problem\(s\) \(lines numbered from 1, header "
+                       r"included; rows from 0.*\n  line 3 \(row 1\): 4 cells where the header "
+                       r"has 3\n  line 6 \(row 3\): 2 cells where the header has 3\n.*must be "
+                       r"quoted"):
+        load_manifest(csv, check_files=check_files)
+
+
+def test_a_quoted_line_break_in_a_cell_keeps_the_line_numbers(folder):
+    csv = folder / "m.csv"
+    csv.write_text('video,text,labels\nclips/a.mp4,"two\nlines",Flood\nclips/b.mp4,x\n')
+    with pytest.raises(ValueError, match=r"line 4 \(row 1\): 2 cells"):
+        load_manifest(csv)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_another_delimiter_gets_a_hint_and_is_read_when_given(folder, encoding, delimiter):
+    csv = folder / "m.csv"
+    csv.write_text(delimiter.join(["video", "text", "labels"]) + "\n"
+                   + delimiter.join(["clips/a.mp4", "flooded, muddy street", "Flood"]) + "\n",
+                   encoding=encoding)
+    option = {"\t": "'\\t'"}.get(delimiter, repr(delimiter))  # as typed in a shell
+    with pytest.raises(ValueError, match=r"the header is one column, .*: the file seems to "
+                       rf"be separated by {re.escape(repr(delimiter))}, not ','.*"
+                       rf"delimiter={re.escape(repr(delimiter))}.*"
+                       rf"--delimiter {re.escape(option)}"):
+        load_manifest(csv)
+    data = load_manifest(csv, delimiter=delimiter)
+    assert data.data.text.tolist() == ["flooded, muddy street"]
+    assert data.target_names == ["Flood"]
+
+
+def test_repeated_column_names_are_an_error(folder):
+    csv = folder / "m.csv"
+    csv.write_text("video,text,labels,text\nclips/a.mp4,flood,Flood,other\n")
+    with pytest.raises(ValueError, match=r"the header names a column more than once: "
+                       r"'text' \(columns 2, 4\)"):
+        load_manifest(csv)
 
 
 def test_latin1_manifest_names_the_encoding_and_the_fix(tmp_path):

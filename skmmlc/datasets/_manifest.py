@@ -17,13 +17,18 @@ set folder can be moved or shared as a whole.
 
 from __future__ import annotations
 
-import re
+import csv as _csv
+import io
+import os
 import warnings
 from pathlib import Path
 
 import pandas as pd
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch
+
+from ..utils import URL_RE as _URL
+from ..utils import link_problem
 
 __all__ = ["load_manifest"]
 
@@ -41,6 +46,7 @@ def load_manifest(
     label_names=None,
     check_files=True,
     encoding=None,
+    delimiter=",",
     return_X_y=False,
 ):
     """Load clips, descriptions and labels listed in a manifest CSV.
@@ -77,6 +83,14 @@ def load_manifest(
         "Unicode" export), and a file without one must be UTF-8; a file in
         another encoding (e.g. Latin-1 / cp1252) gives an error that says
         so; pass ``encoding="cp1252"`` (or the right one) then.
+    delimiter : str, default=","
+        The character between the cells of a row. Spreadsheet programs in
+        locales that write decimal commas save "CSV" with ``";"``: pass
+        ``delimiter=";"`` then (a manifest whose header is one column holding
+        ``";"`` or a tab gives an error that says so). Every row must have as
+        many cells as the header: a cell that holds the delimiter (a comma in
+        a description) must be quoted (``"flooded, muddy street"``), which
+        spreadsheet programs and :meth:`pandas.DataFrame.to_csv` do.
     return_X_y : bool, default=False
         Return ``(X, Y)`` instead of a Bunch.
 
@@ -116,11 +130,14 @@ def load_manifest(
         If the file is not in ``encoding`` (the message names the row and
         says what to pass).
     ValueError
-        If a required column is missing (the message lists the columns found),
-        or some rows are bad: an empty video cell, a missing file (with
-        ``check_files=True``), a label outside ``label_names``, or a clip
-        listed twice. The message names each bad row and column. Rows are
-        numbered from 0 in file order, header not counted, as ``X.index``.
+        If a row has more or fewer cells than the header (the message names
+        its line), if two columns have the same name, if the header looks
+        separated by another delimiter, if a required column is missing (the
+        message lists the columns found), or some rows are bad: an empty
+        video cell, a missing file (with ``check_files=True``), a label
+        outside ``label_names``, or a clip listed twice. The message names
+        each bad row and column. Rows are numbered from 0 in file order,
+        header not counted, as ``X.index``.
 
     Notes
     -----
@@ -165,7 +182,7 @@ def load_manifest(
         )
     if not csv.is_file():
         raise FileNotFoundError(f"Manifest not found: {csv}")
-    table = _read_csv(csv, encoding)
+    table = _read_csv(csv, encoding, delimiter)
     table = table.reset_index(drop=True)
 
     missing = [c for c in (video, text, labels) if c is not None and c not in table.columns]
@@ -196,7 +213,9 @@ def load_manifest(
         for column, paths in ((video, videos), (audio, audios)):
             for i, path in enumerate(paths):
                 if path and not _URL.match(path) and not Path(path).is_file():
-                    problems.append(f"row {i}, column {column!r}: file not found: {path}")
+                    why = link_problem(path)
+                    problems.append(f"row {i}, column {column!r}: " + (
+                        f"{path} {why}" if why else f"file not found: {path}"))
     _raise_problems(csv, problems)
 
     seen = {}
@@ -269,21 +288,22 @@ _BOMS = (  # longest first: UTF-32-LE's mark starts with UTF-16-LE's
 )
 
 
-def _read_csv(csv, encoding):
-    """Read every cell as a string; the encoding from ``encoding`` or the BOM."""
+def _read_csv(csv, encoding, delimiter=","):
+    """Read every cell as a string; the encoding from ``encoding`` or the BOM.
+
+    The rows are checked first (:func:`_check_rows`): pandas would take a row
+    with one cell too many as an index and shift the others silently.
+    """
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\r\n\"":
+        raise ValueError(f"delimiter must be one character (not a quote or a line "
+                         f"break), got {delimiter!r}.")
+    raw = csv.read_bytes()
     if encoding is None:
-        with open(csv, "rb") as fh:
-            head = fh.read(4)
-        encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), "utf-8")
+        encoding = next((enc for bom, enc in _BOMS if raw.startswith(bom)), "utf-8")
     try:
-        return pd.read_csv(csv, dtype=str, keep_default_na=False, encoding=encoding)
+        content = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        raw = csv.read_bytes()
-        try:  # pandas reports a position inside its own buffer: find the byte in the file
-            raw.decode(encoding)
-            start = exc.start
-        except UnicodeDecodeError as whole:
-            start = whole.start
+        start = exc.start
         line = raw[:start].count(b"\n") + 1
         raise UnicodeDecodeError(
             exc.encoding, raw, start, start + 1,
@@ -292,6 +312,59 @@ def _read_csv(csv, encoding):
             "Latin-1/cp1252: pass encoding='cp1252' (or the file's encoding) to "
             "load_manifest, or save the file as 'CSV UTF-8'",
         ) from None
+    _check_rows(csv, content, delimiter)
+    return pd.read_csv(io.StringIO(content, newline=""), dtype=str, keep_default_na=False,
+                       sep=delimiter, index_col=False)
+
+
+def _check_rows(csv, content, delimiter):
+    """Raise ``ValueError`` if the header is one column that holds another
+    delimiter, names a column twice, or a row's cell count is not the header's."""
+    reader = _csv.reader(io.StringIO(content.lstrip("\ufeff"), newline=""),
+                         delimiter=delimiter)
+    header = next(reader, [])
+    others = [d for d in (";", "\t", ",", "|") if d != delimiter and len(header) == 1
+              and d in header[0]]
+    if others:
+        shown = {"\t": "\\t"}.get(others[0], others[0])
+        raise ValueError(
+            f"{csv.name}: the header is one column, {header[0]!r}: the file seems to be "
+            f"separated by {others[0]!r}, not {delimiter!r} (spreadsheet programs in "
+            f"locales with decimal commas write ';'). Pass delimiter={others[0]!r} to "
+            f"load_manifest (on the command line: --delimiter '{shown}')."
+        )
+    seen = {}
+    for position, name in enumerate(header):
+        if name.strip():
+            seen.setdefault(name, []).append(position)
+    repeated = {name: where for name, where in seen.items() if len(where) > 1}
+    if repeated:
+        listing = "; ".join(f"{name!r} (columns {', '.join(str(p + 1) for p in where)})"
+                            for name, where in repeated.items())
+        raise ValueError(
+            f"{csv.name}: the header names a column more than once: {listing}. Rename "
+            "or remove the repeated columns: which one is meant cannot be told."
+        )
+    problems = []
+    line = reader.line_num
+    row = 0
+    for cells in reader:
+        first, line = line + 1, reader.line_num
+        if not cells:  # a blank line (pandas skips it too)
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                f"line {first} (row {row}): {len(cells)} cells where the header has "
+                f"{len(header)}"
+            )
+        row += 1
+    if problems:
+        _raise_problems(
+            csv, problems, lines=True,
+            hint=f"A cell that holds {delimiter!r} (e.g. a comma in a description) must "
+            f'be quoted: "flooded, muddy street". Spreadsheet programs and '
+            "DataFrame.to_csv quote them; a file written by hand may not.",
+        )
 
 
 def _warn_near_duplicates(csv, label_names):
@@ -335,12 +408,14 @@ def _resolve(value, root):
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = root / path
-    return str(path.resolve())
+    try:
+        return str(path.resolve())
+    except (RuntimeError, OSError):  # a symbolic link loop: check_files names it
+        return os.path.abspath(path)
 
 
 #: Cells (or pieces of a cell) that spreadsheets write for "nothing": no label.
 _NO_LABEL = frozenset({"n/a", "na", "none", "null", "nan", "-"})
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _split_labels(cell, sep):
@@ -352,15 +427,17 @@ def _split_labels(cell, sep):
     ))
 
 
-def _raise_problems(csv, problems, hint=""):
+def _raise_problems(csv, problems, hint="", lines=False):
     if not problems:
         return
     shown = "\n  ".join(problems[:_MAX_REPORTED])
     more = len(problems) - _MAX_REPORTED
     extra = f"\n  ... and {more} more" if more > 0 else ""
+    numbering = ("lines numbered from 1, header included; rows from 0, header not "
+                 "counted" if lines else "rows numbered from 0, header not counted")
     raise ValueError(
-        f"{csv.name}: {len(problems)} problem(s) (rows numbered from 0, header not "
-        f"counted):\n  {shown}{extra}" + (f"\n{hint}" if hint else "")
+        f"{csv.name}: {len(problems)} problem(s) ({numbering}):\n  {shown}{extra}"
+        + (f"\n{hint}" if hint else "")
     )
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral
@@ -38,7 +37,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ..exceptions import MediaError, SkippedRowsWarning
-from ..utils import file_identity, file_sha256
+from ..utils import URL_RE as _URL
+from ..utils import file_identity, file_sha256, link_problem
 from . import _parallel
 from ._cache import FeatureCache, SharedCache, fill_from_cache
 from ._parallel import progress_bar
@@ -107,9 +107,6 @@ def first_present(item):
     return None if _is_missing(item) else item
 
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
 def check_file(path, row, what="file"):
     """Raise a :class:`MediaError` naming ``row`` if ``path`` is not a readable file."""
     if _URL.match(os.fspath(path)):
@@ -120,6 +117,13 @@ def check_file(path, row, what="file"):
             source=os.fspath(path),
         )
     p = Path(os.fspath(path))
+    if not p.exists() and link_problem(p):
+        raise MediaError(
+            f"row {row}: {what} {str(p)!r} {link_problem(p)}. Fix the link, give "
+            "the real file's path, or drop the row.",
+            row=row,
+            source=str(p),
+        )
     if not p.exists():
         raise MediaError(
             f"row {row}: {what} {str(p)!r} does not exist. Check the path (relative "

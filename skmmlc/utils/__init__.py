@@ -25,6 +25,8 @@ __getattr__, __dir__, __all__ = attach(
         "create_temp": "._io",
         "file_identity": "._io",
         "file_sha256": "._io",
+        "link_problem": "._io",
+        "URL_RE": "._io",
         "draw_seed": "._io",
         "import_tensorflow": "._tensorflow",
         "keras_seeds": "._tensorflow",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -18,6 +20,8 @@ __all__ = [
     "create_temp",
     "file_identity",
     "file_sha256",
+    "link_problem",
+    "URL_RE",
     "draw_seed",
 ]
 
@@ -98,6 +102,29 @@ def file_identity(path):
     p = Path(path)
     st = p.stat()
     return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+#: A cell or path that starts with a URL scheme ("https://...").
+URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def link_problem(path):
+    """Why a symbolic link at ``path`` leads nowhere, in words, or None.
+
+    A path that does not exist because it is a symbolic link loop, or a link
+    to a missing file, is described as such, not as "does not exist".
+    """
+    try:
+        os.stat(path)
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return ("is a symbolic link loop (following its links leads back to "
+                    "one of them)")
+        if os.path.islink(path):
+            return (f"is a broken symbolic link (it points to {os.readlink(path)!r}, "
+                    "which does not exist)")
+        return None
 
 
 _SHA256 = {}
