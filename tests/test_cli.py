@@ -181,7 +181,7 @@ def test_fit_writes_the_model_atomically(tmp_path, monkeypatch, capsys):
     model = tmp_path / "models" / "m.joblib"
     model.parent.mkdir()
     model.write_bytes(b"the previous model")
-    monkeypatch.setattr("skmmlc._pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
+    monkeypatch.setattr("skmmlc.pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
 
     def full_disk(obj, fh):
         fh.write(b"half a model")
@@ -193,7 +193,7 @@ def test_fit_writes_the_model_atomically(tmp_path, monkeypatch, capsys):
     assert model.read_bytes() == b"the previous model"  # untouched
     assert [p.name for p in model.parent.iterdir()] == ["m.joblib"]  # no temporary file
     monkeypatch.undo()
-    monkeypatch.setattr("skmmlc._pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
+    monkeypatch.setattr("skmmlc.pipeline.make_disaster_pipeline", lambda **kw: _TinyModel())
     assert main(["fit", str(demo.filename), "--model", str(model), *TINY]) == 0
     assert isinstance(joblib.load(model)["model"], _TinyModel)
 
