@@ -94,10 +94,10 @@ def sounds(wav_factory):
 @pytest.fixture(scope="module")
 def keep_compiled_models():
     """Keep every compiled test network for the whole module (rebuilds cost seconds)."""
-    from skmmlc.feature_extraction import _visual
+    from skmmlc.feature_extraction import _cache
 
-    saved = _visual._MAX_RUNNERS
-    _visual._MAX_RUNNERS = 32
+    saved = _cache.MODELS.max_size
+    _cache.MODELS.max_size = 32
     yield
-    _visual._MAX_RUNNERS = saved
-    _visual.clear_model_cache()
+    _cache.MODELS.max_size = saved
+    _cache.clear_model_cache()

@@ -36,3 +36,29 @@ def test_a_cache_folder_that_does_not_exist_yet_is_fine(tmp_path):
     FeatureCache._swept.clear()
     cache = FeatureCache(tmp_path / "new")
     assert cache.get("ab" + "1" * 62) is None
+
+
+def test_one_model_cache_for_every_extractor(wav_factory):
+    """Networks and word vectors live in one cache, and clear_model_cache clears all."""
+    from skmmlc import GloveFeatures, SoundNetFeatures
+    from skmmlc.feature_extraction import _cache, clear_model_cache
+
+    clear_model_cache()
+    path = str(wav_factory("m.wav", seconds=1.0))
+    SoundNetFeatures(n_steps=1, weights=None, random_state=7).fit([path]).transform([path])
+    GloveFeatures(max_tokens=2).fit(["a flood"]).transform(["a flood"])
+    kinds = {key[0] for key in _cache.MODELS.keys()}
+    assert kinds == {"SoundNetFeatures", "GloveFeatures"}
+    clear_model_cache()
+    assert _cache.MODELS.keys() == []
+
+
+def test_model_cache_keeps_max_size_per_kind():
+    from skmmlc.feature_extraction._cache import SharedCache
+
+    cache = SharedCache(max_size=2)
+    for i in range(3):
+        cache.get(("A", i), lambda i=i: f"a{i}")
+    cache.get(("B", 0), lambda: "b0")
+    assert cache.keys("A") == [("A", 1), ("A", 2)]  # the oldest A went
+    assert cache.keys("B") == [("B", 0)]  # another kind is not evicted by A's

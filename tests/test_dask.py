@@ -72,9 +72,9 @@ def networks_on_workers(client):
     """Number of SoundNet networks each worker process has loaded."""
 
     def count():
-        from skmmlc.feature_extraction import _soundnet
+        from skmmlc.feature_extraction import _cache
 
-        return len(_soundnet._RUNNERS._items)
+        return len(_cache.MODELS.keys("SoundNetFeatures"))
 
     return client.run(count)
 

@@ -26,7 +26,7 @@ import pytest
 from skmmlc import VisualInceptionFeatures
 from skmmlc._cli import main as cli_main
 from skmmlc.exceptions import ChecksumError, DownloadError, WeightsError
-from skmmlc.feature_extraction import _visual
+from skmmlc.feature_extraction import _visual, clear_model_cache
 from skmmlc.feature_extraction._weights import _download, _fetch, _sources
 from skmmlc.feature_extraction._weights import _fid_inception as fid
 
@@ -651,14 +651,14 @@ def test_extractor_uses_the_network_and_scaling_of_the_source(
     source = dataclasses.replace(_sources.FID_INCEPTION, load=fake_load)
     monkeypatch.setitem(_sources.WEIGHT_SOURCES, fid.SOURCE_NAME, source)
     monkeypatch.setattr(_visual, "weight_source", _sources.weight_source)
-    _visual.clear_model_cache()
+    clear_model_cache()
     clip = clip_factory("c.mp4", n_frames=6, audio=False)
     est = VisualInceptionFeatures(
         n_frames=3, weights=fid.SOURCE_NAME, image_size=75, batch_size=4
     ).fit([clip])
     assert est._weights_identity() == f"{fid.SOURCE_NAME}/v{fid.CONVERTER_VERSION}"
     X = est.transform([clip]).reshape(3, 2048)
-    runner = est._load_runner()
+    runner = est._get_runner()
     assert seeds == [1]
     assert (
         runner.model.get_layer("mixed_10__tower_2_pool").__class__.__name__
@@ -670,7 +670,7 @@ def test_extractor_uses_the_network_and_scaling_of_the_source(
     np.testing.assert_allclose(X, expected, rtol=1e-5, atol=1e-6)
     keras_scaled = runner.model(x / 127.5 - 1.0, training=False).numpy()
     assert np.abs(keras_scaled - expected).max() > 1e-4  # the scaling matters
-    _visual.clear_model_cache()
+    clear_model_cache()
 
 
 def test_imagenet_keeps_keras_network_and_scaling():

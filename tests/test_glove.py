@@ -269,7 +269,7 @@ def test_vectors_are_memoised_and_reloaded_when_file_changes(glove_txt, monkeypa
     calls = []
     real = _glove._load_file
     monkeypatch.setattr(_glove, "_load_file", lambda p: calls.append(p) or real(p))
-    monkeypatch.setattr(_glove, "_MEMO", type(_glove._MEMO)())
+    monkeypatch.setattr(_glove, "MODELS", type(_glove.MODELS)())
     a = GloveFeatures(vectors=glove_txt).fit(["flood"])
     b = clone(a).set_params(max_tokens=3).fit(["flood"])
     a.transform(["flood"]), b.transform(["rain"])

@@ -499,7 +499,7 @@ def test_checksum_mismatch_refuses_to_unpickle(fake_home, tmp_path, same_size):
         _weights.fetch_sound8()
     est = SoundNetFeatures(weights="sound8").fit(["x.wav"])
     with pytest.raises(_weights.ChecksumError):
-        est._load_runner()
+        est._build_runner()
     assert not marker.exists()
     assert target.exists()  # never overwritten behind the user's back
 

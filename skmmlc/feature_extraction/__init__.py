@@ -16,7 +16,7 @@ _LAZY = {
     "VisualInceptionFeatures": "._visual",
     "SoundNetFeatures": "._soundnet",
     "GloveFeatures": "._glove",
-    "clear_model_cache": "._visual",
+    "clear_model_cache": "._cache",
     "load_audio": "._soundnet",
     "load_vectors": "._glove",
 }

@@ -17,7 +17,7 @@ holds what they have in common:
 - ``n_jobs``: chunks of clips extracted by joblib workers (loky, or dask on a
   cluster), identical to a serial run (:mod:`skmmlc.feature_extraction._parallel`).
 
-Subclasses implement ``_output_shape``, ``_load_runner``, ``_read`` and
+Subclasses implement ``_output_shape``, ``_runner_key``, ``_build_runner``, ``_read`` and
 ``_forward`` (see :class:`BaseExtractor`).
 """
 
@@ -40,10 +40,10 @@ from ..exceptions import MediaError, SkippedRowsWarning
 from ..utils import URL_RE as _URL
 from ..utils import file_identity, file_sha256, link_problem
 from . import _parallel
-from ._cache import FeatureCache, SharedCache, fill_from_cache
+from ._cache import MODELS, FeatureCache, fill_from_cache
 from ._parallel import progress_bar
 
-__all__ = ["BaseExtractor", "FeatureCache", "SharedCache", "file_identity", "file_sha256"]
+__all__ = ["BaseExtractor", "FeatureCache", "file_identity", "file_sha256"]
 
 
 def _is_missing(value):
@@ -165,10 +165,13 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
     - ``_parameter_constraints``: their own parameters, merged with
       ``BaseExtractor._parameter_constraints``;
     - ``_output_shape(self) -> (n_steps, dim)``;
-    - ``_load_runner(self)``: the model (network or word vectors). It is never
-      stored on the estimator: subclasses share it through a process-wide
-      cache (:class:`SharedCache`), so that clones, unpickled copies and
-      concurrent ``transform`` calls use one copy;
+    - ``_runner_key(self)``: what defines the model (network or word
+      vectors): weights identity and the settings that change the built
+      object;
+    - ``_build_runner(self)``: build that model. It is never stored on the
+      estimator: :meth:`_get_runner` keeps it in the process-wide cache
+      :data:`MODELS` under ``(class name, _runner_key())``, so that clones,
+      unpickled copies and concurrent ``transform`` calls use one copy;
     - ``_weights_identity(self) -> str``: what makes two weight sets differ;
     - ``_read(self, item, row)``: decode one input (may raise MediaError);
       runs in a background thread, must not touch the model (or override
@@ -328,8 +331,8 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
 
     # -- extraction -----------------------------------------------------------
     def _get_runner(self):
-        """The model, from the subclass' shared cache (never stored on ``self``)."""
-        return self._load_runner()
+        """The model, from the process-wide cache (never stored on ``self``)."""
+        return MODELS.get((type(self).__name__, self._runner_key()), self._build_runner)
 
     def _reader(self, runner):
         """The function ``read(item, row)`` that decodes one input (reader thread)."""

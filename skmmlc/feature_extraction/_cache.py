@@ -20,7 +20,7 @@ import numpy as np
 
 from ..utils import atomic_write
 
-__all__ = ["FeatureCache", "SharedCache", "fill_from_cache"]
+__all__ = ["FeatureCache", "MODELS", "SharedCache", "clear_model_cache", "fill_from_cache"]
 
 
 class FeatureCache:
@@ -154,8 +154,9 @@ class SharedCache:
 
     Models (networks, word vectors) are never stored on an estimator: clones
     made by ``GridSearchCV``, unpickled copies and concurrent ``transform``
-    calls look them up here by key (weights identity and the settings that
-    change the built object) instead of rebuilding them.
+    calls look them up here by key instead of rebuilding them. A key is
+    ``(kind, ...)``: at most ``max_size`` models of each kind (an extractor
+    class) are kept, the least recently used going first.
     """
 
     def __init__(self, max_size=2):
@@ -174,10 +175,31 @@ class SharedCache:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
-            while len(self._items) > self.max_size:
-                self._items.popitem(last=False)
+            same_kind = [k for k in self._items if k[0] == key[0]]
+            for old in same_kind[: max(0, len(same_kind) - self.max_size)]:
+                del self._items[old]
         return value
+
+    def keys(self, kind=None):
+        """The keys held (of one ``kind``), least recently used first."""
+        with self._lock:
+            return [k for k in self._items if kind is None or k[0] == kind]
 
     def clear(self):
         with self._lock:
             self._items.clear()
+
+
+#: The built models of every extractor in this process.
+MODELS = SharedCache(max_size=2)
+
+
+def clear_model_cache():
+    """Forget the networks and word vectors kept for reuse (frees their memory).
+
+    Every extractor (``VisualInceptionFeatures``, ``SoundNetFeatures``,
+    ``GloveFeatures``) keeps the last models it built in one process-wide
+    cache, shared by clones and unpickled copies; the next ``transform``
+    builds them again.
+    """
+    MODELS.clear()

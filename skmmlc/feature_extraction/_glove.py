@@ -17,9 +17,7 @@ import functools
 import json
 import os
 import re
-import threading
 import unicodedata
-from collections import OrderedDict
 from numbers import Integral
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..exceptions import MediaError
 from ..utils import link_problem
 from ._base import BaseExtractor, _is_missing, file_identity
+from ._cache import MODELS
 
 __all__ = ["GloveFeatures"]
 
@@ -143,11 +142,6 @@ def _remove_urls(text):
 
 
 # -- loading word vectors ------------------------------------------------------
-_MEMO: OrderedDict = OrderedDict()
-_MEMO_LOCK = threading.Lock()
-_MEMO_SIZE = 2
-
-
 def _source_kind(vectors):
     """``"default"``, ``"file"`` or ``"gensim-data"``; raise on anything else."""
     if isinstance(vectors, str) and vectors == DEFAULT_VECTORS:
@@ -314,22 +308,17 @@ def load_vectors(vectors=DEFAULT_VECTORS):
     kv : gensim.models.KeyedVectors
         Shared between callers: do not modify it.
     """
-    key = _vectors_identity(vectors)
-    with _MEMO_LOCK:
-        if key in _MEMO:
-            _MEMO.move_to_end(key)
-            return _MEMO[key]
-        kind = _source_kind(vectors)
-        if kind == "default":
-            kv = _load_default()
-        elif kind == "file":
-            kv = _load_file(os.fspath(vectors))
-        else:
-            kv = _load_gensim_data(vectors)
-        _MEMO[key] = kv
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
-        return kv
+    return MODELS.get(("GloveFeatures", _vectors_identity(vectors)),
+                      functools.partial(_load_vectors, vectors))
+
+
+def _load_vectors(vectors):
+    kind = _source_kind(vectors)
+    if kind == "default":
+        return _load_default()
+    if kind == "file":
+        return _load_file(os.fspath(vectors))
+    return _load_gensim_data(vectors)
 
 
 # -- the estimator ---------------------------------------------------------------
@@ -578,8 +567,11 @@ class GloveFeatures(BaseExtractor):
             return int(self.max_tokens), _DEFAULT_DIM
         return int(self.max_tokens), int(self._get_runner().vector_size)
 
-    def _load_runner(self):
-        return load_vectors(self.vectors)
+    def _runner_key(self):
+        return _vectors_identity(self.vectors)
+
+    def _build_runner(self):
+        return _load_vectors(self.vectors)
 
     def _reader(self, runner):
         # what _read needs, handed over explicitly: nothing is stored on self,

@@ -27,7 +27,6 @@ from ..exceptions import MediaError
 from ..utils import draw_seed, import_tensorflow, keras_seeds
 from ._base import (
     BaseExtractor,
-    SharedCache,
     _is_missing,
     file_sha256,
 )
@@ -722,9 +721,6 @@ class SoundNetFeatures(BaseExtractor):
             return f"sha256:{SOUND8_SHA256}"
         return "sha256:" + file_sha256(os.fspath(w))
 
-    def _get_runner(self):
-        return _RUNNERS.get(self._runner_key(), self._load_runner)
-
     def _runner_key(self):
         """What defines the network: the weights (and where sound8.npy lies)."""
         w = self.weights
@@ -734,7 +730,7 @@ class SoundNetFeatures(BaseExtractor):
             return ("sound8", str(sound8_path()))
         return self._weights_identity()
 
-    def _load_runner(self):
+    def _build_runner(self):
         w = self.weights
         if w is None:
             params = check_soundnet_weights(random_soundnet_weights(self.seed_))
@@ -798,8 +794,6 @@ class SoundNetFeatures(BaseExtractor):
         return out
 
 
-#: Built networks, shared by clones and copies (see SharedCache).
-_RUNNERS = SharedCache(max_size=4)
 
 
 def _sound8_file(verbose):

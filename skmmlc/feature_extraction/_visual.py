@@ -29,7 +29,6 @@ Measured speeds and the bfloat16 differences: docs/benchmarks.md.
 
 from __future__ import annotations
 
-import collections
 import math
 import os
 import threading
@@ -368,32 +367,6 @@ class _InceptionRunner:
         return out
 
 
-_RUNNERS = collections.OrderedDict()
-_RUNNERS_LOCK = threading.Lock()
-_MAX_RUNNERS = 2
-
-
-def _get_shared_runner(key, build):
-    with _RUNNERS_LOCK:
-        runner = _RUNNERS.get(key)
-        if runner is not None:
-            _RUNNERS.move_to_end(key)
-            return runner
-    runner = build()
-    with _RUNNERS_LOCK:
-        _RUNNERS[key] = runner
-        _RUNNERS.move_to_end(key)
-        while len(_RUNNERS) > _MAX_RUNNERS:
-            _RUNNERS.popitem(last=False)
-    return runner
-
-
-def clear_model_cache():
-    """Forget the compiled Inception-V3 models kept for reuse (frees memory)."""
-    with _RUNNERS_LOCK:
-        _RUNNERS.clear()
-
-
 # ---------------------------------------------------------------------------
 # The estimator
 # ---------------------------------------------------------------------------
@@ -628,15 +601,14 @@ class VisualInceptionFeatures(BaseExtractor):
         # XLA only for float32: bfloat16 is fast through oneDNN, not XLA
         return bool(self.jit_compile) and self.precision == "float32"
 
-    def _load_runner(self):
-        key = (
+    def _runner_key(self):
+        return (
             self._weights_identity(),
             int(self.image_size),
             int(self.batch_size),
             self._jit(),
             self.precision,
         )
-        return _get_shared_runner(key, self._build_runner)
 
     def _build_runner(self):
         tf, keras = import_tensorflow()
