@@ -397,10 +397,9 @@ class MultimodalDisasterPipeline(Pipeline):
             old, new = feature_cache_dir(self.memory), feature_cache_dir(memory)
         except TypeError:  # not a memory: fit's parameter validation says so
             return {}
-        if self.__dict__.get("steps") is None:  # the default steps (built if need be)
-            for extractor in _extractors(self.steps):
-                if extractor.cache == old:
-                    extractor.cache = new
+        if self.__dict__.get("steps") is None:
+            # the paper's steps are derived from memory: built again on next use
+            self.__dict__.pop("_default_steps", None)
             return {}
         return {
             f"{key}__cache": new
@@ -505,13 +504,3 @@ def _estimators(steps):
                 seen.add(id(value))
                 out.append(value)
     return out
-
-
-def _extractors(steps):
-    """The static extractors inside ``steps`` (in the fusion step's branches)."""
-    for _, step in steps:
-        if isinstance(step, BaseExtractor):
-            yield step
-        for value in getattr(step, "get_params", dict)(deep=True).values():
-            if isinstance(value, BaseExtractor):
-                yield value
