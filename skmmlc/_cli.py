@@ -558,6 +558,32 @@ def _build_parser():
     _add_feature_options(p, paper)
     p.set_defaults(func=_cmd_table2)
 
+    _add_extract_and_fit_parsers(sub, formatter, paper)
+
+    p = sub.add_parser("predict", formatter_class=formatter,
+                       help="predict the labels of the clips of a manifest",
+                       epilog=_MODEL_SECURITY)
+    p.add_argument("model", type=_existing_file, help=_MODEL_HELP)
+    p.add_argument("manifest", type=_existing_file, help="manifest CSV (labels not needed)")
+    p.add_argument("--output", default="predictions.csv", type=Path,
+                   help="CSV of clip -> predicted labels and per-label scores")
+    _add_manifest_options(p)
+    p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("evaluate", formatter_class=formatter,
+                       help="the paper's metrics and a per-label report on a labelled manifest",
+                       epilog=_MODEL_SECURITY)
+    p.add_argument("model", type=_existing_file, help=_MODEL_HELP)
+    p.add_argument("manifest", type=_existing_file, help="manifest CSV with labels")
+    _add_manifest_options(p)
+    p.set_defaults(func=_cmd_evaluate)
+
+    _add_fetch_weights_parser(sub, formatter)
+    return parser
+
+
+def _add_extract_and_fit_parsers(sub, formatter, paper):
+    """``skmmlc extract`` and ``skmmlc fit``: the commands that run the extractors."""
     p = sub.add_parser("extract", formatter_class=formatter,
                        help="extract the static features of a manifest into a cache folder "
                             "(resumable)")
@@ -585,27 +611,6 @@ def _build_parser():
     _add_manifest_options(p)
     _add_feature_options(p, paper)
     p.set_defaults(func=_cmd_fit)
-
-    p = sub.add_parser("predict", formatter_class=formatter,
-                       help="predict the labels of the clips of a manifest",
-                       epilog=_MODEL_SECURITY)
-    p.add_argument("model", type=_existing_file, help=_MODEL_HELP)
-    p.add_argument("manifest", type=_existing_file, help="manifest CSV (labels not needed)")
-    p.add_argument("--output", default="predictions.csv", type=Path,
-                   help="CSV of clip -> predicted labels and per-label scores")
-    _add_manifest_options(p)
-    p.set_defaults(func=_cmd_predict)
-
-    p = sub.add_parser("evaluate", formatter_class=formatter,
-                       help="the paper's metrics and a per-label report on a labelled manifest",
-                       epilog=_MODEL_SECURITY)
-    p.add_argument("model", type=_existing_file, help=_MODEL_HELP)
-    p.add_argument("manifest", type=_existing_file, help="manifest CSV with labels")
-    _add_manifest_options(p)
-    p.set_defaults(func=_cmd_evaluate)
-
-    _add_fetch_weights_parser(sub, formatter)
-    return parser
 
 
 def _add_fetch_weights_parser(sub, formatter):

@@ -191,11 +191,43 @@ def load_manifest(
             f"{csv.name}: missing column(s) {missing}; the columns found are "
             f"{list(table.columns)}. Pass video=, text=, labels= to name yours."
         )
-    root = csv.parent
     videos = table[video].str.strip()
     audios = table[audio].str.strip() if audio in table.columns else pd.Series([""] * len(table))
     texts = table[text]
 
+    videos, audios = _check_paths(csv, videos, audios, video, audio, check_files)
+    label_sets, label_names = _parse_labels(csv, table, labels, sep, label_names)
+    _warn_near_duplicates(csv, label_names)
+    _warn_other_separators(csv, label_names, sep, labels)
+    if (texts.str.strip() == "").all():
+        warnings.warn(
+            f"{csv.name}: every description in column {text!r} is empty.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+    X = pd.DataFrame({"video": videos, "audio": audios, "text": list(texts)})
+    if labels is None:
+        Y, frame = None, X.copy()
+    else:
+        Y = MultiLabelBinarizer(classes=label_names).fit_transform(label_sets).astype(int)
+        frame = pd.concat([X, pd.DataFrame(Y, columns=label_names)], axis=1)
+    if return_X_y:
+        return X, Y
+    return Bunch(
+        data=X,
+        target=Y,
+        target_names=list(label_names),
+        label_names=list(label_names),
+        frame=frame,
+        filename=str(csv),
+        DESCR=_describe(csv, Y, label_names, audios),
+    )
+
+
+def _check_paths(csv, videos, audios, video, audio, check_files):
+    """Absolute video and audio paths; an error naming every bad row."""
+    root = csv.parent
     problems = []
     for i, value in enumerate(videos):
         if value == "":
@@ -228,6 +260,12 @@ def load_manifest(
     _raise_problems(csv, problems, hint="Remove the repeated rows, e.g. with "
                     "DataFrame.drop_duplicates.")
 
+    return videos, audios
+
+
+def _parse_labels(csv, table, labels, sep, label_names):
+    """Each row's labels and the label names (the columns of ``Y``)."""
+    problems = []
     label_sets = (
         [[] for _ in range(len(table))] if labels is None
         else [_split_labels(cell, sep) for cell in table[labels]]
@@ -251,32 +289,7 @@ def load_manifest(
                 )
         _raise_problems(csv, problems)
 
-    _warn_near_duplicates(csv, label_names)
-    _warn_other_separators(csv, label_names, sep, labels)
-    if (texts.str.strip() == "").all():
-        warnings.warn(
-            f"{csv.name}: every description in column {text!r} is empty.",
-            UserWarning,
-            stacklevel=2,
-        )
-
-    X = pd.DataFrame({"video": videos, "audio": audios, "text": list(texts)})
-    if labels is None:
-        Y, frame = None, X.copy()
-    else:
-        Y = MultiLabelBinarizer(classes=label_names).fit_transform(label_sets).astype(int)
-        frame = pd.concat([X, pd.DataFrame(Y, columns=label_names)], axis=1)
-    if return_X_y:
-        return X, Y
-    return Bunch(
-        data=X,
-        target=Y,
-        target_names=list(label_names),
-        label_names=list(label_names),
-        frame=frame,
-        filename=str(csv),
-        DESCR=_describe(csv, Y, label_names, audios),
-    )
+    return label_sets, label_names
 
 
 _BOMS = (  # longest first: UTF-32-LE's mark starts with UTF-16-LE's

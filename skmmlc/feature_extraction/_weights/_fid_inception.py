@@ -141,6 +141,9 @@ def build_fid_inception(keras, image_size=299, name="inception_2015_12_05"):
         Input (batch, image_size, image_size, 3) float, scaled by
         :func:`fid_preprocess`; output (batch, 2048). No weights loaded.
     """
+    # One function on purpose (about 90 lines): the network reads as the
+    # TorchScript's module list does, block by block, and the converter
+    # relies on every name it gives.
     layers = keras.layers
 
     def conv(x, path, filters, kh, kw, strides=1, padding="same"):
