@@ -383,13 +383,17 @@ class MultimodalDisasterPipeline(Pipeline):
         keep the change. Setting ``memory`` moves the feature cache of the
         extractors that used the previous ``memory``'s directory.
         """
-        if "memory" in params and "steps" not in params:  # new steps bring their caches
-            params = {**self._feature_cache_updates(params["memory"]), **params}
         nested = any("__" in key for key in params)
         if nested and "steps" not in params and self.__dict__.get("steps") is None:
-            self.__dict__["steps"] = self.steps
+            self.__dict__["steps"] = self.steps  # the paper's steps, made explicit
             self.__dict__.pop("_default_steps", None)
-        return super().set_params(**params)
+        if "memory" in params and "steps" not in params:  # new steps bring their caches
+            params = {**self._feature_cache_updates(params["memory"]), **params}
+        super().set_params(**params)
+        if "memory" in params and self.__dict__.get("steps") is None:
+            # the paper's steps are derived from memory: built again on next use
+            self.__dict__.pop("_default_steps", None)
+        return self
 
     def _feature_cache_updates(self, memory):
         """``{"...__cache": new}`` for the extractors whose cache follows ``memory``."""
@@ -397,9 +401,7 @@ class MultimodalDisasterPipeline(Pipeline):
             old, new = feature_cache_dir(self.memory), feature_cache_dir(memory)
         except TypeError:  # not a memory: fit's parameter validation says so
             return {}
-        if self.__dict__.get("steps") is None:
-            # the paper's steps are derived from memory: built again on next use
-            self.__dict__.pop("_default_steps", None)
+        if self.__dict__.get("steps") is None:  # the paper's steps: rebuilt by set_params
             return {}
         return {
             f"{key}__cache": new
