@@ -34,6 +34,7 @@ _LAZY = {
 }
 _SUBMODULES = (
     "datasets", "exceptions", "feature_extraction", "metrics", "model_selection", "protocol",
+    "resampling",
 )
 
 __all__ = sorted(_LAZY) + list(_SUBMODULES) + ["__version__"]

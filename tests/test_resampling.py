@@ -378,3 +378,15 @@ def test_proposed_head_with_resampling():
     )
     assert predict(X[72:]).shape == (18, 4)
     assert score(X[72:]).shape == (18, 4)
+
+
+def test_disaster_pipeline_resamples_at_fit_only(sounds):
+    from tests.conftest import audio_pipeline
+
+    X, _ = sounds
+    Y = np.array([[1, 0], [1, 1], [1, 0], [1, 0], [0, 1], [1, 0], [1, 1], [0, 0]])
+    model = audio_pipeline(resample=MLROS(percentage=50, random_state=0))
+    model.fit(X, Y)
+    classify = model.named_steps["classify"]
+    assert classify.n_resampled_ > 8  # trained on resampled rows
+    assert model.predict(X).shape == (8, 2)  # one prediction per clip
