@@ -185,17 +185,25 @@ class MLRUS(BaseMultilabelSampler):
         irlbl = _irlbl(counts)
         self.mean_ir_ = mean_ir = float(irlbl.mean())
         self.majority_labels_ = np.flatnonzero((irlbl < mean_ir) & (counts > 0))
-        bags = _bags(Y, self.majority_labels_)
+        # each bag in a random order, read from a pointer that skips the rows other
+        # bags deleted: the next row is uniform among the bag's remaining rows, in
+        # time linear in the bag sizes overall
+        bags = {label: rng.permutation(bag) for label, bag in
+                _bags(Y, self.majority_labels_).items()}
+        position = dict.fromkeys(bags, 0)
         active = list(bags)
         kept = np.ones(n, dtype=bool)
         deleted = 0
         while deleted < budget and active:
             for label in list(active):
-                candidates = bags[label][kept[bags[label]]]
-                if len(candidates) == 0:
+                bag, i = bags[label], position[label]
+                while i < len(bag) and not kept[bag[i]]:
+                    i += 1
+                if i == len(bag):
                     active.remove(label)
                     continue
-                row = int(candidates[rng.randint(len(candidates))])
+                row = int(bag[i])
+                position[label] = i + 1
                 kept[row] = False
                 deleted += 1
                 counts -= Y[row]
