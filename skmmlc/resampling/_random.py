@@ -17,25 +17,26 @@ from ._base import BaseMultilabelSampler, stack_rows
 
 __all__ = ["MLROS", "MLRUS"]
 
-_LOOP_NOTES = """
-    The loop follows the paper's pseudo-code, which the published
+_LOOP_NOTES = """    The loop follows the paper's pseudo-code, which the published
     implementations do not all do:
 
     - ``MeanIR`` is computed once, on the original data; each label's IRLbl
       is recomputed from the current label counts after every {verb} row (the
       maximum count included, which changes when {verb} rows carry the most
-      frequent label). Mulan's implementation keeps the initial maximum
-      instead.
+      frequent label). Mulan's implementation is reported to keep the
+      initial maximum instead.
     - A bag leaves the round-robin as soon as its label's IRLbl {crosses}
       MeanIR, so no label is pushed past the target the paper sets. The
-      authors' R code (mldr.resampling) never drops a bag, and keeps
-      {verbing} rows of labels that are already balanced until the budget is
-      spent.
+      authors' R code (mldr.resampling's ``MLROS.R``) never drops a bag (the
+      line that would comes after a ``return``; its counts are never
+      updated either), so it keeps {verbing} rows of labels that are already
+      balanced until the budget is spent.
     - The budget, ``floor(n_samples * percentage / 100)`` rows, is exact:
-      the loop stops in the middle of a round when it is spent. When every
-      bag has left before that (the data is balanced by the paper's
-      criterion), fewer rows are {verb}; ``sample_indices_`` tells how
-      many.
+      the loop stops in the middle of a round when it is spent (the R code
+      works in whole rounds and can pass the budget by up to one row per
+      bag). When every bag has left before that (the data is balanced by
+      the paper's criterion), fewer rows are {verb}; ``sample_indices_``
+      tells how many.
 """
 
 
