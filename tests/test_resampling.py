@@ -145,6 +145,8 @@ def test_mlsmote_rows_lie_between_seed_and_reference(emotions):
     sampler = MLSMOTE(random_state=0)
     X_res, Y_res = sampler.fit_resample(X, Y)
     seeds, refs = sampler.seed_indices_, sampler.reference_indices_
+    # only the input's minority labels are over-sampled (no cascade)
+    assert set(sampler.minority_labels_) <= set(np.flatnonzero(minority_labels(Y)))
     n_new = X_res.shape[0] - 593
     assert n_new == len(seeds) == len(refs) > 0
     new = X_res[593:]

@@ -99,11 +99,27 @@ class MLSMOTE(BaseMultilabelSampler):
 
     Notes
     -----
-    **Current data.** As in the paper's pseudo-code, MeanIR is computed once
-    on the input, and each label's IRLbl and bag on the data as it grows: the
-    synthetic rows made for an earlier minority label that carry a later one
-    are in its bag and in its count (a label pushed past MeanIR by them is
-    not over-sampled).
+    **Which labels, on which data.** MeanIR is computed once, on the input.
+    The labels over-sampled are the input's minority labels (as in the
+    authors' R code, mldr.resampling), in column order, each one only if it
+    is still a minority label on the data as it has grown (as in the paper's
+    pseudo-code, which computes IRLbl on the grown data): a label that the
+    synthetic rows of earlier labels have pushed past MeanIR is skipped, and
+    its bag includes those synthetic rows. A label that was not a minority
+    label in the input is never over-sampled, even if the synthetic rows
+    make another label the most frequent: read literally, the pseudo-code
+    would then over-sample it too, and cascade (on Mulan's scene, 1,211
+    training rows, ``random_state=0``: 1,064 synthetic rows for 5 of the 6
+    labels, instead of 558 for its 3 minority labels).
+
+    **Labels travel together.** Under the ranking rule a synthetic row also
+    gets the frequent labels that most of its neighbours carry: on emotions'
+    training split (391 rows) the 353 rows made for its 3 minority labels
+    raise the most frequent label, relaxing-calm, from 168 to 403 rows. On
+    data where rare labels co-occur with frequent ones, check the result
+    with :func:`skmmlc.metrics.mean_imbalance_ratio`: there MeanIR goes
+    from 1.49 to 1.96 (up) with ``"ranking"``, 1.48 with ``"union"`` and
+    1.28 with ``"intersection"``.
 
     **Strict majority, ``>``.** The paper's ranking rule is ``count > (k +
     1) / 2``: with the default ``k = 5`` a label needs 4 of the 6 votes, and a
@@ -159,12 +175,13 @@ class MLSMOTE(BaseMultilabelSampler):
 
     def _fit_resample(self, X, Y, rng):
         counts = Y.sum(axis=0).astype(float)
-        self.mean_ir_ = mean_ir = float(_irlbl(counts).mean())
+        irlbl = _irlbl(counts)
+        self.mean_ir_ = mean_ir = float(irlbl.mean())
         X_parts, Y_parts, seeds, refs, done = [X], [Y], [], [], []
         X_all, Y_all = X, Y
-        for label in range(Y.shape[1]):
+        for label in np.flatnonzero(irlbl > mean_ir):  # the input's minority labels
             if counts[label] < 2 or counts.max() / counts[label] <= mean_ir:
-                continue
+                continue  # on a single row, or balanced by earlier synthetic rows
             if len(X_parts) > 1:  # the data as it grows
                 X_all, Y_all = stack_rows(X_parts), np.concatenate(Y_parts)
                 X_parts, Y_parts = [X_all], [Y_all]
