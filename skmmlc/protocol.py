@@ -403,9 +403,16 @@ def _proposed_head(F, Y, splits, *, random_state, select_params, classify_params
     weighted label-powerset SVM; ``C`` and ``labelset_size`` chosen on validation.
     With ``resample``, the SVMs are trained on resampled train rows (validation and
     test rows are never resampled)."""
+    from sklearn.base import clone
+
+    from skmmlc.resampling import ResampledClassifier  # absolute: survives a move
+
     from ._label_powerset import LabelPowersetWeightedSVC
-    from ._pipeline import _resampled
     from ._selection import RFRecursiveSelector
+
+    def svm(params):  # on resampled train rows when resample is given
+        svc = LabelPowersetWeightedSVC(**params)
+        return svc if resample is None else ResampledClassifier(clone(resample), svc)
 
     tr, va, _ = splits
     scaler = StandardScaler().fit(F[tr])
@@ -417,14 +424,13 @@ def _proposed_head(F, Y, splits, *, random_state, select_params, classify_params
         C, k = setting
         params = dict(classify_params, C=C, labelset_size=k, random_state=random_state)
         selector = RFRecursiveSelector(
-            estimator=_resampled(LabelPowersetWeightedSVC(**params), resample),
+            estimator=svm(params),
             cv=fold,
             random_state=random_state,
             **select_params,
         ).fit(Z[rows], Y[rows])
         support = selector.get_support()
-        svc = _resampled(LabelPowersetWeightedSVC(**params), resample)
-        svc = svc.fit(Z[tr][:, support], Y[tr])
+        svc = svm(params).fit(Z[tr][:, support], Y[tr])
         return _Selected(svc, support)
 
     candidates = [(C, k) for k in labelset_sizes for C in Cs]

@@ -366,6 +366,36 @@ def test_make_disaster_pipeline_resample_option():
     assert isinstance(plain.named_steps["classify"], LabelPowersetWeightedSVC)
 
 
+def test_run_table2_adds_the_resampling_row(monkeypatch):
+    """With resample=, Table II gets "Proposed + resampling" after the proposed row."""
+    from skmmlc import protocol
+
+    rng = np.random.default_rng(0)
+    n = 90
+    Y = (rng.random((n, 3)) < [0.5, 0.3, 0.15]).astype(int)
+    static = {m: rng.normal(size=(n, 4)) for m in ("visual", "audio", "text")}
+
+    def fake_temporal(static_features, n_steps, Y, train, params, log):
+        # no networks: temporal features are the static ones plus the labels' signal
+        feats = {m: static_features[m] + Y[:, [j]]
+                 for j, m in enumerate(("visual", "audio", "text"))}
+        feats["early"] = np.concatenate(list(feats.values()), axis=1)
+        return feats, dict.fromkeys(feats, 0.0)
+
+    monkeypatch.setattr(protocol, "_temporal_features", fake_temporal)
+    with pytest.warns(protocol.FewTestPositivesWarning):
+        result = protocol.run_table2(
+            static, dict.fromkeys(static, 1), Y, select_params=dict(n_estimators=10),
+            head_alphas=(1.0,), svc_Cs=(1.0,), labelset_sizes=(None,),
+            baseline_Cs=(1.0,), resample=MLROS(random_state=0),
+        )
+    approaches = list(result.table.approach)
+    assert approaches[-3:] == ["Proposed framework", "Proposed + resampling",
+                               "Static baseline"]
+    assert "proposed + resampling" in result.per_concept_f1.index
+    assert result.settings["resample"] == "MLROS(random_state=0)"
+
+
 def test_proposed_head_with_resampling():
     """The Table II head behind "Proposed + resampling" trains on resampled rows."""
     from skmmlc.protocol import RESAMPLED_ROW, _proposed_head
