@@ -422,3 +422,19 @@ def test_disaster_pipeline_resamples_at_fit_only(sounds):
     classify = model.named_steps["classify"]
     assert classify.n_resampled_ > 8  # trained on resampled rows
     assert model.predict(X).shape == (8, 2)  # one prediction per clip
+
+
+@pytest.mark.parametrize("estimator", [
+    *SAMPLERS, ResampledClassifier(MLROS(random_state=0), LabelPowersetWeightedSVC()),
+], ids=[*IDS, "ResampledClassifier"])
+def test_sklearn_api_checks(estimator):
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_set_params,
+    )
+
+    name = type(estimator).__name__
+    check_no_attributes_set_in_init(name, clone(estimator))
+    check_get_params_invariance(name, clone(estimator))
+    check_set_params(name, clone(estimator))
