@@ -44,6 +44,7 @@ __getattr__, __dir__, __all__ = attach(
         "multilabel",
         "pipeline",
         "protocol",
+        "resampling",
         "temporal",
     ),
 )

@@ -12,6 +12,11 @@ Scorers (usable as ``scoring=`` in ``GridSearchCV``): :data:`micro_f1_scorer`,
 :data:`hamming_loss_scorer` (negated, greater is better) and
 :data:`mean_average_precision_scorer`; :func:`multilabel_scoring` returns all
 three in a dict for multi-metric search.
+
+Imbalance of a label matrix (Charte et al., 2015): :func:`label_imbalance_ratio`
+(IRLbl), :func:`mean_imbalance_ratio` (MeanIR), :func:`max_imbalance_ratio`
+(MaxIR), :func:`cv_imbalance_ratio` (CVIR), :func:`minority_labels`,
+:func:`scumble_per_sample` (SCUMBLE_ins) and :func:`scumble` (SCUMBLE).
 """
 
 import numpy as np
@@ -19,6 +24,16 @@ import pandas as pd
 from scipy.stats import rankdata
 from sklearn import metrics as _skm
 from sklearn.utils.validation import check_consistent_length
+
+from ._imbalance_measures import (  # imbalance measures (Charte et al.)
+    cv_imbalance_ratio,
+    label_imbalance_ratio,
+    max_imbalance_ratio,
+    mean_imbalance_ratio,
+    minority_labels,
+    scumble,
+    scumble_per_sample,
+)
 
 __all__ = [
     "hamming_loss",
@@ -30,6 +45,13 @@ __all__ = [
     "hamming_loss_scorer",
     "mean_average_precision_scorer",
     "multilabel_scoring",
+    "label_imbalance_ratio",
+    "mean_imbalance_ratio",
+    "max_imbalance_ratio",
+    "cv_imbalance_ratio",
+    "minority_labels",
+    "scumble_per_sample",
+    "scumble",
 ]
 
 

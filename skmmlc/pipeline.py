@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -130,6 +130,7 @@ def make_disaster_pipeline(
     verbose=0,
     n_jobs=None,
     random_state=0,
+    resample=None,
 ):
     """Build a :class:`MultimodalDisasterPipeline` with the given options.
 
@@ -183,6 +184,17 @@ def make_disaster_pipeline(
         parallel) is left at None: ``set_params(fusion__n_jobs=...)``.
     random_state : int
         Seed of every random part (random-init CNNs, LSTMs, forest).
+    resample : sampler, optional
+        A multi-label sampler (:class:`~skmmlc.resampling.MLSMOTE`,
+        :class:`~skmmlc.resampling.MLROS`, ...) applied to the fused,
+        scaled and selected features at fit time only, as in
+        imbalanced-learn's pipeline: the SVM (and the one the selector scores
+        subsets with) becomes a
+        :class:`~skmmlc.resampling.ResampledClassifier` of a clone of
+        ``resample`` and the SVM, so ``classify__estimator__C`` and
+        ``classify__sampler__k_neighbors`` name their parameters. The
+        selector's validation rows and the predicted clips are never
+        resampled. See docs/user_guide/imbalance.md.
 
     Returns
     -------
@@ -225,16 +237,26 @@ def make_disaster_pipeline(
     classify = dict(classify or {})
     select = dict(select or {})
     select.setdefault("random_state", random_state)
+    classifier = _resampled(LabelPowersetWeightedSVC(**classify), resample)
     # the selector scores feature subsets with the same classifier as the last step
-    select.setdefault("estimator", LabelPowersetWeightedSVC(**classify))
+    select.setdefault("estimator", _resampled(LabelPowersetWeightedSVC(**classify), resample))
     steps = [("fusion", fusion)]
     if scale:
         steps.append(("scale", StandardScaler()))
     steps += [
         ("select", RFRecursiveSelector(**select)),
-        ("classify", LabelPowersetWeightedSVC(**classify)),
+        ("classify", classifier),
     ]
     return MultimodalDisasterPipeline(steps, memory=memory)
+
+
+def _resampled(classifier, resample):
+    """``classifier``, trained on data resampled by a clone of ``resample`` if given."""
+    if resample is None:
+        return classifier
+    from .resampling import ResampledClassifier
+
+    return ResampledClassifier(clone(resample), classifier)
 
 
 def static_branches(modalities=MODALITIES, *, video="video", audio="audio", text="text",

@@ -76,6 +76,7 @@ __all__ = [
     "Table2Result",
     "Table2Row",
     "TABLE2_ROWS",
+    "RESAMPLED_ROW",
     "run_table2",
     "extract_static_features",
     "align_steps",
@@ -109,7 +110,8 @@ class Table2Row(NamedTuple):
     modalities: tuple
     #: "late" (temporal features -> dense layers), "early" (per-step static
     #: fusion -> one ResBiLSTM -> dense layers), "proposed" (the framework's
-    #: selector + weighted SVM), "static" (the static baseline)
+    #: selector + weighted SVM), "static" (the static baseline), "resampled"
+    #: (the proposed head on resampled train rows)
     kind: str
     #: name of the row in the per-concept figure, None if not shown there
     figure: str | None = None
@@ -131,6 +133,10 @@ TABLE2_ROWS = (
     Table2Row("Static baseline", "visual+audio+text", MODALITIES, "static",
               "static baseline"),
 )
+
+#: The row :func:`run_table2` adds after "Proposed framework" when given ``resample=``.
+RESAMPLED_ROW = Table2Row("Proposed + resampling", "visual+audio+text", MODALITIES,
+                          "resampled", "proposed + resampling")
 
 # The paper's numbers for the disaster data set (Table II, its nine rows), for comparison.
 PAPER_TABLE2 = pd.DataFrame(
@@ -392,11 +398,20 @@ def _static_head(F, Y, splits, *, Cs, random_state):
 
 
 def _proposed_head(F, Y, splits, *, random_state, select_params, classify_params, Cs,
-                   labelset_sizes):
+                   labelset_sizes, resample=None):
     """Standardise, RF ranking + recursive elimination scored on validation, then the
-    weighted label-powerset SVM; ``C`` and ``labelset_size`` chosen on validation."""
+    weighted label-powerset SVM; ``C`` and ``labelset_size`` chosen on validation.
+    With ``resample``, the SVMs are trained on resampled train rows (validation and
+    test rows are never resampled)."""
+    from sklearn.base import clone
+
     from ..feature_selection import RFRecursiveSelector
     from ..multilabel import LabelPowersetWeightedSVC
+    from ..resampling import ResampledClassifier
+
+    def svm(params):  # on resampled train rows when resample is given
+        svc = LabelPowersetWeightedSVC(**params)
+        return svc if resample is None else ResampledClassifier(clone(resample), svc)
 
     tr, va, _ = splits
     scaler = StandardScaler().fit(F[tr])
@@ -408,13 +423,13 @@ def _proposed_head(F, Y, splits, *, random_state, select_params, classify_params
         C, k = setting
         params = dict(classify_params, C=C, labelset_size=k, random_state=random_state)
         selector = RFRecursiveSelector(
-            estimator=LabelPowersetWeightedSVC(**params),
+            estimator=svm(params),
             cv=fold,
             random_state=random_state,
             **select_params,
         ).fit(Z[rows], Y[rows])
         support = selector.get_support()
-        svc = LabelPowersetWeightedSVC(**params).fit(Z[tr][:, support], Y[tr])
+        svc = svm(params).fit(Z[tr][:, support], Y[tr])
         return _Selected(svc, support)
 
     candidates = [(C, k) for k in labelset_sizes for C in Cs]
@@ -506,6 +521,7 @@ def run_table2(
     random_state=0,
     dataset=None,
     verbose=0,
+    resample=None,
 ):
     """Run the Table II protocol on precomputed static features.
 
@@ -548,6 +564,11 @@ def run_table2(
         title.
     verbose : int
         Print progress when > 0.
+    resample : sampler, optional
+        A multi-label sampler (e.g. :class:`~skmmlc.resampling.MLSMOTE`): adds
+        the row "Proposed + resampling" (:data:`RESAMPLED_ROW`) after the
+        proposed framework, the same head with its SVMs trained on resampled
+        train rows.
 
     Returns
     -------
@@ -595,7 +616,9 @@ def run_table2(
     )
 
     records, per_concept = [], {}
-    for row in TABLE2_ROWS:
+    rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW,
+                                                     TABLE2_ROWS[-1])
+    for row in rows:
         start = time.perf_counter()
         if row.kind == "early":
             F, upstream = temporal["early"], temporal_seconds["early"]
@@ -604,10 +627,11 @@ def run_table2(
         else:
             F = np.concatenate([temporal[m] for m in row.modalities], axis=1)
             upstream = sum(temporal_seconds[m] for m in row.modalities)
-        if row.kind == "proposed":
+        if row.kind in ("proposed", "resampled"):
             predict, score, chosen = _proposed_head(
                 F, Y, splits, random_state=random_state, select_params=select_params,
                 classify_params=classify_params, Cs=svc_Cs, labelset_sizes=labelset_sizes,
+                resample=resample if row.kind == "resampled" else None,
             )
         elif row.kind == "static":
             predict, score, chosen = _static_head(
@@ -654,6 +678,7 @@ def run_table2(
         "svc_Cs": [float(C) for C in svc_Cs],
         "labelset_sizes": list(labelset_sizes),
         "baseline_Cs": [float(C) for C in baseline_Cs],
+        "resample": None if resample is None else repr(resample),
         "chosen": {f"{r['approach']} ({r['features']})": r["chosen"] for r in records},
     }
     return Table2Result(
