@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = attach(
         for name in (
             "FewTestPositivesWarning",
             "MIN_TEST_POSITIVES",
+            "RESAMPLED_ROW",
             "TABLE2_ROWS",
             "Table2Result",
             "Table2Row",
