@@ -34,8 +34,12 @@ def _say(msg):
 
 def _resolve_weights(args):
     """The visual and audio weights of a run, each said in one line."""
+    from .feature_extraction._weights import resolve_audio_weights, resolve_visual_weights
 
-    visual_weights, audio_weights = _resolve_weights(args)
+    visual_weights, visual_msg = resolve_visual_weights(args.visual_weights)
+    audio_weights, audio_msg = resolve_audio_weights(args.audio_weights)
+    _say(visual_msg)
+    _say(audio_msg)
     return visual_weights, audio_weights
 
 

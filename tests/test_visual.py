@@ -22,6 +22,7 @@ from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _visual
 from skmmlc.feature_extraction._base import MediaError
 from skmmlc.feature_extraction._visual import VisualInceptionFeatures, _read_frames, _sample_indices
+from skmmlc.feature_extraction._weights import _sources
 
 SMALL = dict(image_size=75, batch_size=8, jit_compile=False)
 
@@ -314,7 +315,7 @@ def test_imagenet_uses_keras_file_or_explains_how_to_get_it(clip_factory, saved_
     est = small(weights="imagenet")
     with pytest.raises(OSError, match="weights=None") as info:
         est.fit_transform(clip)
-    assert _visual.IMAGENET_URL in str(info.value)
+    assert _sources.IMAGENET_URL in str(info.value)
     # a file already in Keras' cache is used
     legacy = saved_model[2]
     monkeypatch.setattr(keras.utils, "get_file", lambda *a, **k: str(legacy))
