@@ -22,6 +22,11 @@ from pathlib import Path
 from sphinx.util import logging
 
 from skmmlc import __version__
+from skmmlc.utils import quiet_tensorflow
+
+# The gallery runs in this process: hide TensorFlow's C++ start-up lines, as
+# the skmmlc command does for its own process (the library never does).
+quiet_tensorflow()
 
 project = "skmmlc"
 author = "skmmlc developers"
