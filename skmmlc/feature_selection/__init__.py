@@ -7,5 +7,5 @@
 from ..utils._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(
-    __name__, {"RFRecursiveSelector": "._rfe", "stratified_split": "._rfe"}
+    __name__, {"RFRecursiveSelector": "._rfe"}, internal={"stratified_split": "._rfe"}
 )
