@@ -272,6 +272,7 @@ def test_4000x3000_frames(tmp_path):
     assert not np.array_equal(X[0, :2048], X[0, 2048:])  # two distinct frames
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("kind", ["visual", "sound"])
 def test_non_ascii_and_spaces_in_paths(media, tmp_path, kind):
     folder = tmp_path / "vidéos d'été 洪水"
@@ -279,7 +280,9 @@ def test_non_ascii_and_spaces_in_paths(media, tmp_path, kind):
     odd = folder / "clip — ünïcødé 1.mp4"
     odd.write_bytes(media["good"].read_bytes())
     X = extract(kind, [media["good"], odd])
-    np.testing.assert_array_equal(X[0], X[1])  # the same file, the same features
+    # the same file, the same features: bit for bit, as each clip runs through
+    # the network on its own (float32 kernels depend on the batch)
+    np.testing.assert_array_equal(X[0], X[1])
 
 
 # -- sound ---------------------------------------------------------------------------

@@ -577,11 +577,17 @@ class SoundNetFeatures(BaseExtractor):
         Rate the audio is resampled to. The pretrained weights expect 22,050.
     batch_size : int, default=1
         Clips of equal length run through the network together, at most this
-        many at a time; clips of different lengths run separately, so every
-        clip gets the features it gets when run alone. On a CPU the batch
-        size changes little (one 20 s clip's activations already exceed the
-        caches; times per batch size in docs/benchmarks.md); larger batches
-        may pay off on a GPU.
+        many at a time; clips of different lengths run separately. With 1
+        (the default) every clip runs alone, in a pass whose shape depends
+        on its own length only, so its features are the same bits whatever
+        other clips are extracted with it (cache, ``n_jobs``, row order).
+        With more, a clip's features may differ from those it gets alone by
+        float32 rounding (oneDNN's kernels depend on the batch's shape:
+        measured up to 8 x 2**-23 of the clip's largest feature with AVX2
+        kernels), and the feature cache does not tell them apart. On a CPU
+        the batch size changes little (one 20 s clip's activations already
+        exceed the caches; times per batch size in docs/benchmarks.md);
+        larger batches may pay off on a GPU.
     cache : str, path-like, joblib.Memory or None, default=None
         Directory of per-clip feature files; a clip (same file, size and
         modification time) is then computed once.

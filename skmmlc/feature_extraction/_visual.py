@@ -9,9 +9,12 @@ This is the hot path of the whole framework, so:
 
 - frames are decoded with OpenCV in a background thread (see
   :class:`~skmmlc.feature_extraction._base.BaseExtractor`) while the network runs;
-- frames of several clips share fixed-size batches (the last one is padded),
-  so the forward pass is traced and compiled once (``tf.function``; XLA
-  with ``jit_compile=True``) and never retraced;
+- each clip's frames run in forward passes of one fixed size, of their own
+  (the last one padded): the forward pass is traced and compiled once
+  (``tf.function``; XLA with ``jit_compile=True``) and never retraced, and
+  a clip's features do not depend on the clips extracted with it (oneDNN's
+  float32 results depend on the batch's shape, and on some CPUs on a
+  frame's position in it);
 - frames travel to the graph as uint8; casting and
   ``inception_v3.preprocess_input`` run inside the compiled graph;
 - the compiled model is kept in a small process-wide cache keyed by
@@ -370,28 +373,30 @@ class _InceptionRunner:
             return self._fn(batch).numpy()
 
     def __call__(self, stacks):
+        """Features of each stack's frames; every stack runs on its own.
+
+        A clip's frames never share a forward pass with another clip's: they
+        fill ``ceil(len / batch_size)`` passes of exactly ``batch_size``
+        frames (the last padded with black frames). oneDNN picks its float32
+        kernels by the batch's shape, and on some CPUs a frame's result also
+        depends on its position in the batch; this way both depend on the
+        clip alone, so a clip's features are the same bits whatever other
+        clips are extracted with it (cache, ``n_jobs``, row order, subsets).
+        """
         total = sum(len(s) for s in stacks)
         out = np.empty((total, FEATURE_DIM), dtype=np.float32)
         b, s = self.batch_size, self.image_size
         batch = np.zeros((b, s, s, 3), dtype=np.uint8)
-        fill = done = 0
+        done = 0
         with self.lock:
             for stack in stacks:
-                start = 0
-                while start < len(stack):
-                    take = min(b - fill, len(stack) - start)
-                    batch[fill : fill + take] = stack[start : start + take]
-                    fill += take
-                    start += take
-                    if fill == b:
-                        out[done : done + b] = self._run(batch)
-                        self.n_batches += 1
-                        done += b
-                        fill = 0
-            if fill:  # pad the last batch: same shape, no retracing
-                batch[fill:] = 0
-                out[done : done + fill] = self._run(batch)[:fill]
-                self.n_batches += 1
+                for start in range(0, len(stack), b):
+                    take = min(b, len(stack) - start)
+                    batch[:take] = stack[start : start + take]
+                    batch[take:] = 0  # same shape: no retracing
+                    out[done : done + take] = self._run(batch)[:take]
+                    self.n_batches += 1
+                    done += take
         return out
 
 
@@ -478,7 +483,15 @@ class VisualInceptionFeatures(BaseExtractor):
         sets the remaining steps to zeros (masked by
         :class:`~skmmlc.ResBiLSTMTemporal`).
     batch_size : int, default=16
-        Frames per forward pass; frames of consecutive clips share batches.
+        At most this many frames per forward pass. Each clip's frames run
+        in passes of their own, all of one size: ``ceil(n_frames /
+        batch_size)`` equal passes (40 frames, ``batch_size=16``: 3 passes
+        of 14), the last one padded when a short clip has fewer distinct
+        frames. So a clip's features are the same bits whatever other clips
+        are extracted with it (oneDNN's float32 kernels depend on the
+        batch's shape); another ``batch_size`` may change them in the last
+        bits (about 1e-7, relative), which the feature cache does not tell
+        apart.
     jit_compile : bool, default=False
         Compile the forward pass with XLA (falls back to plain
         ``tf.function`` with a warning if XLA fails). Which of XLA and the
@@ -655,11 +668,18 @@ class VisualInceptionFeatures(BaseExtractor):
         # XLA only for float32: bfloat16 is fast through oneDNN, not XLA
         return bool(self.jit_compile) and self.precision == "float32"
 
+    def _pass_size(self):
+        """Frames per forward pass: ``n_frames`` split into equal passes of at
+        most ``batch_size`` (40 and 16: 3 passes of 14, not 16, 16 and 8
+        frames padded with 8 black ones)."""
+        n, b = int(self.n_frames), max(1, int(self.batch_size))
+        return -(-n // -(-n // b))
+
     def _load_runner(self):
         key = (
             self._weights_identity(),
             int(self.image_size),
-            int(self.batch_size),
+            self._pass_size(),
             self._jit(),
             self.precision,
         )
@@ -698,7 +718,7 @@ class VisualInceptionFeatures(BaseExtractor):
                     "model.save_weights."
                 ) from exc
         return _InceptionRunner(
-            model, size, int(self.batch_size), self._jit(), preprocess=source.preprocess
+            model, size, self._pass_size(), self._jit(), preprocess=source.preprocess
         )
 
     def _read(self, item, row):
