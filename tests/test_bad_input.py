@@ -476,3 +476,70 @@ def test_empty_label_rows_and_unseen_label_sets(clips):
     seen = {tuple(row) for row in Y2}
     assert P.shape == (8, 2) and {tuple(row) for row in P} <= seen
     assert math.isfinite(model.score(X, Y2))
+
+
+# -- sound tracks of 8+ channels, huge samples, variable frame rate ----------------
+def write_multichannel(path, codec="aac", layout="7.1", seconds=1.0, rate=22050):
+    """A sound track of ``layout`` (7.1: 8 channels) in mp4 or mkv (by suffix);
+    channel c is a tone of 220 + 55 c Hz. Returns the (channels, samples)
+    signal as the file holds it (int16 for PCM)."""
+    import av
+
+    n = len(av.AudioLayout(layout).channels)
+    t = np.arange(int(seconds * rate)) / rate
+    sig = np.stack([0.3 * np.sin(2 * np.pi * (220 + 55 * c) * t) for c in range(n)])
+    pcm = codec.startswith("pcm_s16")
+    sig = (sig * 32767).astype(np.int16) if pcm else sig.astype(np.float32)
+    fmt = "mp4" if str(path).endswith(".mp4") else "matroska"
+    with av.open(str(path), "w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.layout = layout
+        for start in range(0, sig.shape[1], 1024):
+            # packed (one plane): PyAV cannot build planar frames of 8+ planes
+            block = np.ascontiguousarray(sig[:, start : start + 1024].T).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(
+                block, format="s16" if pcm else "flt", layout=layout
+            )
+            frame.sample_rate = rate
+            frame.pts = start
+            frame.time_base = Fraction(1, rate)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return sig
+
+
+@pytest.mark.parametrize("name,codec", [("aac71.mp4", "aac"), ("pcm8.mkv", "pcm_s16le"),
+                                        ("aac71.mkv", "aac")])
+def test_sound_track_of_eight_channels_decodes(media, tmp_path, name, codec):
+    """7.1 AAC or 8-channel PCM used to kill the process (SIGSEGV in PyAV's
+    to_ndarray on 8+ planes): decoded in a child process first, so that a
+    regression fails this test instead of killing pytest."""
+    import subprocess
+    import sys
+
+    path = tmp_path / name
+    sig = write_multichannel(path, codec)
+    code = (
+        "import sys, numpy as np\n"
+        "from skmmlc.feature_extraction._soundnet import load_audio\n"
+        "a = load_audio(sys.argv[1], 22050)\n"
+        "print(a.size, bool(np.isfinite(a).all()))\n"
+    )
+    child = subprocess.run([sys.executable, "-c", code, str(path)],
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    size, finite = child.stdout.split()
+    assert abs(int(size) - 22050) <= 1024 and finite == "True"
+    # the channels are averaged, as for any other number of channels
+    with no_row_warnings():
+        X = extract("sound", [media["wav"], path])
+    assert X.shape == (2, 2 * 1024) and np.isfinite(X).all() and X[1].any()
+    if codec.startswith("pcm"):
+        wav = tmp_path / "pcm8.wav"  # the same samples, read by soundfile
+        sf.write(wav, sig.T, 22050, subtype="PCM_16")
+        from skmmlc.feature_extraction._soundnet import load_audio
+
+        np.testing.assert_allclose(load_audio(path, 22050), load_audio(wav, 22050),
+                                   atol=1e-7)

@@ -346,7 +346,7 @@ def _read_av(path, limit_seconds, row=None, what="file"):
         if not container.streams.audio:
             raise _NoAudioTrack
         stream = container.streams.audio[0]
-        resampler = None
+        resamplers = {}  # by "fewer than 8 channels"
         chunks, n, rate = [], 0, None
         limit = None
         damaged, first_error, stopped = 0, None, None
@@ -354,11 +354,14 @@ def _read_av(path, limit_seconds, row=None, what="file"):
         def take(frames):
             nonlocal n
             for f in frames:
-                a = f.to_ndarray()  # (channels, samples)
-                chunks.append(
-                    a.mean(axis=0, dtype=np.float32) if a.shape[0] > 1 else a[0]
-                )
-                n += a.shape[1]
+                a = f.to_ndarray()  # planar: (channels, samples)
+                if f.format.is_planar:
+                    mono = a.mean(axis=0, dtype=np.float32) if a.shape[0] > 1 else a[0]
+                else:  # packed: (1, samples * channels), interleaved
+                    a = a.reshape(-1, _n_channels(f))
+                    mono = a.mean(axis=1, dtype=np.float32) if a.shape[1] > 1 else a[:, 0]
+                chunks.append(mono)
+                n += mono.shape[0]
 
         def decoded_frames():
             nonlocal damaged, first_error, stopped
@@ -387,16 +390,22 @@ def _read_av(path, limit_seconds, row=None, what="file"):
                 rate = frame.sample_rate
                 if limit_seconds is not None:
                     limit = int(np.ceil(limit_seconds * rate))
-            if frame.format.name == "fltp" and frame.sample_rate == rate:
+            few = _n_channels(frame) < _MAX_PLANES
+            if frame.format.name == "fltp" and frame.sample_rate == rate and few:
                 take((frame,))  # AAC, Vorbis, Opus, MP3 decoders: no conversion
             else:  # other sample formats (or a rate change): convert, keep channels
-                if resampler is None:
-                    resampler = av.AudioResampler(format="fltp", rate=rate)
-                take(resampler.resample(frame))
+                if few not in resamplers:
+                    # planar float, or packed (one plane) for 8 channels or
+                    # more: PyAV's to_ndarray crashes (SIGSEGV) on planar
+                    # audio of 8+ planes (7.1 AAC, 8-channel PCM)
+                    resamplers[few] = av.AudioResampler(
+                        format="fltp" if few else "flt", rate=rate
+                    )
+                take(resamplers[few].resample(frame))
             if limit is not None and n >= limit:
                 reached_limit = True
                 break
-        if resampler is not None:
+        for resampler in resamplers.values():
             take(resampler.resample(None))
         if not chunks and (damaged or stopped):  # nothing decoded: an error
             raise first_error or stopped
@@ -418,6 +427,17 @@ def _read_av(path, limit_seconds, row=None, what="file"):
     if limit is not None:
         audio = audio[:limit]
     return audio, rate
+
+
+#: Planes of audio PyAV's ``AudioFrame.to_ndarray`` reads safely: with 8 or
+#: more (a 7.1 sound track) it reads past FFmpeg's 8 data pointers.
+_MAX_PLANES = 8
+
+
+def _n_channels(frame):
+    layout = frame.layout
+    n = getattr(layout, "nb_channels", None)
+    return int(n) if n is not None else len(layout.channels)
 
 
 def _claimed_seconds(container, stream):
