@@ -21,7 +21,12 @@ from sklearn.exceptions import NotFittedError
 from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _visual
 from skmmlc.feature_extraction._base import MediaError
-from skmmlc.feature_extraction._visual import VisualInceptionFeatures, _read_frames, _sample_indices
+from skmmlc.feature_extraction._visual import (
+    VisualInceptionFeatures,
+    _read_frames,
+    _sample_by_time,
+    _sample_indices,
+)
 
 SMALL = dict(image_size=75, batch_size=8, jit_compile=False)
 
@@ -84,6 +89,20 @@ def test_sample_indices_uniform_and_short_clips():
     np.testing.assert_array_equal(_sample_indices(3, 5), [0, 0, 1, 2, 2])
     np.testing.assert_array_equal(_sample_indices(3, 5, "pad"), [0, 1, 2, -1, -1])
     np.testing.assert_array_equal(_sample_indices(1, 3), [0, 0, 0])
+
+
+def test_sample_by_time():
+    # a constant rate (timestamps rounded to the ms): by index, as before
+    cfr = np.round(np.arange(30) * 1000 / 30)
+    np.testing.assert_array_equal(_sample_by_time(cfr, 7), _sample_indices(30, 7))
+    np.testing.assert_array_equal(_sample_by_time(cfr[:3], 5, "pad"), [0, 1, 2, -1, -1])
+    # 10 frames over 9 s, then 90 over 3 s: the frames shown at 1.5, 4.5,
+    # 7.5 and 10.5 s (by index: 12, 37, 62 and 87, all in the last 3 s)
+    vfr = [900.0 * i for i in range(10)] + [9000 + 1000 * i / 30 for i in range(90)]
+    np.testing.assert_array_equal(_sample_by_time(vfr, 4), [1, 5, 8, 55])
+    # timestamps that are not usable (repeated, missing): by index
+    np.testing.assert_array_equal(_sample_by_time([0, 0, 0, 40], 2), _sample_indices(4, 2))
+    np.testing.assert_array_equal(_sample_by_time([0, np.nan, 80], 3), [0, 1, 2])
 
 
 def test_read_frames_picks_the_uniform_frames(tmp_path):

@@ -440,6 +440,27 @@ def _n_channels(frame):
     return int(n) if n is not None else len(layout.channels)
 
 
+#: Peak amplitude above which decoded samples cannot be sound in [-1, 1]
+#: (integer PCM values stored as float, e.g. +-32768, or broken data): warned.
+OUT_OF_RANGE_PEAK = 4.0
+
+
+def _warn_out_of_range(peak, path, row, what):
+    """Warn when the samples' ``peak`` lies far outside [-1, 1] (the features
+    are still computed: a loud float recording may exceed 1 a little)."""
+    if peak <= OUT_OF_RANGE_PEAK:
+        return
+    where = "" if row is None else f"row {row}: "
+    warnings.warn(
+        f"{where}the sound of {what} {os.fspath(path)!r} peaks at {peak:.3g}, far "
+        "outside [-1, 1]: integer PCM samples (e.g. +-32768) stored as float? "
+        "Its features are those of a sound that much louder. Divide the samples "
+        "by the integer range (32768 for 16-bit) and write the file again.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _claimed_seconds(container, stream):
     """The duration the container claims for ``stream`` (seconds) or None.
 
@@ -799,12 +820,25 @@ class SoundNetFeatures(BaseExtractor):
             bad = int(np.size(audio) - np.isfinite(audio).sum())
             raise MediaError(
                 f"row {row}: {what} {os.fspath(path)!r} holds {bad} non-finite "
-                "samples (NaN or inf; a float WAV written from broken data). Repair "
-                "or drop the file, or pass on_error='zeros' to skip such rows.",
+                "samples (NaN or inf; a float WAV written from broken data, or "
+                "samples so large that resampling overflows). Repair or drop the "
+                "file, or pass on_error='zeros' to skip such rows.",
                 row=row,
                 source=os.fspath(path),
             )
-        audio = audio[:limit] * np.float32(256.0)  # SoundNet's input range
+        audio = audio[:limit]
+        peak = float(np.abs(audio).max(initial=0.0))
+        if peak > np.finfo(np.float32).max / 256:  # finite, but not once scaled
+            raise MediaError(
+                f"row {row}: {what} {os.fspath(path)!r} holds samples too large "
+                f"for float32 once scaled to SoundNet's range (peak {peak:.3g}, "
+                "where sound lies in [-1, 1]). Repair or drop the file, or pass "
+                "on_error='zeros' to skip such rows.",
+                row=row,
+                source=os.fspath(path),
+            )
+        _warn_out_of_range(peak, path, row, what)
+        audio = audio * np.float32(256.0)  # SoundNet's input range
         if audio.size < MIN_SAMPLES:  # too short for the pools: pad with silence
             audio = np.pad(audio, (0, MIN_SAMPLES - audio.size))
         return audio
