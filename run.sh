@@ -86,6 +86,7 @@ case "$command" in
     "$VENV/bin/python" benchmarks/mulan.py
     "$VENV/bin/python" benchmarks/labelsets.py
     "$VENV/bin/python" benchmarks/extract.py
+    "$VENV/bin/python" benchmarks/clip_passes.py  # per-clip passes vs shared batches, both kernel families
     "$VENV/bin/python" benchmarks/pipeline.py
     "$VENV/bin/python" benchmarks/demo.py
     "$VENV/bin/python" benchmarks/long_clip.py  # ~8 min: a 30-minute 1080p clip, a 1 MB text
