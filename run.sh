@@ -4,7 +4,8 @@
 #
 #   bash run.sh demo [skmmlc demo options]   install, then run the main job on the demo data
 #   bash run.sh test [pytest options]        install with test and docs tools, run the whole test suite,
-#                                            then build the documentation (skipped when pytest options are given)
+#                                            the numerics tests again under a second oneDNN kernel family,
+#                                            then build the documentation (both skipped when pytest options are given)
 #   bash run.sh docs [sphinx options]        install with docs tools, build the documentation into docs/_build/html
 #   bash run.sh bench                        install, then run every benchmark (writes docs/benchmarks.md)
 set -euo pipefail
@@ -39,6 +40,16 @@ build_docs() {
   "$VENV/bin/python" -m sphinx -W --keep-going -q -b html "$@" docs docs/_build/html
 }
 
+other_kernel_family() {
+  # the oneDNN ISA below this CPU's best one (empty: not an x86 CPU with AVX2)
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+  case " $flags " in
+    *" avx512f "*) echo AVX2 ;;
+    *" avx2 "*) echo SSE41 ;;
+  esac
+}
+
 command=${1:-}
 shift || true
 case "$command" in
@@ -53,6 +64,16 @@ case "$command" in
     # -n 2: both cores; exit code 5 (no tests collected) is a failure too.
     "$VENV/bin/python" -m pytest -n 2 --durations=20 "$@"
     if [ $# -eq 0 ]; then
+      # the numerics-sensitive tests again under the other oneDNN kernel
+      # family (float32 results depend on it): AVX2 kernels on an AVX-512
+      # CPU, SSE4.1 ones on an AVX2 CPU; about a minute
+      other_isa=$(other_kernel_family)
+      if [ -n "$other_isa" ]; then
+        echo "numerics-sensitive tests again with ONEDNN_MAX_CPU_ISA=$other_isa:"
+        ONEDNN_MAX_CPU_ISA=$other_isa "$VENV/bin/python" -m pytest -n 2 -q -m numerics
+      fi
+    fi
+    if [ $# -eq 0 ]; then
       build_docs  # silent when it succeeds, so pytest's summary stays the last line
     fi
     ;;
@@ -65,6 +86,7 @@ case "$command" in
     "$VENV/bin/python" benchmarks/mulan.py
     "$VENV/bin/python" benchmarks/labelsets.py
     "$VENV/bin/python" benchmarks/extract.py
+    "$VENV/bin/python" benchmarks/clip_passes.py  # per-clip passes vs shared batches, both kernel families
     "$VENV/bin/python" benchmarks/pipeline.py
     "$VENV/bin/python" benchmarks/demo.py
     "$VENV/bin/python" benchmarks/long_clip.py  # ~8 min: a 30-minute 1080p clip, a 1 MB text

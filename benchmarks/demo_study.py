@@ -40,12 +40,12 @@ LATE, PROPOSED, STATIC = "Three modalities (late fusion)", "Proposed framework",
 def static_features(root, n_clips, cache, visual_weights):
     from skmmlc import GloveFeatures, SoundNetFeatures, VisualInceptionFeatures
     from skmmlc.datasets import make_disaster_demo
+    from skmmlc.experiments import extract_static_features
     from skmmlc.feature_extraction._weights import (
         resolve_audio_weights,
         resolve_visual_weights,
         visual_network,
     )
-    from skmmlc.protocol import extract_static_features
 
     demo = make_disaster_demo(root, n_clips=n_clips, seed=0)
     audio_weights, _ = resolve_audio_weights("sound8")
@@ -112,7 +112,8 @@ def main():
 def run(args):
 
     from skmmlc import metrics
-    from skmmlc.protocol import _proposed_head, run_table2
+    from skmmlc.experiments import run_table2
+    from skmmlc.experiments._table2 import _proposed_head
 
     features, n_steps, Y, labels, audio_weights, visual_network = static_features(
         args.root, args.n_clips, args.cache, args.visual_weights

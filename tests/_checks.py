@@ -419,3 +419,20 @@ CHECKS = [
     check_empty_input_rejected,
     *SKLEARN_API_CHECKS,
 ]
+
+#: The checks that compare a row's output across batches of other shapes
+#: (permuted rows, subsets): float32 kernels that depended on the batch would
+#: show there. ``bash run.sh test`` runs them again under a second oneDNN
+#: kernel family (``pytest -m numerics``).
+NUMERICS_CHECKS = {"check_sample_order_invariance", "check_subset_invariance"}
+
+
+def check_params(checks=CHECKS):
+    """``checks`` as pytest parameters, those of ``NUMERICS_CHECKS`` marked
+    ``numerics``: ``@pytest.mark.parametrize("check", check_params())``."""
+    return [
+        pytest.param(c, marks=pytest.mark.numerics, id=check_id(c))
+        if check_id(c) in NUMERICS_CHECKS
+        else pytest.param(c, id=check_id(c))
+        for c in checks
+    ]

@@ -9,6 +9,11 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
+#: float32's machine epsilon (2**-23): the relative rounding of one float32
+#: operation. Tests that compare results of float32 kernels which may sum in
+#: another order (another batch shape, another CPU) allow a multiple of it.
+F32_EPS = float(np.finfo(np.float32).eps)
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MULAN = SHARED / "data" / "mulan"
 

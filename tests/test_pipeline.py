@@ -5,8 +5,8 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from _checks import CHECKS, check_id, run_check
-from conftest import make_frames, make_sound
+from _checks import check_params, run_check
+from conftest import F32_EPS, make_frames, make_sound
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
@@ -210,15 +210,22 @@ def check_pipeline(glove, memory=None):
     )
 
 
-@pytest.mark.parametrize("check", CHECKS, ids=check_id)
+@pytest.mark.parametrize("check", check_params())
 def test_estimator_checks(check, check_data):
     """The full pipeline through the extractors' checks (tests/_checks.py)."""
     X, Y, glove = check_data
-    # A row scored alone goes through TensorFlow's float32 kernels with another
-    # batch shape than in a batch of rows: equal up to rounding (~1e-8 measured),
-    # scikit-learn's own subset-invariance tolerance (atol=1e-7). Refits are exact.
-    subset = getattr(check, "__name__", "") == "check_subset_invariance"
-    tolerance = dict(rtol=1e-6, atol=1e-7) if subset else {}
+    # The extractors give a clip the same bits whatever its companions (each
+    # clip's frames, each sound, run in passes of their own), but the temporal
+    # stage (ResBiLSTM) scores rows in batches: a row scored alone or at
+    # another position goes through float32 kernels that may sum in another
+    # order (oneDNN picks them by batch shape and CPU). Its float32 outputs
+    # then differ by about one rounding (eps = 2**-23, relative; measured 0.9
+    # eps of the decision values with AVX2 kernels, 0 with AVX-512 ones),
+    # which the float64 classifier carries to the decision values: 8 eps.
+    # Refits are exact.
+    name = getattr(check, "__name__", "")
+    batch_dependent = name in ("check_subset_invariance", "check_sample_order_invariance")
+    tolerance = dict(rtol=8 * F32_EPS, atol=8 * F32_EPS) if batch_dependent else {}
     run_check(check, check_pipeline(glove), X, Y, extra_columns_ok=True, **tolerance)
 
 

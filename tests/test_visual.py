@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from _checks import CHECKS, check_id, run_check
+from _checks import check_params, run_check
 from conftest import make_frames
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -21,7 +21,12 @@ from sklearn.exceptions import NotFittedError
 from skmmlc.exceptions import SkippedRowsWarning
 from skmmlc.feature_extraction import _visual
 from skmmlc.feature_extraction._base import MediaError
-from skmmlc.feature_extraction._visual import VisualInceptionFeatures, _read_frames, _sample_indices
+from skmmlc.feature_extraction._visual import (
+    VisualInceptionFeatures,
+    _read_frames,
+    _sample_by_time,
+    _sample_indices,
+)
 from skmmlc.feature_extraction._weights import _sources
 
 SMALL = dict(image_size=75, batch_size=8, jit_compile=False)
@@ -85,6 +90,20 @@ def test_sample_indices_uniform_and_short_clips():
     np.testing.assert_array_equal(_sample_indices(3, 5), [0, 0, 1, 2, 2])
     np.testing.assert_array_equal(_sample_indices(3, 5, "pad"), [0, 1, 2, -1, -1])
     np.testing.assert_array_equal(_sample_indices(1, 3), [0, 0, 0])
+
+
+def test_sample_by_time():
+    # a constant rate (timestamps rounded to the ms): by index, as before
+    cfr = np.round(np.arange(30) * 1000 / 30)
+    np.testing.assert_array_equal(_sample_by_time(cfr, 7), _sample_indices(30, 7))
+    np.testing.assert_array_equal(_sample_by_time(cfr[:3], 5, "pad"), [0, 1, 2, -1, -1])
+    # 10 frames over 9 s, then 90 over 3 s: the frames shown at 1.5, 4.5,
+    # 7.5 and 10.5 s (by index: 12, 37, 62 and 87, all in the last 3 s)
+    vfr = [900.0 * i for i in range(10)] + [9000 + 1000 * i / 30 for i in range(90)]
+    np.testing.assert_array_equal(_sample_by_time(vfr, 4), [1, 5, 8, 55])
+    # timestamps that are not usable (repeated, missing): by index
+    np.testing.assert_array_equal(_sample_by_time([0, 0, 0, 40], 2), _sample_indices(4, 2))
+    np.testing.assert_array_equal(_sample_by_time([0, np.nan, 80], 3), [0, 1, 2])
 
 
 def test_read_frames_picks_the_uniform_frames(tmp_path):
@@ -200,11 +219,33 @@ def test_features_are_time_major_and_batching_does_not_matter(tmp_path):
     path = brightness_clip(tmp_path, "b.mp4", 12)
     other = brightness_clip(tmp_path, "o.mp4", 9)
     a = small(n_frames=3).fit_transform([str(path), str(other)])
-    b = small(n_frames=3, batch_size=5).fit_transform([str(path), str(other)])
+    b = small(n_frames=3, batch_size=2).fit_transform([str(path), str(other)])
+    # passes of 3 and of 2 frames: float32 kernels of another batch shape
+    # (rounding only); the features are O(1)
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     # frame t's features sit in columns [t*2048, (t+1)*2048): brighter frames differ
     steps = a[0].reshape(3, 2048)
     assert not np.allclose(steps[0], steps[2])
+
+
+@pytest.mark.numerics
+def test_a_clip_gives_the_same_bits_whatever_its_companions(tmp_path):
+    """Each clip's frames run in passes of their own, of one fixed shape: the
+    clips extracted with it (how many, which, in which order) change none of
+    its bits (oneDNN's float32 results depend on the batch's shape and, on
+    some CPUs, on a frame's position in it)."""
+    clips = [str(brightness_clip(tmp_path, f"c{i}.mp4", n)) for i, n in
+             enumerate([12, 9, 2, 7])]
+    est = small(n_frames=3, batch_size=2).fit(clips)  # 2 passes of 2 per clip
+    alone = est.transform([clips[0]])[0]
+    for others in ([clips[0]] + clips[1:], clips[1:] + [clips[0]], [clips[2], clips[0]]):
+        got = est.transform(others)[others.index(clips[0])]
+        np.testing.assert_array_equal(got, alone)
+    runner = est._get_runner()
+    assert runner.batch_size == 2
+    before = runner.n_batches
+    est.transform([clips[2]])  # 2 frames: 2 distinct, one pass
+    assert runner.n_batches - before == 1
 
 
 def test_short_clip_policies(tmp_path):
@@ -428,7 +469,7 @@ def check_clips(tmp_path_factory):
     ]
 
 
-@pytest.mark.parametrize("check", CHECKS, ids=check_id)
+@pytest.mark.parametrize("check", check_params())
 def test_estimator_checks(check, check_clips):
     X = check_clips
     if check.__name__ == "check_columns_checked_in_transform":

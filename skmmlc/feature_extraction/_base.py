@@ -406,6 +406,12 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
                 if ok_data:
                     feats = np.asarray(self._forward(runner, ok_data), dtype=np.float32)
                     for i, f in zip(ok_rows, feats):
+                        if not np.isfinite(f).all():  # never kept, never cached
+                            err = _non_finite_error(self, items[i], i, f)
+                            if self.on_error == "raise":
+                                raise err
+                            failed.append((i, err))
+                            continue
                         out[i] = f.reshape(-1)
                         if cache is not None and keys[i] is not None:
                             cache.put(keys[i], f)
@@ -414,6 +420,21 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
             chunks.close()  # stop the reader thread when a row raises
             progress.close()
         return failed
+
+
+def _non_finite_error(extractor, item, row, features):
+    """The MediaError of a row whose features came out NaN or infinite."""
+    source = first_present(item) if isinstance(item, tuple) else item
+    bad = int(features.size - np.isfinite(features).sum())
+    return MediaError(
+        f"row {row}: {type(extractor).__name__} computed {bad} non-finite features "
+        f"(NaN or inf) for {source!r}: its values overflow float32 in the network "
+        "(samples or pixels far outside their range?). The features are not kept "
+        "nor cached. Repair or drop the input, or pass on_error='zeros' to skip "
+        "such rows.",
+        row=row,
+        source=None if source is None else str(source),
+    )
 
 
 def _index_labels(X, n):

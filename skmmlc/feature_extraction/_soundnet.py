@@ -344,7 +344,7 @@ def _read_av(path, limit_seconds, row=None, what="file"):
         if not container.streams.audio:
             raise _NoAudioTrack
         stream = container.streams.audio[0]
-        resampler = None
+        resamplers = {}  # by "fewer than 8 channels"
         chunks, n, rate = [], 0, None
         limit = None
         damaged, first_error, stopped = 0, None, None
@@ -352,11 +352,14 @@ def _read_av(path, limit_seconds, row=None, what="file"):
         def take(frames):
             nonlocal n
             for f in frames:
-                a = f.to_ndarray()  # (channels, samples)
-                chunks.append(
-                    a.mean(axis=0, dtype=np.float32) if a.shape[0] > 1 else a[0]
-                )
-                n += a.shape[1]
+                a = f.to_ndarray()  # planar: (channels, samples)
+                if f.format.is_planar:
+                    mono = a.mean(axis=0, dtype=np.float32) if a.shape[0] > 1 else a[0]
+                else:  # packed: (1, samples * channels), interleaved
+                    a = a.reshape(-1, _n_channels(f))
+                    mono = a.mean(axis=1, dtype=np.float32) if a.shape[1] > 1 else a[:, 0]
+                chunks.append(mono)
+                n += mono.shape[0]
 
         def decoded_frames():
             nonlocal damaged, first_error, stopped
@@ -385,16 +388,22 @@ def _read_av(path, limit_seconds, row=None, what="file"):
                 rate = frame.sample_rate
                 if limit_seconds is not None:
                     limit = int(np.ceil(limit_seconds * rate))
-            if frame.format.name == "fltp" and frame.sample_rate == rate:
+            few = _n_channels(frame) < _MAX_PLANES
+            if frame.format.name == "fltp" and frame.sample_rate == rate and few:
                 take((frame,))  # AAC, Vorbis, Opus, MP3 decoders: no conversion
             else:  # other sample formats (or a rate change): convert, keep channels
-                if resampler is None:
-                    resampler = av.AudioResampler(format="fltp", rate=rate)
-                take(resampler.resample(frame))
+                if few not in resamplers:
+                    # planar float, or packed (one plane) for 8 channels or
+                    # more: PyAV's to_ndarray crashes (SIGSEGV) on planar
+                    # audio of 8+ planes (7.1 AAC, 8-channel PCM)
+                    resamplers[few] = av.AudioResampler(
+                        format="fltp" if few else "flt", rate=rate
+                    )
+                take(resamplers[few].resample(frame))
             if limit is not None and n >= limit:
                 reached_limit = True
                 break
-        if resampler is not None:
+        for resampler in resamplers.values():
             take(resampler.resample(None))
         if not chunks and (damaged or stopped):  # nothing decoded: an error
             raise first_error or stopped
@@ -416,6 +425,38 @@ def _read_av(path, limit_seconds, row=None, what="file"):
     if limit is not None:
         audio = audio[:limit]
     return audio, rate
+
+
+#: Planes of audio PyAV's ``AudioFrame.to_ndarray`` reads safely: with 8 or
+#: more (a 7.1 sound track) it reads past FFmpeg's 8 data pointers.
+_MAX_PLANES = 8
+
+
+def _n_channels(frame):
+    layout = frame.layout
+    n = getattr(layout, "nb_channels", None)
+    return int(n) if n is not None else len(layout.channels)
+
+
+#: Peak amplitude above which decoded samples cannot be sound in [-1, 1]
+#: (integer PCM values stored as float, e.g. +-32768, or broken data): warned.
+OUT_OF_RANGE_PEAK = 4.0
+
+
+def _warn_out_of_range(peak, path, row, what):
+    """Warn when the samples' ``peak`` lies far outside [-1, 1] (the features
+    are still computed: a loud float recording may exceed 1 a little)."""
+    if peak <= OUT_OF_RANGE_PEAK:
+        return
+    where = "" if row is None else f"row {row}: "
+    warnings.warn(
+        f"{where}the sound of {what} {os.fspath(path)!r} peaks at {peak:.3g}, far "
+        "outside [-1, 1]: integer PCM samples (e.g. +-32768) stored as float? "
+        "Its features are those of a sound that much louder. Divide the samples "
+        "by the integer range (32768 for 16-bit) and write the file again.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _claimed_seconds(container, stream):
@@ -575,11 +616,17 @@ class SoundNetFeatures(BaseExtractor):
         Rate the audio is resampled to. The pretrained weights expect 22,050.
     batch_size : int, default=1
         Clips of equal length run through the network together, at most this
-        many at a time; clips of different lengths run separately, so every
-        clip gets the features it gets when run alone. On a CPU the batch
-        size changes little (one 20 s clip's activations already exceed the
-        caches; times per batch size in docs/benchmarks.md); larger batches
-        may pay off on a GPU.
+        many at a time; clips of different lengths run separately. With 1
+        (the default) every clip runs alone, in a pass whose shape depends
+        on its own length only, so its features are the same bits whatever
+        other clips are extracted with it (cache, ``n_jobs``, row order).
+        With more, a clip's features may differ from those it gets alone by
+        float32 rounding (oneDNN's kernels depend on the batch's shape:
+        measured up to 8 x 2**-23 of the clip's largest feature with AVX2
+        kernels), and the feature cache does not tell them apart. On a CPU
+        the batch size changes little (one 20 s clip's activations already
+        exceed the caches; times per batch size in docs/benchmarks.md);
+        larger batches may pay off on a GPU.
     cache : str, path-like, joblib.Memory or None, default=None
         Directory of per-clip feature files; a clip (same file, size and
         modification time) is then computed once.
@@ -768,12 +815,25 @@ class SoundNetFeatures(BaseExtractor):
             bad = int(np.size(audio) - np.isfinite(audio).sum())
             raise MediaError(
                 f"row {row}: {what} {os.fspath(path)!r} holds {bad} non-finite "
-                "samples (NaN or inf; a float WAV written from broken data). Repair "
-                "or drop the file, or pass on_error='zeros' to skip such rows.",
+                "samples (NaN or inf; a float WAV written from broken data, or "
+                "samples so large that resampling overflows). Repair or drop the "
+                "file, or pass on_error='zeros' to skip such rows.",
                 row=row,
                 source=os.fspath(path),
             )
-        audio = audio[:limit] * np.float32(256.0)  # SoundNet's input range
+        audio = audio[:limit]
+        peak = float(np.abs(audio).max(initial=0.0))
+        if peak > np.finfo(np.float32).max / 256:  # finite, but not once scaled
+            raise MediaError(
+                f"row {row}: {what} {os.fspath(path)!r} holds samples too large "
+                f"for float32 once scaled to SoundNet's range (peak {peak:.3g}, "
+                "where sound lies in [-1, 1]). Repair or drop the file, or pass "
+                "on_error='zeros' to skip such rows.",
+                row=row,
+                source=os.fspath(path),
+            )
+        _warn_out_of_range(peak, path, row, what)
+        audio = audio * np.float32(256.0)  # SoundNet's input range
         if audio.size < MIN_SAMPLES:  # too short for the pools: pad with silence
             audio = np.pad(audio, (0, MIN_SAMPLES - audio.size))
         return audio

@@ -9,9 +9,12 @@ This is the hot path of the whole framework, so:
 
 - frames are decoded with OpenCV in a background thread (see
   :class:`~skmmlc.feature_extraction._base.BaseExtractor`) while the network runs;
-- frames of several clips share fixed-size batches (the last one is padded),
-  so the forward pass is traced and compiled once (``tf.function``; XLA
-  with ``jit_compile=True``) and never retraced;
+- each clip's frames run in forward passes of one fixed size, of their own
+  (the last one padded): the forward pass is traced and compiled once
+  (``tf.function``; XLA with ``jit_compile=True``) and never retraced, and
+  a clip's features do not depend on the clips extracted with it (oneDNN's
+  float32 results depend on the batch's shape, and on some CPUs on a
+  frame's position in it);
 - frames travel to the graph as uint8; casting and
   ``inception_v3.preprocess_input`` run inside the compiled graph;
 - the compiled model is kept in a small process-wide cache keyed by
@@ -97,6 +100,48 @@ def _sample_indices(n_available, n_frames, short_clip="repeat"):
     return np.minimum(idx, n_available - 1)
 
 
+def _sample_by_time(times, n_frames, short_clip="repeat"):
+    """Indices of the frames shown at ``n_frames`` evenly spaced times.
+
+    Frame ``t`` is the one on screen at the centre of the ``t``-th of
+    ``n_frames`` equal segments of the clip's duration (from the first
+    frame's presentation time to the last one's end, taken as one more of the
+    last frame intervals). At a constant frame rate this is
+    :func:`_sample_indices` (used as such, so that timestamps rounded to the
+    millisecond change nothing); a variable frame rate (a screen recording, a
+    phone's video) is sampled over its duration, not over its frame indices.
+
+    Parameters
+    ----------
+    times : sequence of float
+        Presentation time of each decoded frame, in ms; not increasing or not
+        finite: the frames are sampled by index.
+    n_frames : int
+    short_clip : {"repeat", "pad"}
+
+    Returns
+    -------
+    indices : ndarray of shape (n_frames,), int
+    """
+    t = np.asarray(times, dtype=np.float64)
+    n = t.size
+    if n < 3 or not np.isfinite(t).all() or np.any(np.diff(t) <= 0):
+        return _sample_indices(n, n_frames, short_clip)
+    steps = np.diff(t)
+    typical = float(np.median(steps))
+    # constant rate, up to timestamps rounded to the millisecond (or 1 %)
+    if np.all(np.abs(steps - typical) <= 1.0 + 0.01 * typical):
+        return _sample_indices(n, n_frames, short_clip)
+    if short_clip == "pad" and n < n_frames:
+        return _sample_indices(n, n_frames, short_clip)
+    start, end = t[0], t[-1] + steps[-1]
+    centres = start + (np.arange(n_frames) + 0.5) * (end - start) / n_frames
+    # + 1 us (finer than any container's clock): a centre that falls on a
+    # frame's start, up to float rounding, is that frame
+    idx = np.searchsorted(t, centres + 1e-3, side="right") - 1
+    return np.clip(idx, 0, n - 1).astype(np.int64)
+
+
 def _open_capture(path):
     """``cv2.VideoCapture`` for ``path`` (a seam for tests)."""
     import cv2
@@ -138,12 +183,19 @@ def _collect(cap, wanted, image_size):
 
     ``grab`` advances without colour conversion; ``retrieve`` converts only the
     wanted frames. A wanted frame that fails to convert is replaced by the next
-    one that converts. Returns ``(kept: dict index -> RGB frame, n_grabbed)``.
+    one that converts. Returns ``(kept: dict index -> RGB frame, n_grabbed,
+    times)``, ``times`` holding each grabbed frame's presentation time (ms).
     """
+    import cv2
+
     wanted = set(int(i) for i in wanted)
-    kept, carry = {}, []
+    kept, carry, times = {}, [], []
     pos = 0
     while cap.grab():
+        try:
+            times.append(float(cap.get(cv2.CAP_PROP_POS_MSEC)))
+        except Exception:  # pragma: no cover - backend specific
+            times.append(math.nan)
         if pos in wanted or carry:
             ok, frame = cap.retrieve()
             if ok and frame is not None and frame.size:
@@ -156,7 +208,7 @@ def _collect(cap, wanted, image_size):
             elif pos in wanted:
                 carry.append(pos)
         pos += 1
-    return kept, pos
+    return kept, pos, times
 
 
 def _unreadable_error(path, row, claimed=None):
@@ -186,9 +238,54 @@ def _unreadable_error(path, row, claimed=None):
     )
 
 
-def _warn_partly_decoded(path, row, n_decoded, claimed):
-    """Warn when far fewer frames decode than the container claims."""
-    if claimed and n_decoded < 0.9 * claimed and claimed - n_decoded >= 2:
+def _claimed_video_stream(path):
+    """``(has_frame_count, seconds)`` the container claims for its first video
+    stream: whether it stores a frame count (mp4's index; OpenCV's
+    ``CAP_PROP_FRAME_COUNT`` is then that count, else the container's
+    duration times a nominal frame rate), and the stream's own duration (its
+    ``DURATION`` tag in Matroska), or None."""
+    try:
+        import av
+
+        with av.open(os.fspath(path)) as container:
+            stream = container.streams.video[0]
+            seconds = None
+            if stream.duration is not None and stream.time_base is not None:
+                seconds = float(stream.duration * stream.time_base)
+            else:
+                tag = (stream.metadata or {}).get("DURATION")
+                if tag:
+                    h, m, sec = tag.split(":")
+                    seconds = int(h) * 3600 + int(m) * 60 + float(sec)
+            return bool(stream.frames), seconds
+    except Exception:
+        return True, None
+
+
+def _short_in_time(path, times):
+    """Whether the frames that decode (presentation ``times``, ms) cover far
+    less than the video stream's own claimed duration, or None when that
+    cannot be told (the container stores a frame count, no duration, or no
+    timestamps): a variable frame rate, or a sound track longer than the
+    video, makes OpenCV's estimated frame count too high, not the file short."""
+    has_count, seconds = _claimed_video_stream(path)
+    t = np.asarray(times, dtype=np.float64)
+    if has_count or not seconds or t.size < 2 or not np.isfinite(t).all():
+        return None
+    steps = np.diff(t)
+    if np.any(steps <= 0):
+        return None
+    decoded = (t[-1] - t[0] + steps[-1]) / 1000.0
+    return decoded < 0.9 * seconds and seconds - decoded >= 2 * np.median(steps) / 1000
+
+
+def _warn_partly_decoded(path, row, n_decoded, claimed, times=()):
+    """Warn when far fewer frames decode than the container claims (in time,
+    when the container claims a duration for the video stream but no count)."""
+    short = _short_in_time(path, times) if n_decoded < claimed else False
+    if short is None:
+        short = claimed and n_decoded < 0.9 * claimed and claimed - n_decoded >= 2
+    if short:
         where = "" if row is None else f"row {row}: "
         warnings.warn(
             f"{where}only {n_decoded} of the {claimed} frames that {path!r} "
@@ -201,12 +298,16 @@ def _warn_partly_decoded(path, row, n_decoded, claimed):
 
 
 def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
-    """Decode ``n_frames`` uniformly sampled frames of the video at ``path``.
+    """Decode ``n_frames`` frames of the video at ``path``, sampled at evenly
+    spaced times over its duration.
 
     ``CAP_PROP_FRAME_COUNT`` is only a hint: the clip is read sequentially to
-    its end (``grab``), which counts the frames that really decode. When the
-    count was wrong (containers that misreport it, truncated files that still
-    open) the frames are sampled again over the real count in a second pass.
+    its end (``grab``), which counts the frames that really decode and gives
+    their presentation times. The first pass keeps the frames the hint
+    points to; when they are not those at evenly spaced times
+    (:func:`_sample_by_time`: a wrong count, from containers that misreport
+    it, truncated files that still open, a variable frame rate) a second
+    pass keeps the right ones.
 
     Returns
     -------
@@ -218,7 +319,7 @@ def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
         Number of frames that decode.
     """
     path = str(path)
-    claimed, n_seen, kept = 0, 0, {}
+    claimed, n_seen, kept, times = 0, 0, {}, []
     for attempt in range(2):
         cap = _open_capture(path)
         try:
@@ -226,28 +327,30 @@ def _read_frames(path, n_frames, image_size, short_clip="repeat", row=None):
                 raise _unreadable_error(path, row)
             if attempt == 0:
                 claimed = _claimed_frame_count(cap)
-                n_target = claimed
-            else:
-                n_target = n_seen
-            targets = (
-                _sample_indices(n_target, n_frames, short_clip) if n_target > 0 else []
+                targets = (
+                    _sample_indices(claimed, n_frames, short_clip) if claimed > 0 else []
+                )
+            kept, n_grabbed, grabbed_times = _collect(
+                cap, [t for t in targets if t >= 0], image_size
             )
-            kept, n_grabbed = _collect(cap, [t for t in targets if t >= 0], image_size)
         finally:
             cap.release()
         if attempt == 0:
-            n_seen = n_grabbed
+            n_seen, times = n_grabbed, grabbed_times
             if n_seen == 0:
                 break
-            if n_seen == claimed:
+            # the frames at evenly spaced times, now that their times are known
+            targets = _sample_by_time(times, n_frames, short_clip)
+            if all(int(t) in kept for t in targets if t >= 0):
                 break
         else:
             # decoding twice gave another count: keep what the 2nd pass gave
             n_seen = min(n_seen, n_grabbed) if n_grabbed else n_seen
+            times = times[:n_seen]
     if not kept:
         raise _unreadable_error(path, row, claimed=claimed)
-    _warn_partly_decoded(path, row, n_seen, claimed)
-    targets = _sample_indices(n_seen, n_frames, short_clip)
+    _warn_partly_decoded(path, row, n_seen, claimed, times)
+    targets = _sample_by_time(times, n_frames, short_clip)
     available = np.asarray(sorted(kept))
     unique = sorted({int(t) for t in targets if t >= 0})
     frames, where = [], {}
@@ -342,28 +445,30 @@ class _InceptionRunner:
             return self._fn(batch).numpy()
 
     def __call__(self, stacks):
+        """Features of each stack's frames; every stack runs on its own.
+
+        A clip's frames never share a forward pass with another clip's: they
+        fill ``ceil(len / batch_size)`` passes of exactly ``batch_size``
+        frames (the last padded with black frames). oneDNN picks its float32
+        kernels by the batch's shape, and on some CPUs a frame's result also
+        depends on its position in the batch; this way both depend on the
+        clip alone, so a clip's features are the same bits whatever other
+        clips are extracted with it (cache, ``n_jobs``, row order, subsets).
+        """
         total = sum(len(s) for s in stacks)
         out = np.empty((total, FEATURE_DIM), dtype=np.float32)
         b, s = self.batch_size, self.image_size
         batch = np.zeros((b, s, s, 3), dtype=np.uint8)
-        fill = done = 0
+        done = 0
         with self.lock:
             for stack in stacks:
-                start = 0
-                while start < len(stack):
-                    take = min(b - fill, len(stack) - start)
-                    batch[fill : fill + take] = stack[start : start + take]
-                    fill += take
-                    start += take
-                    if fill == b:
-                        out[done : done + b] = self._run(batch)
-                        self.n_batches += 1
-                        done += b
-                        fill = 0
-            if fill:  # pad the last batch: same shape, no retracing
-                batch[fill:] = 0
-                out[done : done + fill] = self._run(batch)[:fill]
-                self.n_batches += 1
+                for start in range(0, len(stack), b):
+                    take = min(b, len(stack) - start)
+                    batch[:take] = stack[start : start + take]
+                    batch[take:] = 0  # same shape: no retracing
+                    out[done : done + take] = self._run(batch)[:take]
+                    self.n_batches += 1
+                    done += take
         return out
 
 
@@ -398,8 +503,10 @@ class VisualInceptionFeatures(BaseExtractor):
     Parameters
     ----------
     n_frames : int, default=40
-        Frames sampled per clip (the paper uses 40): frame ``t`` is the centre
-        of the ``t``-th of ``n_frames`` equal segments of the clip.
+        Frames sampled per clip (the paper uses 40): frame ``t`` is the one
+        shown at the centre of the ``t``-th of ``n_frames`` equal segments of
+        the clip's duration (by presentation time, so a variable frame rate
+        is sampled evenly in time).
     weights : str, path-like or None, default="imagenet"
         ``"imagenet"``: Keras' ImageNet weights, downloaded once to
         ``~/.keras/models`` (or found there), with Keras' InceptionV3 and its
@@ -424,7 +531,15 @@ class VisualInceptionFeatures(BaseExtractor):
         sets the remaining steps to zeros (masked by
         :class:`~skmmlc.ResBiLSTMTemporal`).
     batch_size : int, default=16
-        Frames per forward pass; frames of consecutive clips share batches.
+        At most this many frames per forward pass. Each clip's frames run
+        in passes of their own, all of one size: ``ceil(n_frames /
+        batch_size)`` equal passes (40 frames, ``batch_size=16``: 3 passes
+        of 14), the last one padded when a short clip has fewer distinct
+        frames. So a clip's features are the same bits whatever other clips
+        are extracted with it (oneDNN's float32 kernels depend on the
+        batch's shape); another ``batch_size`` may change them in the last
+        bits (about 1e-7, relative), which the feature cache does not tell
+        apart.
     jit_compile : bool, default=False
         Compile the forward pass with XLA (falls back to plain
         ``tf.function`` with a warning if XLA fails). Which of XLA and the
@@ -495,7 +610,10 @@ class VisualInceptionFeatures(BaseExtractor):
     differs from the reported one the frames are sampled again over the real
     count. Files cut short that still open (e.g. a truncated mkv) are
     therefore sampled over the frames that decode, with a warning naming the
-    row when far fewer frames decode than the container claims. Reading every frame costs
+    row when far fewer frames decode than the container claims (or, where it
+    stores no frame count, far less time than the video stream's duration:
+    a variable frame rate or a sound track longer than the video is not
+    taken for a cut file). Reading every frame costs
     a full decode of the clip (cheap for clips of seconds to a few minutes,
     and it overlaps with the network); very long videos are better cut into
     clips first.
@@ -601,11 +719,18 @@ class VisualInceptionFeatures(BaseExtractor):
         # XLA only for float32: bfloat16 is fast through oneDNN, not XLA
         return bool(self.jit_compile) and self.precision == "float32"
 
+    def _pass_size(self):
+        """Frames per forward pass: ``n_frames`` split into equal passes of at
+        most ``batch_size`` (40 and 16: 3 passes of 14, not 16, 16 and 8
+        frames padded with 8 black ones)."""
+        n, b = int(self.n_frames), max(1, int(self.batch_size))
+        return -(-n // -(-n // b))
+
     def _runner_key(self):
         return (
             self._weights_identity(),
             int(self.image_size),
-            int(self.batch_size),
+            self._pass_size(),
             self._jit(),
             self.precision,
         )
@@ -638,7 +763,7 @@ class VisualInceptionFeatures(BaseExtractor):
                     "model.save_weights."
                 ) from exc
         return _InceptionRunner(
-            model, size, int(self.batch_size), self._jit(), preprocess=source.preprocess
+            model, size, self._pass_size(), self._jit(), preprocess=source.preprocess
         )
 
     def _read(self, item, row):
