@@ -41,6 +41,7 @@ from sklearn.utils.validation import (
 )
 
 from ._targets import check_label_matrix
+from .multilabel._linear import BatchLinearSVC, fit_ovr_squared_hinge
 
 __all__ = ["LabelPowersetWeightedSVC", "label_weights", "powerset_encode"]
 
@@ -53,6 +54,9 @@ _SLOW_LABEL_SETS = 500
 _ENUMERATE_MAX = 100_000
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
+# float32 data stays float32 (the batched solver computes in it; libsvm and
+# liblinear convert to float64 themselves).
+_DTYPES = [np.float64, np.float32]
 
 
 def powerset_encode(Y):
@@ -443,7 +447,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         "weighting": [StrOptions({"paper", "paper_literal", "balanced"}), None],
         "labelset_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_labelsets": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "solver": [StrOptions({"auto", "libsvm", "liblinear"})],
+        "solver": [StrOptions({"auto", "libsvm", "liblinear", "newton"})],
         "sampler": [None, HasMethods(["fit_resample"])],
         "break_ties": ["boolean"],
         "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
@@ -515,15 +519,15 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         if y is not None:
             y = check_label_matrix(y)
         X, y = validate_data(
-            self, X, y, accept_sparse="csr", multi_output=True, dtype=np.float64
+            self, X, y, accept_sparse="csr", multi_output=True, dtype=_DTYPES
         )
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
-        if self.solver == "liblinear" and self.kernel != "linear":
+        if self.solver in ("liblinear", "newton") and self.kernel != "linear":
             raise ValueError(
-                f"solver='liblinear' needs kernel='linear', got kernel={self.kernel!r}; "
-                "use solver='libsvm' or 'auto' for other kernels."
+                f"solver={self.solver!r} needs kernel='linear', got "
+                f"kernel={self.kernel!r}; use solver='libsvm' or 'auto' for other kernels."
             )
 
         multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
@@ -580,18 +584,30 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ]
         for member in members:
             member.n_features_in_ = self.n_features_in_
-        self.estimators_ = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(member._fit_multilabel)(X, Y[:, labels], sample_weight)
-            for member, labels in zip(members, self.labelsets_)
-        )
+        if self._members_in_one_solve(X, Y):
+            self.estimators_ = _fit_members_together(members, X, Y, self.labelsets_, sample_weight)
+        else:
+            self.estimators_ = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+                delayed(member._fit_multilabel)(X, Y[:, labels], sample_weight)
+                for member, labels in zip(members, self.labelsets_)
+            )
         self.solver_ = self.estimators_[0].solver_
         return self
+
+    def _members_in_one_solve(self, X, Y):
+        """Whether every RAkEL member uses the batched solver (then: one solve)."""
+        if self.sampler is not None or self.kernel != "linear":
+            return False
+        return all(
+            self._choose_solver(X.shape[0], len(np.unique(Y[:, labels], axis=0))) == "newton"
+            for labels in self.labelsets_
+        )
 
     def _choose_solver(self, n_samples, n_sets):
         if self.solver != "auto":
             return self.solver
         large = n_samples > _AUTO_MAX_SAMPLES or n_sets > _SLOW_LABEL_SETS
-        return "liblinear" if self.kernel == "linear" and large else "libsvm"
+        return "newton" if self.kernel == "linear" and large else "libsvm"
 
     def _fit_powerset(self, X, powersets, codes, sample_weight):
         """Fit one weighted SVM whose class ``k`` is ``powersets[k]``."""
@@ -632,15 +648,20 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                 max_iter=self.max_iter,
                 random_state=self.random_state,
             )
+        elif self.solver_ == "newton":
+            self.svc_ = BatchLinearSVC(C=self.C, tol=self.tol, max_iter=self._linear_max_iter())
         else:
             self.svc_ = LinearSVC(
                 C=self.C,
                 tol=self.tol,
-                max_iter=1000 if self.max_iter == -1 else self.max_iter,
+                max_iter=self._linear_max_iter(),
                 random_state=self.random_state,
             )
         self.svc_.fit(X, codes, sample_weight=weights)
         self.n_iter_ = self.svc_.n_iter_
+
+    def _linear_max_iter(self):
+        return 1000 if self.max_iter == -1 else self.max_iter
 
     def _resample(self, X, codes, sample_weight):
         sampler = clone(self.sampler)
@@ -658,7 +679,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     def _validate_X(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        return validate_data(self, X, accept_sparse="csr", dtype=_DTYPES, reset=False)
 
     def _batches(self, n_samples):
         """Row batches that keep the SVM's decision values below _BATCH_VALUES."""
@@ -781,3 +802,49 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         tags.classifier_tags.multi_label = True
         tags.target_tags.multi_output = True
         return tags
+
+
+def _fit_members_together(members, X, Y, labelsets, sample_weight):
+    """Fit RAkEL members with the batched solver in one solve, side by side.
+
+    Each member's label sets are a group of columns with its own row
+    weights; the result is the same as fitting the members one by one.
+    """
+    first = members[0]
+    targets, costs, groups, parts = [], [], [], []
+    n_cols = 0
+    for member, labels in zip(members, labelsets):
+        sets, codes = powerset_encode(Y[:, labels])
+        member._multilabel, member._ensemble = True, False
+        member.classes_ = np.arange(len(labels))
+        member.powersets_ = sets
+        member.powerset_counts_ = np.bincount(codes, minlength=len(sets))
+        member.solver_ = "newton"
+        weights = label_weights(sets[codes], member.weighting, sample_weight)
+        if sample_weight is not None:
+            weights = weights * sample_weight
+        if len(sets) == 1:
+            member.svc_, member._constant = None, 0
+            member.n_iter_ = np.zeros(0, dtype=np.int32)
+            continue
+        targets.append(codes + n_cols)
+        costs.append(member.C * weights)
+        groups.append(np.full(len(sets), len(parts)))
+        parts.append((member, n_cols, len(sets)))
+        n_cols += len(sets)
+    if parts:
+        coef, intercept, n_iter, objective = fit_ovr_squared_hinge(
+            X,
+            np.column_stack(targets),
+            np.column_stack(costs),
+            np.concatenate(groups),
+            tol=first.tol,
+            max_iter=first._linear_max_iter(),
+        )
+    for member, start, size in parts:
+        cols = slice(start, start + size)
+        svc = BatchLinearSVC(C=member.C, tol=member.tol, max_iter=member._linear_max_iter())
+        svc.classes_, svc.n_features_in_ = np.arange(size), X.shape[1]
+        svc._set_solution(coef[cols], intercept[cols], n_iter[cols], objective[cols])
+        member.svc_, member.n_iter_ = svc, svc.n_iter_
+    return members
