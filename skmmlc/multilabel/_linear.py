@@ -139,6 +139,30 @@ class _Problem:
             bits[:, cols] = mask
             self.active[i] = np.packbits(bits, axis=1)
 
+    def line_search(self, W, S, cols, ts):
+        """Objectives of ``W + t S`` for every step ``t`` in ``ts`` (float64).
+
+        ``(len(ts), cols.size)``. The squared hinge of an entry is linear
+        inside ``max``, so an entry inactive at both ``t = 0`` and
+        ``t = max(ts)`` is inactive for every ``t`` in between: only the
+        others are evaluated.
+        """
+        wTw, wTs, sTs = _coldot(W, W), _coldot(W, S), _coldot(S, S)
+        f = 0.5 * (wTw + 2.0 * ts[:, None] * wTs + ts[:, None] ** 2 * sTs)
+        top = ts.max()
+        for rows in self.chunks:
+            Xc = self.X[rows]
+            Y = self._signs(rows, cols)
+            a = 1.0 - Y * self._apply(Xc, W)  # margin at t = 0
+            b = -Y * self._apply(Xc, S)  # its slope in t
+            row, col = np.nonzero((a > 0) | (a + top * b > 0))
+            a, b = a[row, col], b[row, col]
+            c = np.broadcast_to(self._costs(rows, cols), Y.shape)[row, col]
+            for j, t in enumerate(ts):
+                m = np.maximum(a + t * b, 0.0)
+                f[j] += np.bincount(col, weights=c * m * m, minlength=cols.size)
+        return f
+
     def hess_vec(self, V, cols):
         """Generalised Hessian-vector products ``v + 2 X_I^T C_I X_I v`` of ``cols``."""
         out = V.copy()
@@ -199,6 +223,75 @@ def _trust_region_cg(problem, cols, g, delta):
         going[idx[out]] = False
         going[idx[inner]] = np.sqrt(rnew[inner]) > cgtol[idx[inner]]
     return s, r, n_cg
+
+
+def _conjugate_gradient(problem, cols, g, max_cg=None):
+    """CG on ``H s = -g`` for columns ``cols`` in lockstep, to ``_EPS_CG``."""
+    s = np.zeros_like(g)
+    r = -g
+    d = r.copy()
+    rTr = _coldot(r, r)
+    cgtol = _EPS_CG * np.sqrt(rTr)
+    going = np.sqrt(rTr) > cgtol
+    n_cg = 0
+    while going.any() and (max_cg is None or n_cg < max_cg):
+        n_cg += 1
+        idx = np.flatnonzero(going)
+        d_i = d[:, idx]
+        Hd = problem.hess_vec(d_i, cols[idx])
+        alpha = (rTr[idx] / _coldot(d_i, Hd)).astype(g.dtype)
+        s[:, idx] += alpha * d_i
+        r_i = r[:, idx] - alpha * Hd
+        r[:, idx] = r_i
+        rnew = _coldot(r_i, r_i)
+        d[:, idx] = (rnew / rTr[idx]).astype(g.dtype) * d_i + r_i
+        rTr[idx] = rnew
+        going[idx] = np.sqrt(rnew) > cgtol[idx]
+    return s
+
+
+# Steps tried by the line search: 1, 2^-1/2, 1/2, ... down to ~1e-6.
+_STEPS = 2.0 ** (-np.arange(0, 40) / 2)
+
+
+def _newton(problem, n_features, tols, max_iter):
+    """Newton-CG with line search for all columns of ``problem`` at once.
+
+    Each iteration: a (truncated) conjugate-gradient solve of the
+    generalised Newton system of every column still running, one pass that
+    evaluates the objective along each direction at all steps of
+    ``_STEPS`` (the best one is taken), one pass for the new gradient.
+    liblinear's stopping rule; see the module docstring.
+    """
+    K = problem.n_cols
+    W = np.zeros((n_features + 1, K), dtype=problem.dtype)
+    all_cols = np.arange(K)
+    f, g, active = problem.fun_grad(W, all_cols)
+    problem.set_active(all_cols, active)
+    del active
+    gnorm0 = np.sqrt(_coldot(g, g))
+    n_iter = np.zeros(K, dtype=np.int32)
+    running = gnorm0 > tols * gnorm0  # false for a zero gradient at w = 0
+    while running.any():
+        cols = np.flatnonzero(running)
+        W_c = W[:, cols]
+        S = _conjugate_gradient(problem, cols, g[:, cols])
+        trial = problem.line_search(W_c, S, cols, _STEPS)
+        best = trial.argmin(axis=0)
+        decrease = trial[best, np.arange(cols.size)] < f[cols]
+        step = np.where(decrease, _STEPS[best], 0.0).astype(W.dtype)
+        W_c += step * S
+        W[:, cols] = W_c
+        f_c, g_c, active = problem.fun_grad(W_c, cols)
+        f[cols], g[:, cols] = f_c, g_c
+        problem.set_active(cols, active)
+        del active, S
+        n_iter[cols] += 1
+        gnorm = np.sqrt(_coldot(g_c, g_c))
+        stop = (gnorm <= tols[cols] * gnorm0[cols]) | ~decrease
+        stop |= n_iter[cols] >= max_iter
+        running[cols[stop]] = False
+    return W, f, n_iter
 
 
 def _tron(problem, n_features, tols, max_iter):
@@ -329,9 +422,9 @@ def fit_ovr_squared_hinge(
     chunk_rows = problem.chunks[0].stop - problem.chunks[0].start
     if 2.0 * chunk_rows * (n_features + 1) * col_group.size < _THREADED_FLOPS:
         with threadpool_limits(limits=1, user_api="blas"):
-            W, objective, n_iter = _tron(problem, n_features, tols, max_iter)
+            W, objective, n_iter = _newton(problem, n_features, tols, max_iter)
     else:
-        W, objective, n_iter = _tron(problem, n_features, tols, max_iter)
+        W, objective, n_iter = _newton(problem, n_features, tols, max_iter)
     if (n_iter >= max_iter).any():
         warnings.warn(
             f"The batched Newton solver reached max_iter={max_iter} for "
