@@ -280,12 +280,17 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ``2 * n_labels`` (the RAkEL authors' choice for ``k=3``), at most the
         number of distinct ``k``-subsets; it must be at least
         ``ceil(n_labels / k)`` so that every label is in a member.
-    solver : {"auto", "libsvm", "liblinear"}, default="auto"
+    solver : {"auto", "libsvm", "liblinear", "newton"}, default="auto"
         ``"libsvm"``: :class:`sklearn.svm.SVC` (one-vs-one over label sets,
         hinge loss, the paper's exact setting). ``"liblinear"``:
         :class:`sklearn.svm.LinearSVC` (one-vs-rest over label sets, squared
         hinge loss with a regularised intercept, cost linear in the number
-        of label sets; linear kernel only). ``"auto"``: see Notes.
+        of label sets; linear kernel only). ``"newton"``: the same model as
+        ``"liblinear"`` (same objective and stopping rule), all label sets
+        solved at once by a batched Newton method whose steps are
+        matrix-matrix products (linear kernel only; float32 data is kept in
+        float32; the members of a RAkEL ensemble are solved together).
+        ``"auto"``: see Notes.
     sampler : imbalanced-learn sampler or None, default=None
         Resampler (e.g. ``RandomOverSampler()``) applied to the powerset
         classes before training; it is cloned. Weights are computed on the
@@ -300,16 +305,18 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ``LabelPowerset(SVC())`` of scikit-multilearn. Only used with libsvm
         and ``labelset_size=None``.
     tol : float, default=1e-3
-        Tolerance of the stopping criterion (libsvm's; liblinear's relative
-        gradient norm).
+        Tolerance of the stopping criterion (libsvm's; liblinear's and
+        ``"newton"``'s relative gradient norm).
     cache_size : float, default=200
         Kernel cache size in MB (libsvm).
     max_iter : int, default=-1
         Hard limit on solver iterations; -1 means none for libsvm and
-        liblinear's default of 1000 for liblinear.
+        liblinear's default of 1000 for liblinear and ``"newton"``.
     n_jobs : int or None, default=None
         Members of a ``labelset_size=k`` ensemble fitted in parallel threads
-        (the solvers release the GIL); ``None`` means 1, -1 all cores.
+        (the solvers release the GIL); ``None`` means 1, -1 all cores. Not
+        used when the members are solved together (``"newton"``): BLAS
+        threads then share the work.
     random_state : int, RandomState instance or None, default=None
         Seeds the choice of label subsets, the sampler and liblinear (libsvm
         itself is deterministic here).
@@ -328,15 +335,17 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     powerset_counts_ : ndarray of shape (n_powersets,)
         Number of training rows per label set as seen by the SVM (after the
         sampler). Not set with ``labelset_size=k``.
-    svc_ : SVC, LinearSVC or None
-        The fitted SVM; None when training had a single label set. Not set
-        with ``labelset_size=k``.
-    solver_ : {"libsvm", "liblinear"}
-        The solver used (with ``labelset_size=k``: by every member).
+    svc_ : SVC, LinearSVC, BatchLinearSVC or None
+        The fitted SVM (``BatchLinearSVC``, of
+        ``skmmlc.multilabel._linear``, for ``"newton"``: ``coef_``,
+        ``intercept_`` and ``decision_function`` as ``LinearSVC``); None when
+        training had a single label set. Not set with ``labelset_size=k``.
+    solver_ : {"libsvm", "liblinear", "newton"}
+        The solver used (with ``labelset_size=k``: by the first member).
     n_iter_ : ndarray or int
         Solver iterations: libsvm's per one-vs-one sub-problem, liblinear's
-        maximum over its one-vs-rest sub-problems. Not set with
-        ``labelset_size=k``.
+        and ``"newton"``'s maximum over the one-vs-rest sub-problems. Not
+        set with ``labelset_size=k``.
     labelsets_ : ndarray of shape (n_labelsets, k)
         With ``labelset_size=k``: the label indices of each member.
     estimators_ : list of LabelPowersetWeightedSVC
@@ -409,17 +418,25 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     label sets and its cost grows at least quadratically with the number of
     rows; a fit with more than 500 label sets warns before it starts.
     liblinear trains ``K`` one-vs-rest linear SVMs (squared hinge, the
-    intercept regularised like a feature), each over all rows, so its cost
-    is linear in ``K`` and in the number of rows. ``"auto"`` picks liblinear
-    when the kernel is linear and the model (or ensemble member) has more
-    than 500 label sets or more than 5,000 training rows, libsvm otherwise.
-    Measured on the 2-core benchmark machine: on Mulan emotions (391 rows,
-    27 label sets, C=0.9) libsvm fits in 0.2 s against liblinear's 1.5 s and
-    its one-vs-one problem predicts better (micro-F1 0.66 against 0.59); on
-    a 3-label RAkEL member of 1,000 dense features libsvm took 4 s at 2,000
-    rows and 14 s at 4,000 (growing about quadratically), liblinear 20-35 s
-    at 16,000 rows with ``tol=0.1`` (growing linearly; all with other jobs
-    on the same cores). See ``docs/benchmarks.md``.
+    intercept regularised like a feature), one after the other, each a
+    sequence of matrix-vector products over all rows. ``"newton"`` solves
+    the same ``K`` problems (same objective, same stopping rule: the same
+    model within the tolerance) as the columns of one weight matrix, by a
+    generalised Newton method with a line search whose every step is a
+    matrix-matrix product over row chunks (memory ``O((d + chunk) K)`` plus
+    one bit per row and label set); each column stops when it has converged.
+    On Mulan emotions and scene its objective is within 1e-5 of liblinear's
+    at ``tol=1e-5`` (micro-F1 equal to 3 decimals).
+
+    ``"auto"`` keeps libsvm (the paper's setting) for a non-linear kernel
+    and for small problems (at most 5,000 training rows and 500 label sets:
+    there libsvm fits fast and its one-vs-one hinge-loss model is the
+    paper's, a different model from the one-vs-rest squared hinge). Above
+    either size, with a linear kernel, it picks ``"newton"``, or liblinear
+    when there are only 2 label sets (one binary problem: liblinear's
+    single pass of matrix-vector products was faster there). Measured on
+    the 2-core benchmark machine (C=0.9, tol=1e-3, see
+    ``docs/benchmarks.md``, "labelsets" and "solvers"): AUTO_NUMBERS
 
     Examples
     --------

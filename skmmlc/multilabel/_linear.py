@@ -120,11 +120,13 @@ class _Problem:
         out[-1] += self.scaling * G.sum(axis=0)
 
     def fun_grad(self, W, cols):
-        """Objectives (float64), gradients and active sets of columns ``cols``."""
+        """Objectives (float64) and gradients of columns ``cols``.
+
+        The active sets of ``cols`` at ``W`` are stored (for ``hess_vec``).
+        """
         f = 0.5 * _coldot(W, W)
         grad = W.copy()
-        active = []
-        for rows in self.chunks:
+        for i, rows in enumerate(self.chunks):
             Xc = self.X[rows]
             Y = self._signs(rows, cols)
             margin = 1.0 - Y * self._apply(Xc, W)
@@ -135,17 +137,10 @@ class _Problem:
             weighted *= Y
             weighted *= -2.0
             self._apply_t(Xc, weighted, grad)
-            active.append(margin > 0)
-        return f, grad, active
-
-    def set_active(self, cols, active):
-        """Store the active sets of columns ``cols`` (one bit per entry)."""
-        if cols.size == 0:
-            return
-        for i, mask in enumerate(active):
             bits = np.unpackbits(self.active[i], axis=1, count=self.n_cols).view(bool)
-            bits[:, cols] = mask
+            bits[:, cols] = margin > 0
             self.active[i] = np.packbits(bits, axis=1)
+        return f, grad
 
     def line_search(self, W, S, cols, ts):
         """Objectives of ``W + t S`` for every step ``t`` in ``ts`` (float64).
@@ -227,9 +222,7 @@ def _newton(problem, n_features, tols, max_iter):
     K = problem.n_cols
     W = np.zeros((n_features + 1, K), dtype=problem.dtype)
     all_cols = np.arange(K)
-    f, g, active = problem.fun_grad(W, all_cols)
-    problem.set_active(all_cols, active)
-    del active
+    f, g = problem.fun_grad(W, all_cols)
     gnorm0 = np.sqrt(_coldot(g, g))
     n_iter = np.zeros(K, dtype=np.int32)
     running = gnorm0 > tols * gnorm0  # false for a zero gradient at w = 0
@@ -243,10 +236,9 @@ def _newton(problem, n_features, tols, max_iter):
         step = np.where(decrease, _STEPS[best], 0.0).astype(W.dtype)
         W_c += step * S
         W[:, cols] = W_c
-        f_c, g_c, active = problem.fun_grad(W_c, cols)
+        f_c, g_c = problem.fun_grad(W_c, cols)
         f[cols], g[:, cols] = f_c, g_c
-        problem.set_active(cols, active)
-        del active, S
+        del S
         n_iter[cols] += 1
         gnorm = np.sqrt(_coldot(g_c, g_c))
         stop = (gnorm <= tols[cols] * gnorm0[cols]) | ~decrease
