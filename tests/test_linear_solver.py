@@ -194,3 +194,13 @@ def test_same_model_as_liblinear_on_mulan(mulan_dir, name):
     scores = ours.decision_function(X_test)
     np.testing.assert_array_equal(scores > 0, pred.astype(bool))
     np.testing.assert_array_equal(ours.predict_proba(X_test) > 0.5, pred.astype(bool))
+
+
+def test_label_powerset_keeps_float32():
+    X, Y = make_multilabel_classification(
+        n_samples=120, n_features=6, n_classes=4, n_labels=2, random_state=3
+    )
+    model = LabelPowersetWeightedSVC(solver="newton").fit(X.astype(np.float32), Y)
+    assert model.svc_.coef_.dtype == np.float32
+    reference = LabelPowersetWeightedSVC(solver="newton").fit(X, Y)
+    assert (model.predict(X) == reference.predict(X)).mean() > 0.99
