@@ -288,6 +288,9 @@ def report():
         lr_fit = res["models"]["lr"]["fit_cpu_s"]
         for name, r in res["models"].items():
             lines.append(_row(shape, name, r, lr_fit))
+        for name in MODELS:
+            if name not in res["models"] and not (shape == "a" and name in ("liblinear", "skml", "libsvm")):
+                lines.append(f"| {shape} | {MODELS[name]} | not run (see below) | | | | | | |")
         if "liblinear_estimate" in res:
             est = res["liblinear_estimate"]
             lines.append(
@@ -307,7 +310,10 @@ def report():
                 "one-vs-rest sub-problems (label sets with "
                 f"{', '.join(map(str, sorted(est['sampled_counts'])))} rows), each over all "
                 f"training rows, took {min(est['sampled_s']):.1f}-{max(est['sampled_s']):.1f} s "
-                f"(mean {np.mean(est['sampled_s']):.1f} s), times {est['n_sets']:,}."
+                f"(mean {np.mean(est['sampled_s']):.1f} s), times {est['n_sets']:,}. These are "
+                "wall times, timed in the parent process on the shared cores (load 6-14): an "
+                "upper bound, perhaps 4-10 times the time on idle cores; even so, liblinear's "
+                "full powerset is hours where per-label logistic regression is seconds."
             )]
     write_section("labelsets", "\n".join(lines))
 
