@@ -124,13 +124,17 @@ def _run_table2(X, Y, label_names, args, output, title):
 
     result.table.to_csv(output / "table2.csv", index=False)
     result.per_concept_f1.to_csv(output / "per_concept_f1.csv")
-    (output / "table2.md").write_text(result.to_markdown() + "\n", encoding="utf-8")
+    (output / "table2.md").write_text(
+        result.to_markdown() + "\n\nF1 per label:\n\n" + result.per_label_markdown() + "\n",
+        encoding="utf-8",
+    )
     (output / "results.json").write_text(
         json.dumps(
             {
                 "settings": settings,
                 "table2": result.table.to_dict(orient="records"),
                 "per_concept_f1": result.per_concept_f1.to_dict(orient="index"),
+                "per_label_f1": result.per_label_f1.to_dict(orient="index"),
                 "test_positives": {
                     str(k): int(v) for k, v in result.test_positives.items()
                 },
@@ -145,6 +149,9 @@ def _run_table2(X, Y, label_names, args, output, title):
     result.plot_per_concept(output / "figure2.png", title=label)
     _say("")
     _say(result.to_markdown())
+    _say("")
+    _say("F1 per label (macro-F1 is their mean):")
+    _say(result.per_label_markdown())
     _say("")
     if "note" in settings:
         _say("NOTE: " + settings["note"] + ".")

@@ -34,6 +34,9 @@ def demo_run(tmp_path_factory):
 def test_demo_writes_results(demo_run, capsys):
     results = json.loads((demo_run / "results.json").read_text())
     assert len(results["table2"]) == 10
+    assert all("macro_f1" in row for row in results["table2"])
+    assert len(results["per_label_f1"]) == 10
+    assert "| Macro F1 |" in (demo_run / "table2.md").read_text()
     assert results["settings"]["n_frames"] == 2
     # JSON values, not Python reprs
     assert results["settings"]["visual_weights"] is None

@@ -274,7 +274,7 @@ def _assert_agree(clf, X):
 
 
 @pytest.mark.parametrize("labelset_size", [None, 1, 2, 3])
-@pytest.mark.parametrize("solver", ["libsvm", "liblinear"])
+@pytest.mark.parametrize("solver", ["libsvm", "liblinear", "newton"])
 def test_predict_decision_proba_agree(data, labelset_size, solver):
     X, Y = data
     clf = LabelPowersetWeightedSVC(
@@ -345,6 +345,8 @@ def test_liblinear_needs_linear_kernel(data):
     X, Y = data
     with pytest.raises(ValueError, match="kernel='linear'"):
         LabelPowersetWeightedSVC(kernel="rbf", solver="liblinear").fit(X, Y)
+    with pytest.raises(ValueError, match="kernel='linear'"):
+        LabelPowersetWeightedSVC(kernel="rbf", solver="newton").fit(X, Y)
     clf = LabelPowersetWeightedSVC(solver="liblinear", random_state=0).fit(X, Y)
     assert clf.svc_.coef_.shape == (len(clf.powersets_), X.shape[1])
     assert (clf.predict(X) == Y).mean() > 0.7
@@ -357,7 +359,7 @@ def test_auto_solver_rule():
     n_sets = len(np.unique(Y, axis=0))
     assert n_sets > 500
     clf = LabelPowersetWeightedSVC().fit(X, Y)
-    assert clf.solver_ == "liblinear"
+    assert clf.solver_ == "newton"
     assert len(clf.powersets_) == n_sets
     _assert_agree(clf, X[:50])
     # small data, few label sets, or another kernel: libsvm

@@ -78,6 +78,9 @@ def test_table_has_the_ten_rows(result):
         "early fusion", "late fusion", "proposed", "static baseline"]
     assert (table.macro_f1 <= 1).all() and (table.macro_f1 >= 0).all()
     assert list(result.per_concept_f1.columns) == ["a", "b", "c"]
+    # macro-F1 is the mean of the per-label F1 of every row
+    assert result.per_label_f1.shape == (10, 3)
+    np.testing.assert_allclose(result.per_label_f1.mean(axis=1), table.macro_f1)
 
 
 def test_splits_are_a_stratified_partition(result):
@@ -164,6 +167,8 @@ def test_markdown_and_plot(result, tmp_path):
 
     md = result.to_markdown()
     assert md.count("\n") == 2 + 10 - 1
+    assert "| Micro F1 | Macro F1 |" in md
+    assert result.per_label_markdown().count("\n") == 2 + 10 - 1
     assert "Proposed framework" in md and "Static baseline" in md
     backend = matplotlib.get_backend()
     fig = result.plot_per_concept(tmp_path / "fig.png")
