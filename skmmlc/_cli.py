@@ -101,6 +101,7 @@ def _run_table2(X, Y, label_names, args, output, title):
             temporal_params=temporal,
             random_state=args.seed,
             dataset=title,
+            resample=_sampler(args.resample, args.seed),
             verbose=1,
         )
     few_positives = []
@@ -160,6 +161,21 @@ def _run_table2(X, Y, label_names, args, output, title):
     _say(f"Wrote {output / 'table2.csv'}, results.json, per_concept_f1.csv, figure2.png")
     _say(f"Total time {elapsed:.0f} s")
     return result
+
+
+#: ``--resample`` choices: the multi-label samplers of :mod:`skmmlc.resampling`.
+SAMPLERS = ("mlros", "mlrus", "mlsmote", "remedial")
+
+
+def _sampler(name, seed):
+    """The sampler behind ``--resample NAME`` (None: no "Proposed + resampling" row)."""
+    if name is None:
+        return None
+    from . import resampling
+
+    if name == "remedial":  # deterministic: no random_state
+        return resampling.REMEDIAL()
+    return getattr(resampling, name.upper())(random_state=seed)
 
 
 def _weights_name(weights):
@@ -559,6 +575,7 @@ def _build_parser():
     p.add_argument("--n-clips", type=_positive_int, default=DEMO_DEFAULTS["n_clips"],
                    help="clips in the demo data set")
     _add_feature_options(p, DEMO_DEFAULTS)
+    _add_resample_option(p)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("table2", formatter_class=formatter,
@@ -567,6 +584,7 @@ def _build_parser():
     p.add_argument("--output", default="table2-results", type=Path, help="output folder")
     _add_manifest_options(p)
     _add_feature_options(p, paper)
+    _add_resample_option(p)
     p.set_defaults(func=_cmd_table2)
 
     _add_extract_and_fit_parsers(sub, formatter, paper)
@@ -591,6 +609,13 @@ def _build_parser():
 
     _add_fetch_weights_parser(sub, formatter)
     return parser
+
+
+def _add_resample_option(p):
+    p.add_argument("--resample", choices=SAMPLERS, default=None,
+                   help="also run the proposed framework with this multi-label sampler "
+                        "on its training rows (the row 'Proposed + resampling'; "
+                        "skmmlc.resampling: MLROS, MLRUS, MLSMOTE, REMEDIAL)")
 
 
 def _add_extract_and_fit_parsers(sub, formatter, paper):

@@ -336,3 +336,19 @@ def test_gpu_memory_grows_as_needed_unless_turned_off(monkeypatch):
     monkeypatch.delenv("SKMMLC_GPU_MEMORY_GROWTH")
     skmmlc._cli._configure_tensorflow()
     assert calls == [("gpu:0", True)] * 2
+
+
+def test_resample_option_names_a_sampler(tmp_path):
+    from skmmlc._cli import _build_parser, _sampler
+    from skmmlc.resampling import MLROS, MLSMOTE, REMEDIAL
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\n")
+    args = _build_parser().parse_args(["table2", str(manifest), "--resample", "mlsmote"])
+    sampler = _sampler(args.resample, args.seed)
+    assert isinstance(sampler, MLSMOTE) and sampler.random_state == args.seed
+    assert isinstance(_sampler("mlros", 3), MLROS) and _sampler("mlros", 3).random_state == 3
+    assert isinstance(_sampler("remedial", 3), REMEDIAL)
+    assert _sampler(None, 3) is None  # no resampling row
+    with pytest.raises(SystemExit):
+        _build_parser().parse_args(["table2", str(manifest), "--resample", "smote"])
