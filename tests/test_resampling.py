@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import LabelPowersetWeightedSVC
 from skmmlc.datasets import load_mulan
@@ -438,3 +439,25 @@ def test_sklearn_api_checks(estimator):
     check_no_attributes_set_in_init(name, clone(estimator))
     check_get_params_invariance(name, clone(estimator))
     check_set_params(name, clone(estimator))
+
+
+class _RepeatFirstRows(BaseEstimator):
+    """A sampler for any target (1-D or 2-D): the data plus copies of its first rows."""
+
+    def __init__(self, n=3):
+        self.n = n
+
+    def fit_resample(self, X, y):
+        from sklearn.utils import check_X_y
+
+        X, y = check_X_y(X, y, accept_sparse="csr", multi_output=True)
+        n = X.shape[0]
+        self.sample_indices_ = np.r_[np.arange(n), np.arange(min(self.n, n))]
+        return X[self.sample_indices_], y[self.sample_indices_]
+
+
+@parametrize_with_checks(
+    [ResampledClassifier(_RepeatFirstRows(), LogisticRegression(max_iter=500))]
+)
+def test_resampled_classifier_passes_sklearn_checks(estimator, check):
+    check(estimator)

@@ -15,7 +15,7 @@ from sklearn.base import (
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
 __all__ = ["ResampledClassifier"]
 
@@ -124,7 +124,7 @@ class ResampledClassifier(MetaEstimatorMixin, MultiOutputMixin, ClassifierMixin,
                 )
             fit_params["sample_weight"] = np.asarray(weight)[indices]
         self.estimator_ = clone(self.estimator).fit(X_res, y_res, **fit_params)
-        self.n_resampled_ = X_res.shape[0]
+        self.n_resampled_ = _num_samples(X_res)
         return self
 
     @property
@@ -166,5 +166,6 @@ class ResampledClassifier(MetaEstimatorMixin, MultiOutputMixin, ClassifierMixin,
         tags = super().__sklearn_tags__()
         inner = get_tags(self.estimator)
         tags.input_tags.sparse = inner.input_tags.sparse
-        tags.target_tags.multi_output = True
+        tags.target_tags.multi_output = inner.target_tags.multi_output
+        tags.classifier_tags.multi_label = inner.classifier_tags.multi_label
         return tags
