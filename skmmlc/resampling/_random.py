@@ -40,11 +40,23 @@ _LOOP_NOTES = """    The loop follows the paper's pseudo-code, which the publish
 """
 
 
+class _RandomResampler(BaseMultilabelSampler):
+    """What MLROS and MLRUS share: a budget of ``percentage`` % of the rows and
+    the input's label counts, IRLbl and MeanIR (fixed from the input)."""
+
+    def _budget_and_imbalance(self, Y):
+        budget = int(Y.shape[0] * self.percentage / 100)
+        counts = Y.sum(axis=0).astype(float)
+        irlbl = _irlbl(counts)
+        self.mean_ir_ = float(irlbl.mean())
+        return budget, counts, irlbl
+
+
 def _bags(Y, labels):
     return {int(label): np.flatnonzero(Y[:, label]) for label in labels}
 
 
-class MLROS(BaseMultilabelSampler):
+class MLROS(_RandomResampler):
     __doc__ = """Multi-label random over-sampling (MLROS, Charte et al. 2015).
 
     Clones random rows of the minority labels' bags (labels with IRLbl >
@@ -108,10 +120,8 @@ class MLROS(BaseMultilabelSampler):
 
     def _fit_resample(self, X, Y, rng):
         n = Y.shape[0]
-        budget = int(n * self.percentage / 100)
-        counts = Y.sum(axis=0).astype(float)
-        irlbl = _irlbl(counts)
-        self.mean_ir_ = mean_ir = float(irlbl.mean())
+        budget, counts, irlbl = self._budget_and_imbalance(Y)
+        mean_ir = self.mean_ir_
         self.minority_labels_ = np.flatnonzero(irlbl > mean_ir)
         bags = _bags(Y, self.minority_labels_)
         active = list(bags)
@@ -131,7 +141,7 @@ class MLROS(BaseMultilabelSampler):
         return stack_rows([X, X[clones]]), np.concatenate([Y, Y[clones]])
 
 
-class MLRUS(BaseMultilabelSampler):
+class MLRUS(_RandomResampler):
     __doc__ = """Multi-label random under-sampling (MLRUS, Charte et al. 2015).
 
     Deletes random rows of the majority labels' bags (labels with IRLbl <
@@ -181,10 +191,8 @@ class MLRUS(BaseMultilabelSampler):
 
     def _fit_resample(self, X, Y, rng):
         n = Y.shape[0]
-        budget = int(n * self.percentage / 100)
-        counts = Y.sum(axis=0).astype(float)
-        irlbl = _irlbl(counts)
-        self.mean_ir_ = mean_ir = float(irlbl.mean())
+        budget, counts, irlbl = self._budget_and_imbalance(Y)
+        mean_ir = self.mean_ir_
         self.majority_labels_ = np.flatnonzero((irlbl < mean_ir) & (counts > 0))
         # each bag in a random order, read from a pointer that skips the rows other
         # bags deleted: the next row is uniform among the bag's remaining rows, in
