@@ -6,7 +6,8 @@ Framework for Imbalanced Data Classification", as scikit-learn estimators:
 - static features per modality: :class:`VisualInceptionFeatures`,
   :class:`SoundNetFeatures`, :class:`GloveFeatures`;
 - temporal features per modality: :class:`ResBiLSTMTemporal`;
-- fusion: :class:`RFRecursiveSelector` and :class:`LabelPowersetWeightedSVC`;
+- fusion: :class:`RFRecursiveSelector` and :class:`LabelPowersetWeightedSVC`
+  (:class:`RakelO`: its RAkEL-o ensemble on random label subsets);
 - the whole model as one Pipeline: :class:`MultimodalDisasterPipeline`;
 - multi-label stratified cross-validation: :class:`MultilabelStratifiedKFold`;
 - :func:`show_versions` for bug reports.
@@ -22,6 +23,7 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         "LabelPowersetWeightedSVC": ".multilabel",
+        "RakelO": ".multilabel",
         "RFRecursiveSelector": ".feature_selection",
         "VisualInceptionFeatures": ".feature_extraction",
         "SoundNetFeatures": ".feature_extraction",

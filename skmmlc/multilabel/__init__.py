@@ -1,8 +1,10 @@
 """Multi-label classifiers: the framework's last stage.
 
 - :class:`LabelPowersetWeightedSVC`: the label-powerset SVM weighted against
-  label imbalance (with ``labelset_size=k``, RAkEL: an ensemble of such SVMs
-  on random ``k``-label subsets);
+  label imbalance;
+- :class:`RakelO`: RAkEL-o, an ensemble of label-powerset classifiers (by
+  default such SVMs) on random ``k``-label subsets, which
+  ``LabelPowersetWeightedSVC(labelset_size=k)`` fits;
 - :func:`powerset_encode`, :func:`label_weights`: its label-set coding and the
   paper's per-row weights.
 """
@@ -13,6 +15,7 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         "LabelPowersetWeightedSVC": "._label_powerset",
+        "RakelO": "._label_powerset",
         "powerset_encode": "._label_powerset",
         "label_weights": "._label_powerset",
     },

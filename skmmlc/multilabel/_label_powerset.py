@@ -12,12 +12,14 @@ By default the same relative weights are rescaled to average 1 over the
 training rows instead (``weighting="paper"``), so that ``C`` keeps the meaning
 it has in :class:`sklearn.svm.SVC`; ``weighting="paper_literal"`` is the
 normalisation above. With ``labelset_size=k`` the model is RAkEL-o
-(Tsoumakas et al. 2011): an ensemble of such weighted label-powerset SVMs on
-random k-label subsets.
+(Tsoumakas et al. 2011): a :class:`RakelO` ensemble of such weighted
+label-powerset SVMs on random k-label subsets.
+
+``RakelO`` is defined here rather than in ``_rakel`` (which holds the
+ensemble's machinery, ``_BaseRakelO``) because it and
+``LabelPowersetWeightedSVC`` each build the other.
 """
 
-import itertools
-import math
 import numbers
 import warnings
 
@@ -30,28 +32,26 @@ from sklearn.base import (
     clone,
 )
 from sklearn.svm import SVC, LinearSVC
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     validate_data,
 )
 
 from ..utils import check_label_matrix
 from ._linear import BatchLinearSVC, fit_ovr_squared_hinge
+from ._rakel import _BaseRakelO, _is_label_matrix
 
-__all__ = ["LabelPowersetWeightedSVC", "label_weights", "powerset_encode"]
+__all__ = ["LabelPowersetWeightedSVC", "RakelO", "label_weights", "powerset_encode"]
 
 # "auto" uses liblinear (linear kernel) above these sizes, and libsvm warns
 # above _SLOW_LABEL_SETS label sets (see LabelPowersetWeightedSVC's Notes).
 _AUTO_MAX_SAMPLES = 5_000
 _SLOW_LABEL_SETS = 500
-# Label subsets of RAkEL are listed (and drawn without replacement) up to this
-# many possible subsets, else drawn one by one with rejection of repeats.
-_ENUMERATE_MAX = 100_000
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
 # float32 data stays float32 (the batched solver computes in it; libsvm and
@@ -164,45 +164,6 @@ def label_weights(Y, weighting="paper", sample_weight=None):
     return relative / mean if mean > 0 else relative
 
 
-def _draw_labelsets(n_labels, size, n_labelsets, random_state):
-    """Distinct random ``size``-label subsets that cover every label (RAkEL-o).
-
-    The first ``ceil(n_labels / size)`` subsets split a random permutation of
-    the labels (the last one filled up with other random labels), so every
-    label is in at least one subset; the others are drawn uniformly among the
-    subsets not drawn yet. ``n_labelsets=None`` means ``2 * n_labels``; no
-    more than ``comb(n_labels, size)`` distinct subsets exist.
-    """
-    rng = check_random_state(random_state)
-    size = min(size, n_labels)
-    n_possible = math.comb(n_labels, size)
-    n_wanted = min(2 * n_labels if n_labelsets is None else n_labelsets, n_possible)
-    n_cover = -(-n_labels // size)
-    if n_wanted < n_cover:
-        raise ValueError(
-            f"n_labelsets={n_labelsets} subsets of {size} labels cannot cover "
-            f"{n_labels} labels; use n_labelsets >= {n_cover}."
-        )
-    order = rng.permutation(n_labels)
-    chosen = []
-    for start in range(0, n_labels, size):
-        part = order[start : start + size]
-        others = np.setdiff1d(np.arange(n_labels), part)
-        part = np.concatenate([part, rng.choice(others, size - part.size, replace=False)])
-        chosen.append(tuple(sorted(part.tolist())))
-    seen = set(chosen)
-    if n_possible <= _ENUMERATE_MAX:
-        rest = [c for c in itertools.combinations(range(n_labels), size) if c not in seen]
-        picks = rng.choice(len(rest), n_wanted - len(chosen), replace=False)
-        chosen += [rest[i] for i in picks]
-    while len(chosen) < n_wanted:  # too many subsets to list: draw and reject repeats
-        subset = tuple(sorted(rng.choice(n_labels, size, replace=False).tolist()))
-        if subset not in seen:
-            seen.add(subset)
-            chosen.append(subset)
-    return np.array(chosen, dtype=np.intp)
-
-
 def _max_marginals(scores, member):
     """Per-label max-marginal scores of label-set scores.
 
@@ -240,9 +201,10 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     including the empty one) becomes one class of a single-label problem,
     solved by an SVM with per-row weights that penalise mistakes on rare
     labels more (the paper's cost-sensitive SVM). With ``labelset_size=k``
-    the model is RAkEL-o: an ensemble of such models, each on a random subset
-    of ``k`` labels. A 1-D ``y`` is an ordinary (multi-class) problem: each
-    class is its own "label set", and ``predict`` returns class labels.
+    the model is RAkEL-o: a :class:`RakelO` ensemble of such models, each on
+    a random subset of ``k`` labels. A 1-D ``y`` is an ordinary
+    (multi-class) problem: each class is its own "label set", and
+    ``predict`` returns class labels.
 
     Parameters
     ----------
@@ -273,8 +235,10 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     labelset_size : int or None, default=None
         ``None``: one label powerset over all labels (the paper). An int
         ``k``: RAkEL-o, ``n_labelsets`` label-powerset SVMs, each on a random
-        subset of ``k`` labels, whose per-label scores are averaged. Ignored
-        for a 1-D ``y``.
+        subset of ``k`` labels, whose per-label scores are averaged: ``fit``
+        fits ``ensemble_``, a :class:`RakelO` of copies of this model with
+        ``labelset_size=None``, and the outputs are its own. Ignored for a
+        1-D ``y``.
     n_labelsets : int or None, default=None
         Number of members with ``labelset_size=k``: ``None`` means
         ``2 * n_labels`` (the RAkEL authors' choice for ``k=3``), at most the
@@ -342,15 +306,27 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         training had a single label set. Not set with ``labelset_size=k``.
     solver_ : {"libsvm", "liblinear", "newton"}
         The solver used (with ``labelset_size=k``: by the first member).
+    multilabel_ : bool
+        Whether ``y`` was a 0/1 label indicator matrix (one 0/1 column
+        included); else it held class labels.
+    outputs_2d_ : bool
+        Whether ``y`` was 2-D; :meth:`predict` then returns a 2-D array (one
+        column for a column of class labels).
+    ensemble_ : RakelO or None
+        With ``labelset_size=k`` and a multi-label ``y``: the fitted
+        ensemble, whose outputs :meth:`predict`, :meth:`decision_function`
+        and :meth:`predict_proba` return. ``None`` otherwise.
     n_iter_ : ndarray or int
         Solver iterations: libsvm's per one-vs-one sub-problem, liblinear's
         and ``"newton"``'s maximum over the one-vs-rest sub-problems. Not
         set with ``labelset_size=k``.
     labelsets_ : ndarray of shape (n_labelsets, k)
-        With ``labelset_size=k``: the label indices of each member.
+        With ``labelset_size=k``: the label indices of each member
+        (``ensemble_.labelsets_``).
     estimators_ : list of LabelPowersetWeightedSVC
         With ``labelset_size=k``: the members, full label powersets fitted on
-        ``Y[:, labelsets_[i]]`` (their ``classes_`` index that subset).
+        ``Y[:, labelsets_[i]]`` (their ``classes_`` index that subset;
+        ``ensemble_.estimators_``).
     n_features_in_ : int
         Number of features seen in fit.
     feature_names_in_ : ndarray of str
@@ -405,14 +381,17 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     :class:`~sklearn.calibration.CalibratedClassifierCV` for a 1-D ``y`` if
     calibration matters.
 
-    **RAkEL** (``labelset_size=k``). The first ``ceil(n_labels / k)``
-    subsets split a random permutation of the labels, so every label is in a
-    member; the others are drawn uniformly among the subsets not drawn yet
-    (no subset twice). A label's score is the mean, over the members that
-    contain it, of that member's max-marginal score; :meth:`predict` is
-    ``decision_function(X) > 0`` and :meth:`predict_proba` its sigmoid, so
-    the three always agree. Unlike the full powerset, the ensemble can
-    predict label sets that no training row had.
+    **RAkEL** (``labelset_size=k``). The model is then
+    ``RakelO(LabelPowersetWeightedSVC(...), labelset_size=k,
+    n_labelsets=n_labelsets, n_jobs=n_jobs, random_state=random_state)``
+    with this model's other parameters in the members. The first
+    ``ceil(n_labels / k)`` subsets split a random permutation of the labels,
+    so every label is in a member; the others are drawn uniformly among the
+    subsets not drawn yet (no subset twice). A label's score is the mean,
+    over the members that contain it, of that member's max-marginal score;
+    :meth:`predict` is ``decision_function(X) > 0`` and :meth:`predict_proba`
+    its sigmoid, so the three always agree. Unlike the full powerset, the
+    ensemble can predict label sets that no training row had.
 
     **Solvers.** libsvm trains ``K (K - 1) / 2`` one-vs-one SVMs for ``K``
     label sets and its cost grows at least quadratically with the number of
@@ -540,12 +519,30 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self : LabelPowersetWeightedSVC
             Fitted estimator.
         """
+        X, y, sample_weight = self._check_fit_data(X, y, sample_weight)
+        if self.multilabel_ and self.labelset_size is not None:
+            return self._fit_ensemble(X, y, sample_weight)
+        with warnings.catch_warnings():
+            # Many powerset classes relative to rows are what a label powerset
+            # is; scikit-learn's "unique classes > 50% of samples" hint is noise
+            # here.
+            warnings.filterwarnings(
+                "ignore", message="The number of unique classes is greater than 50%"
+            )
+            self._fit_svc(*self._encode(X, y, sample_weight))
+        return self
+
+    def _check_fit_data(self, X, y, sample_weight):
+        """Validated ``X``, ``y`` and ``sample_weight`` of ``fit``.
+
+        Sets ``n_features_in_`` (and ``feature_names_in_``), ``multilabel_``
+        and ``outputs_2d_``; ``y`` comes back as an int64 label matrix, or
+        1-D class labels.
+        """
         # lists of names, -1/+1, joined strings: say so; a sparse y is made dense
         if y is not None:
             y = check_label_matrix(y)
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", multi_output=True, dtype=_DTYPES
-        )
+        X, y = validate_data(self, X, y, accept_sparse="csr", multi_output=True, dtype=_DTYPES)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
@@ -554,79 +551,32 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                 f"solver={self.solver!r} needs kernel='linear', got "
                 f"kernel={self.kernel!r}; use solver='libsvm' or 'auto' for other kernels."
             )
-
-        multilabel = y.ndim == 2 and type_of_target(y) == "multilabel-indicator"
-        # one 0/1 column is one label: predictions keep the (n_samples, 1) shape
-        if y.ndim == 2 and y.shape[1] == 1 and np.isin(y, (0, 1)).all():
-            multilabel = True
-        self._column_y = y.ndim == 2 and y.shape[1] == 1
-        if y.ndim == 2 and not multilabel:
-            if y.shape[1] != 1:
-                raise ValueError(
-                    "y must be a 0/1 label indicator matrix or a 1-D array of "
-                    f"class labels; got target type {type_of_target(y)!r}."
-                )
-            y = y.ravel()
-        with warnings.catch_warnings():
-            # Many powerset classes relative to rows are what a label powerset
-            # is; scikit-learn's "unique classes > 50% of samples" hint is noise
-            # here. (Set once here: the filters are global to all threads.)
-            warnings.filterwarnings(
-                "ignore", message="The number of unique classes is greater than 50%"
+        self.outputs_2d_ = y.ndim == 2
+        self.multilabel_ = _is_label_matrix(y)
+        if self.multilabel_:
+            return X, y.astype(np.int64), sample_weight
+        if y.ndim == 2 and y.shape[1] != 1:
+            raise ValueError(
+                "y must be a 0/1 label indicator matrix or a 1-D array of "
+                f"class labels; got target type {type_of_target(y)!r}."
             )
-            if multilabel and self.labelset_size is not None:
-                self._fit_labelsets(X, y.astype(np.int64), sample_weight)
-            elif multilabel:
-                self._fit_multilabel(X, y.astype(np.int64), sample_weight)
-            else:
-                self._multilabel = self._ensemble = False
-                self.classes_, codes = np.unique(y, return_inverse=True)
-                powersets = np.eye(self.classes_.size, dtype=np.int64)
-                self._fit_powerset(X, powersets, codes, sample_weight)
-        return self
+        return X, y.ravel(), sample_weight
 
-    def _fit_multilabel(self, X, Y, sample_weight):
-        """One label powerset over the columns of ``Y``."""
-        self._multilabel, self._ensemble = True, False
-        self.classes_ = np.arange(Y.shape[1])
-        self._fit_powerset(X, *powerset_encode(Y), sample_weight)
-        return self
-
-    def _fit_labelsets(self, X, Y, sample_weight):
-        """RAkEL-o: one full powerset member per random label subset."""
-        self._multilabel = self._ensemble = True
-        self.classes_ = np.arange(Y.shape[1])
-        rng = check_random_state(self.random_state)
-        self.labelsets_ = _draw_labelsets(
-            Y.shape[1], self.labelset_size, self.n_labelsets, rng
-        )
-        seeds = rng.randint(np.iinfo(np.int32).max, size=len(self.labelsets_))
-        members = [
-            clone(self).set_params(
-                labelset_size=None, n_labelsets=None, n_jobs=None, random_state=seed
-            )
-            for seed in seeds
-        ]
-        for member in members:
-            member.n_features_in_ = self.n_features_in_
-        if self._members_in_one_solve(X, Y):
-            self.estimators_ = _fit_members_together(members, X, Y, self.labelsets_, sample_weight)
-        else:
-            self.estimators_ = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(member._fit_multilabel)(X, Y[:, labels], sample_weight)
-                for member, labels in zip(members, self.labelsets_)
-            )
+    def _fit_ensemble(self, X, Y, sample_weight):
+        """RAkEL-o: a :class:`RakelO` of copies of this model with ``labelset_size=None``."""
+        base = clone(self).set_params(labelset_size=None, n_labelsets=None, n_jobs=None)
+        self.ensemble_ = RakelO(
+            base,
+            labelset_size=self.labelset_size,
+            n_labelsets=self.n_labelsets,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+        ).fit(X, Y, sample_weight)
+        self.classes_ = self.ensemble_.classes_
+        self.labelsets_ = self.ensemble_.labelsets_
+        self.estimators_ = self.ensemble_.estimators_
         self.solver_ = self.estimators_[0].solver_
         return self
-
-    def _members_in_one_solve(self, X, Y):
-        """Whether every RAkEL member uses the batched solver (then: one solve)."""
-        if self.sampler is not None or self.kernel != "linear":
-            return False
-        return all(
-            self._choose_solver(X.shape[0], len(np.unique(Y[:, labels], axis=0))) == "newton"
-            for labels in self.labelsets_
-        )
 
     def _choose_solver(self, n_samples, n_sets):
         if self.solver != "auto":
@@ -637,56 +587,81 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         # measured (see Notes): liblinear is faster on one binary problem
         return "liblinear" if n_sets <= 2 else "newton"
 
-    def _fit_powerset(self, X, powersets, codes, sample_weight):
-        """Fit one weighted SVM whose class ``k`` is ``powersets[k]``."""
-        self.powersets_ = powersets
+    def _encode(self, X, y, sample_weight):
+        """The weighted single-label problem ``(X, codes, weights)`` of checked targets.
+
+        Each label set (multi-label) or class (1-D ``y``) is a class, coded
+        by its row of ``powersets_``; the sampler runs on the codes. Sets
+        ``classes_``, ``powersets_``, ``powerset_counts_`` and ``solver_``
+        (and ``ensemble_ = None``: one label powerset).
+        """
+        self.ensemble_ = None
+        if self.multilabel_:
+            self.classes_ = np.arange(y.shape[1])
+            self.powersets_, codes = powerset_encode(y)
+        else:
+            self.classes_, codes = np.unique(y, return_inverse=True)
+            self.powersets_ = np.eye(self.classes_.size, dtype=np.int64)
         if self.sampler is not None:
             X, codes, sample_weight = self._resample(X, codes, sample_weight)
         weights = label_weights(self.powersets_[codes], self.weighting, sample_weight)
         if sample_weight is not None:
             weights = weights * sample_weight
         self.powerset_counts_ = np.bincount(codes, minlength=len(self.powersets_))
+        self.solver_ = self._choose_solver(X.shape[0], self._n_present())
+        return X, codes, weights
 
-        present = np.unique(codes)
-        self.solver_ = self._choose_solver(X.shape[0], present.size)
-        if present.size == 1:
+    def _n_present(self):
+        """Number of label sets the SVM sees (after the sampler)."""
+        return np.count_nonzero(self.powerset_counts_)
+
+    def _constant_code(self):
+        """The one label set seen in training, when there was only one."""
+        return self.powerset_counts_.argmax()
+
+    def _fit_svc(self, X, codes, weights):
+        """Fit ``svc_`` (None for a single label set) on the encoded problem."""
+        n_present = self._n_present()
+        if n_present == 1:
             self.svc_ = None
-            self._constant = present[0]
             self.n_iter_ = np.zeros(0, dtype=np.int32)
             return
-        if self.solver_ == "libsvm" and present.size > _SLOW_LABEL_SETS:
+        if self.solver_ == "libsvm" and n_present > _SLOW_LABEL_SETS:
             warnings.warn(
-                f"Fitting libsvm on {present.size} label sets trains "
-                f"{present.size * (present.size - 1) // 2} one-vs-one SVMs; this "
+                f"Fitting libsvm on {n_present} label sets trains "
+                f"{n_present * (n_present - 1) // 2} one-vs-one SVMs; this "
                 "will be slow. Use solver='liblinear' (linear kernel) or "
                 "labelset_size=3.",
                 UserWarning,
                 stacklevel=4,
             )
-        if self.solver_ == "libsvm":
-            self.svc_ = SVC(
-                C=self.C,
-                kernel=self.kernel,
-                degree=self.degree,
-                gamma=self.gamma,
-                coef0=self.coef0,
-                shrinking=self.shrinking,
-                tol=self.tol,
-                cache_size=self.cache_size,
-                max_iter=self.max_iter,
-                random_state=self.random_state,
-            )
-        elif self.solver_ == "newton":
-            self.svc_ = BatchLinearSVC(C=self.C, tol=self.tol, max_iter=self._linear_max_iter())
-        else:
-            self.svc_ = LinearSVC(
+        self.svc_ = self._make_svc()
+        self.svc_.fit(X, codes, sample_weight=weights)
+        self.n_iter_ = self.svc_.n_iter_
+
+    def _make_svc(self):
+        """An unfitted SVM for ``solver_``."""
+        if self.solver_ == "newton":
+            return BatchLinearSVC(C=self.C, tol=self.tol, max_iter=self._linear_max_iter())
+        if self.solver_ == "liblinear":
+            return LinearSVC(
                 C=self.C,
                 tol=self.tol,
                 max_iter=self._linear_max_iter(),
                 random_state=self.random_state,
             )
-        self.svc_.fit(X, codes, sample_weight=weights)
-        self.n_iter_ = self.svc_.n_iter_
+        return SVC(
+            C=self.C,
+            kernel=self.kernel,
+            degree=self.degree,
+            gamma=self.gamma,
+            coef0=self.coef0,
+            shrinking=self.shrinking,
+            tol=self.tol,
+            cache_size=self.cache_size,
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+        )
 
     def _linear_max_iter(self):
         return 1000 if self.max_iter == -1 else self.max_iter
@@ -720,7 +695,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         n_sets = len(self.powersets_)
         scores = np.full((X.shape[0], n_sets), -1.0)
         if self.svc_ is None:
-            scores[:, self._constant] = 1.0
+            scores[:, self._constant_code()] = 1.0
             return scores
         raw = self.svc_.decision_function(X)
         if raw.ndim == 1:  # two label sets: positive means svc_.classes_[1]
@@ -732,14 +707,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         return scores
 
     def _label_scores(self, X):
-        """Per-label scores of validated ``X`` (multi-label fits)."""
-        if self._ensemble:
-            total = np.zeros((X.shape[0], self.classes_.size))
-            n_members = np.zeros(self.classes_.size)
-            for labels, member in zip(self.labelsets_, self.estimators_):
-                total[:, labels] += member._label_scores(X)
-                n_members[labels] += 1
-            return total / n_members
+        """Per-label max-marginal scores of validated ``X`` (multi-label fits)."""
         member = self.powersets_.astype(bool)
         scores = np.empty((X.shape[0], self.classes_.size))
         for rows in self._batches(X.shape[0]):
@@ -748,7 +716,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     def _predict_codes(self, X):
         if self.svc_ is None:
-            return np.full(X.shape[0], self._constant)
+            return np.full(X.shape[0], self._constant_code())
         if self.solver_ == "libsvm" and not self.break_ties:
             return self.svc_.predict(X)
         codes = np.empty(X.shape[0], dtype=np.intp)
@@ -771,13 +739,13 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             ``(n_samples, 1)`` when ``y`` was one column.
         """
         X = self._validate_X(X)
-        if self._ensemble:
-            return (self._label_scores(X) > 0).astype(np.int64)
+        if self.ensemble_ is not None:
+            return self.ensemble_.predict(X)
         codes = self._predict_codes(X)
-        if self._multilabel:
+        if self.multilabel_:
             return self.powersets_[codes]
         labels = self.classes_[codes]
-        return labels.reshape(-1, 1) if getattr(self, "_column_y", False) else labels
+        return labels.reshape(-1, 1) if self.outputs_2d_ else labels
 
     def decision_function(self, X):
         """Per-label scores (see Notes); positive means predicted.
@@ -795,7 +763,9 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             decision values (shape ``(n_samples,)`` for two classes).
         """
         X = self._validate_X(X)
-        if self._multilabel:
+        if self.ensemble_ is not None:
+            return self.ensemble_.decision_function(X)
+        if self.multilabel_:
             return self._label_scores(X)
         scores = self._set_scores(X)
         if self.classes_.size == 2:
@@ -818,7 +788,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             one-vs-rest decision values.
         """
         check_is_fitted(self)
-        if self._multilabel or self.classes_.size == 2:
+        if self.multilabel_ or self.classes_.size == 2:
             scores = self.decision_function(X)
             proba = 1.0 / (1.0 + np.exp(-scores))
             return proba if scores.ndim == 2 else np.column_stack([1 - proba, proba])
@@ -832,34 +802,145 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         return tags
 
 
+class RakelO(_BaseRakelO):
+    """RAkEL-o: label-powerset classifiers on overlapping random label subsets.
+
+    Each of ``n_labelsets`` clones of ``base_estimator`` is fitted on the
+    columns of ``Y`` of a random subset of ``labelset_size`` labels (the
+    subsets together cover every label, none twice); a label's score is the
+    mean of the per-label scores (``decision_function``) of the members that
+    hold it, and a label is predicted when its score is positive (Tsoumakas
+    et al. 2011, overlapping variant, as scikit-multilearn's ``RakelO``).
+    ``LabelPowersetWeightedSVC(labelset_size=k)`` is
+    ``RakelO(LabelPowersetWeightedSVC(), labelset_size=k)`` with the same
+    parameters and results.
+
+    The name is scikit-multilearn's: the ensemble itself neither weights nor
+    resamples; the weighting against label imbalance is the members' (the
+    default member is :class:`LabelPowersetWeightedSVC`, each weighting by its
+    own labels), so any label-powerset classifier fits in.
+
+    Parameters
+    ----------
+    base_estimator : estimator or None, default=None
+        The member, cloned for each label subset: a multi-label classifier
+        with ``fit(X, Y)`` and a per-label ``decision_function``, positive
+        for a predicted label. ``None``: :class:`LabelPowersetWeightedSVC()
+        <LabelPowersetWeightedSVC>`. Tune it as ``base_estimator__C``.
+    labelset_size : int, default=3
+        ``k``, the number of labels of each member (the RAkEL authors' choice
+        is 3); at most the number of labels.
+    n_labelsets : int or None, default=None
+        Number of members: ``None`` means ``2 * n_labels`` (the RAkEL
+        authors' choice for ``k=3``), at most the number of distinct
+        ``k``-subsets; it must be at least ``ceil(n_labels / k)`` so that
+        every label is in a member.
+    n_jobs : int or None, default=None
+        Members fitted in parallel threads (the SVM solvers release the GIL);
+        ``None`` means 1, -1 all cores. Not used when the members are solved
+        together (see Notes).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the choice of label subsets and, through a seed drawn for each,
+        the members' own ``random_state``.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        ``np.arange(n_labels)``, the column indices (after a 1-D ``y``: the
+        member's ``classes_``).
+    labelsets_ : ndarray of shape (n_labelsets, k) or None
+        The label indices of each member; ``None`` after a 1-D ``y`` (or a
+        column of class labels), which ``estimators_[0]`` was fitted on as
+        it is, a "label powerset of one label".
+    estimators_ : list of estimators
+        The fitted members; member ``i`` was fitted on
+        ``Y[:, labelsets_[i]]`` (its ``classes_`` index that subset).
+    n_features_in_ : int
+        Number of features seen in fit.
+    feature_names_in_ : ndarray of str
+        Names of features seen in fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    LabelPowersetWeightedSVC : The default member; its ``labelset_size=k``
+        fits this ensemble.
+
+    Notes
+    -----
+    The first ``ceil(n_labels / k)`` subsets split a random permutation of
+    the labels, so every label is in a member; the others are drawn
+    uniformly among the subsets not drawn yet. :meth:`predict` is
+    ``decision_function(X) > 0`` and :meth:`predict_proba` its logistic
+    sigmoid, so the three always agree. Unlike one label powerset over all
+    labels, the ensemble can predict label sets that no training row had.
+
+    When every member is a :class:`LabelPowersetWeightedSVC` that would use
+    the batched linear solver (``solver="newton"``, or ``"auto"`` choosing
+    it; no sampler), all members are solved together in one pass, with the
+    same result as fitting them one by one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmlc import LabelPowersetWeightedSVC, RakelO
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(60, 4))
+    >>> Y = (X[:, :3] > 0).astype(int)
+    >>> model = RakelO(LabelPowersetWeightedSVC(C=10), labelset_size=2, random_state=0)
+    >>> model.fit(X, Y).labelsets_.shape
+    (3, 2)
+    >>> model.predict([[1.0, -1.0, 1.0, 0.0]]).tolist()
+    [[1, 0, 1]]
+    """
+
+    def _default_base(self):
+        return LabelPowersetWeightedSVC()
+
+    def _fit_members(self, members, X, Y, fit_params):
+        if _in_one_solve(members[0], Y, self.labelsets_):
+            sample_weight = fit_params.get("sample_weight")
+            return _fit_members_together(members, X, Y, self.labelsets_, sample_weight)
+        return super()._fit_members(members, X, Y, fit_params)
+
+
+def _in_one_solve(member, Y, labelsets):
+    """Whether RAkEL members like ``member`` all use the batched solver alone."""
+    if type(member) is not LabelPowersetWeightedSVC:
+        return False
+    if member.labelset_size is not None or member.sampler is not None:
+        return False
+    if member.kernel != "linear":
+        return False
+    n_samples = Y.shape[0]
+    return all(
+        member._choose_solver(n_samples, len(np.unique(Y[:, labels], axis=0))) == "newton"
+        for labels in labelsets
+    )
+
+
 def _fit_members_together(members, X, Y, labelsets, sample_weight):
     """Fit RAkEL members with the batched solver in one solve, side by side.
 
-    Each member's label sets are a group of columns with its own row
-    weights; the result is the same as fitting the members one by one.
+    Each member checks and encodes its own columns as in its ``fit``; their
+    label sets are then the column groups of one problem, each with its own
+    row weights: the result is the same as fitting the members one by one.
     """
     first = members[0]
+    first._validate_params()  # what the members' fit would check
+    X = check_array(X, accept_sparse="csr", dtype=_DTYPES)
     targets, costs, groups, parts = [], [], [], []
     n_cols = 0
     for member, labels in zip(members, labelsets):
-        sets, codes = powerset_encode(Y[:, labels])
-        member._multilabel, member._ensemble = True, False
-        member.classes_ = np.arange(len(labels))
-        member.powersets_ = sets
-        member.powerset_counts_ = np.bincount(codes, minlength=len(sets))
-        member.solver_ = "newton"
-        weights = label_weights(sets[codes], member.weighting, sample_weight)
-        if sample_weight is not None:
-            weights = weights * sample_weight
-        if len(sets) == 1:
-            member.svc_, member._constant = None, 0
-            member.n_iter_ = np.zeros(0, dtype=np.int32)
+        problem = member._encode(*member._check_fit_data(X, Y[:, labels], sample_weight))
+        if member._n_present() == 1:  # one label set: nothing to solve
+            member._fit_svc(*problem)
             continue
-        targets.append(codes + n_cols)
-        costs.append(member.C * weights)
-        groups.append(np.full(len(sets), len(parts)))
-        parts.append((member, n_cols, len(sets)))
-        n_cols += len(sets)
+        n_sets = len(member.powersets_)
+        targets.append(problem[1] + n_cols)
+        costs.append(member.C * problem[2])
+        groups.append(np.full(n_sets, len(parts)))
+        parts.append((member, n_cols, n_sets))
+        n_cols += n_sets
     if parts:
         coef, intercept, n_iter, objective = fit_ovr_squared_hinge(
             X,
@@ -871,7 +952,7 @@ def _fit_members_together(members, X, Y, labelsets, sample_weight):
         )
     for member, start, size in parts:
         cols = slice(start, start + size)
-        svc = BatchLinearSVC(C=member.C, tol=member.tol, max_iter=member._linear_max_iter())
+        svc = member._make_svc()
         svc.classes_, svc.n_features_in_ = np.arange(size), X.shape[1]
         svc._set_solution(coef[cols], intercept[cols], n_iter[cols], objective[cols])
         member.svc_, member.n_iter_ = svc, svc.n_iter_
