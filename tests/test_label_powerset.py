@@ -9,7 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmmlc import LabelPowersetWeightedSVC
+from skmmlc import LabelPowersetWeightedSVC, RakelO
 from skmmlc.multilabel._label_powerset import _max_marginals, label_weights, powerset_encode
 
 SW_REASON = (
@@ -23,6 +23,7 @@ SW_REASON = (
         LabelPowersetWeightedSVC(),
         LabelPowersetWeightedSVC(weighting="balanced"),
         LabelPowersetWeightedSVC(labelset_size=2, random_state=0),
+        RakelO(random_state=0),
     ],
     expected_failed_checks=lambda est: {
         "check_sample_weight_equivalence_on_dense_data": SW_REASON,

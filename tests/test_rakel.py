@@ -1,0 +1,174 @@
+"""RakelO: RAkEL-o as an estimator of its own."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmmlc import LabelPowersetWeightedSVC, RakelO
+
+
+@pytest.fixture
+def data():
+    X, Y = make_multilabel_classification(
+        n_samples=120, n_features=8, n_classes=5, n_labels=2, random_state=0
+    )
+    return X, Y
+
+
+def _outputs(model, X):
+    return [model.predict(X), model.decision_function(X), model.predict_proba(X)]
+
+
+@pytest.mark.parametrize(
+    "params, rakel_params, with_weights",
+    [
+        ({}, {"labelset_size": 2}, False),
+        ({"C": 2.0, "solver": "liblinear"}, {"labelset_size": 3, "n_labelsets": 4}, True),
+        ({"solver": "newton", "tol": 1e-6}, {"labelset_size": 3}, True),  # one solve
+        ({"weighting": "balanced", "kernel": "rbf"}, {"labelset_size": 1}, False),
+    ],
+)
+def test_same_as_labelset_size(data, params, rakel_params, with_weights):
+    X, Y = data
+    sw = np.random.default_rng(0).uniform(0.5, 2, len(X)) if with_weights else None
+    old = LabelPowersetWeightedSVC(
+        **params,
+        labelset_size=rakel_params["labelset_size"],
+        n_labelsets=rakel_params.get("n_labelsets"),
+        random_state=0,
+    ).fit(X, Y, sample_weight=sw)
+    new = RakelO(LabelPowersetWeightedSVC(**params), **rakel_params, random_state=0)
+    new.fit(X, Y, sample_weight=sw)
+    np.testing.assert_array_equal(new.labelsets_, old.labelsets_)
+    for got, expected in zip(_outputs(new, X), _outputs(old, X)):
+        np.testing.assert_array_equal(got, expected)
+    assert isinstance(old.ensemble_, RakelO)
+    np.testing.assert_array_equal(new.classes_, np.arange(Y.shape[1]))
+
+
+def test_default_member_and_full_powerset_has_no_ensemble(data):
+    X, Y = data
+    model = RakelO(random_state=0).fit(X, Y)
+    assert model.base_estimator is None
+    assert all(type(m) is LabelPowersetWeightedSVC for m in model.estimators_)
+    assert model.labelsets_.shape == (10, 3)  # 2 * n_labels members of 3 labels
+    assert LabelPowersetWeightedSVC().fit(X, Y).ensemble_ is None
+
+
+def test_members_are_fitted_clones(data):
+    X, Y = data
+    base = LabelPowersetWeightedSVC(C=3.0)
+    model = RakelO(base, labelset_size=2, random_state=0).fit(X, Y)
+    assert not hasattr(base, "classes_")  # the given estimator stays unfitted
+    seeds = {m.random_state for m in model.estimators_}
+    assert len(seeds) == len(model.estimators_)  # one seed each
+    for labels, member in zip(model.labelsets_, model.estimators_):
+        assert member is not base and member.C == 3.0
+        assert member.n_features_in_ == X.shape[1]
+        assert member.predict(X).shape == (len(X), len(labels))
+
+
+def test_any_multilabel_base_estimator(data):
+    X, Y = data
+    base = OneVsRestClassifier(LogisticRegression())
+    model = RakelO(base, labelset_size=2, random_state=0).fit(X, Y)
+    scores = model.decision_function(X)
+    assert scores.shape == Y.shape
+    np.testing.assert_array_equal(model.predict(X), (scores > 0).astype(int))
+    assert (model.predict(X) == Y).mean() > 0.7
+
+
+def test_one_solve_equals_members_one_by_one(data):
+    X, Y = data
+    sw = np.random.default_rng(1).uniform(0.5, 2, len(X))
+    base = LabelPowersetWeightedSVC(solver="newton", tol=1e-6)
+    model = RakelO(base, labelset_size=3, random_state=0).fit(X, Y, sample_weight=sw)
+    for labels, member in zip(model.labelsets_, model.estimators_):
+        alone = clone(member).fit(X, Y[:, labels], sample_weight=sw)
+        np.testing.assert_allclose(member.svc_.coef_, alone.svc_.coef_, atol=1e-5)
+        np.testing.assert_array_equal(member.powersets_, alone.powersets_)
+        np.testing.assert_array_equal(member.predict(X), alone.predict(X))
+
+
+def test_one_d_y_delegates_to_one_clone(data):
+    X, Y = data
+    y = Y[:, 0] + 2 * Y[:, 1]  # 4 classes
+    plain = LabelPowersetWeightedSVC(C=10).fit(X, y)
+    model = RakelO(LabelPowersetWeightedSVC(C=10), labelset_size=2).fit(X, y)
+    assert model.labelsets_ is None and len(model.estimators_) == 1
+    np.testing.assert_array_equal(model.classes_, plain.classes_)
+    for got, expected in zip(_outputs(model, X), _outputs(plain, X)):
+        np.testing.assert_array_equal(got, expected)
+    # a column of class labels keeps its shape, as the member does
+    column = RakelO(labelset_size=2).fit(X, y[:, None])
+    assert column.labelsets_ is None
+    assert column.predict(X).shape == (len(X), 1)
+
+
+def test_one_label_column_is_an_ensemble(data):
+    X, Y = data
+    model = RakelO(labelset_size=2, random_state=0).fit(X, Y[:, :1])
+    assert model.labelsets_.tolist() == [[0]]
+    assert model.predict(X).shape == model.decision_function(X).shape == (len(X), 1)
+
+
+def test_clone_and_pickle(data):
+    X, Y = data
+    model = RakelO(LabelPowersetWeightedSVC(C=2.0), labelset_size=2, random_state=0).fit(X, Y)
+    restored = pickle.loads(pickle.dumps(model))
+    for got, expected in zip(_outputs(restored, X), _outputs(model, X)):
+        np.testing.assert_array_equal(got, expected)
+    fresh = clone(model)
+    assert fresh.get_params()["base_estimator__C"] == 2.0
+    assert fresh.base_estimator is not model.base_estimator
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+    refit = fresh.fit(X, Y)
+    np.testing.assert_array_equal(refit.decision_function(X), model.decision_function(X))
+
+
+def test_grid_search_over_base_estimator_C(data):
+    X, Y = data
+    search = GridSearchCV(
+        RakelO(LabelPowersetWeightedSVC(), labelset_size=2, random_state=0),
+        {"base_estimator__C": [0.1, 10.0], "labelset_size": [2, 3]},
+        scoring="f1_micro",
+        cv=KFold(3),
+    ).fit(X, Y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.estimators_[0].C == search.best_params_["base_estimator__C"]
+    assert search.predict(X).shape == Y.shape
+
+
+def test_parallel_fit_leaves_warning_filters_alone(data):
+    X, Y = data
+    before = list(warnings.filters)
+    serial = RakelO(labelset_size=2, random_state=0).fit(X, Y)
+    parallel = RakelO(labelset_size=2, random_state=0, n_jobs=2).fit(X, Y)
+    assert list(warnings.filters) == before
+    np.testing.assert_array_equal(serial.decision_function(X), parallel.decision_function(X))
+
+
+def test_too_few_labelsets_to_cover(data):
+    X, Y = data
+    with pytest.raises(ValueError, match="cannot cover"):
+        RakelO(labelset_size=2, n_labelsets=2).fit(X, Y)
+
+
+@parametrize_with_checks(
+    [RakelO(LabelPowersetWeightedSVC(solver="newton"), labelset_size=2, random_state=0)]
+)
+def test_sklearn_compatible_with_one_solve(estimator, check):
+    # the batched solver's sample_weight is exactly a repeated row's, unlike
+    # libsvm's (see test_label_powerset.py for RakelO's default member)
+    check(estimator)
