@@ -108,10 +108,10 @@ def _base_has(method):
 class _BaseRakelO(MetaEstimatorMixin, MultiOutputMixin, ClassifierMixin, BaseEstimator):
     """RAkEL-o over any base estimator with per-label ``decision_function``.
 
-    Everything of :class:`~skmmlc.multilabel.RakelO` (see its docstring) but
-    the default base estimator, :meth:`_default_base`, and
-    :meth:`_fit_members`, which subclasses may replace by a faster fit of
-    all members at once.
+    Everything of :class:`~skmmlc.multilabel.RakelO` (see its docstring)
+    except the default member, which a subclass gives by
+    :meth:`_default_base`. :meth:`_fit_members` fits the members one by
+    one; a subclass may fit them all at once instead.
     """
 
     _parameter_constraints = {
