@@ -58,12 +58,14 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import PredefinedSplit
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .. import metrics as _metrics
@@ -362,118 +364,164 @@ def extract_static_features(X, extractors, *, verbose=0):
 
 
 # ----------------------------------------------------------------- the heads
-# Each head is trained on the train rows, tuned on the validation rows, and
-# returns (predict, score, chosen): two functions of a feature matrix and a
-# short description of what validation chose.
+# Each head is a scikit-learn estimator whose hyper-parameter is chosen on the
+# validation rows by GridSearchCV (see _choose_on_validation), then refit on
+# the train rows. A head function returns (predict, score, chosen): two
+# functions of a feature matrix and a short description of what validation
+# chose.
 
 
-def _best_on_validation(candidates, fit, Y, splits, F):
-    """Fit every candidate setting on train; keep the best validation micro-F1."""
-    va = splits[1]
-    best = None
-    for setting in candidates:
-        model = fit(setting)
-        score = _metrics.micro_f1(Y[va], model.predict(F[va]))
-        if best is None or score > best[0]:
-            best = (score, setting, model)
-    return best
+def _choose_on_validation(estimator, candidates, F, Y, splits, **fit_params):
+    """Fit ``estimator`` with each of ``candidates`` (parameter dicts) on the train
+    rows, keep the best validation micro-F1, refit it on the train rows.
+
+    ``GridSearchCV(cv=PredefinedSplit)`` on the train and validation rows: one
+    fit on the train rows and one score on the validation rows per candidate.
+    Candidates are tried in the order given (one grid each), and among equal
+    scores the first is kept (the lowest rank, first). ``fit_params`` go to
+    every fit as they are.
+
+    Returns ``(model, params)``: ``estimator`` with the chosen ``params``,
+    fitted on the train rows.
+    """
+    tr, va, _ = splits
+    rows = np.concatenate([tr, va])
+    test_fold = np.r_[np.full(len(tr), -1), np.zeros(len(va), dtype=int)]
+    search = GridSearchCV(
+        estimator,
+        [{name: [value] for name, value in params.items()} for params in candidates],
+        scoring=_metrics.micro_f1_scorer,
+        cv=PredefinedSplit(test_fold),
+        refit=False,  # the protocol refits on the train rows only, not train + validation
+        error_score="raise",
+    ).fit(F[rows], Y[rows], **fit_params)
+    params = search.best_params_
+    return clone(estimator).set_params(**params).fit(F[tr], Y[tr], **fit_params), params
 
 
 def _dense_head(F, Y, splits, *, alphas, random_state):
     """Dense layers on fused features, L2 penalty chosen on validation."""
-    tr = splits[0]
-
-    def fit(alpha):
-        head = MLPClassifier(hidden_layer_sizes=(128,), alpha=alpha, max_iter=400,
-                             random_state=random_state)
-        with warnings.catch_warnings():  # a few hundred epochs suffice on this scale
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return head.fit(F[tr], Y[tr])
-
-    _, alpha, head = _best_on_validation(alphas, fit, Y, splits, F)
-    return head.predict, head.predict_proba, f"alpha={alpha:g}"
+    head = MLPClassifier(hidden_layer_sizes=(128,), max_iter=400, random_state=random_state)
+    with warnings.catch_warnings():  # a few hundred epochs suffice on this scale
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        head, params = _choose_on_validation(
+            head, [{"alpha": alpha} for alpha in alphas], F, Y, splits
+        )
+    return head.predict, head.predict_proba, f"alpha={params['alpha']:g}"
 
 
 def _static_head(F, Y, splits, *, Cs, random_state):
     """Standardised features, one logistic regression per label, C on validation."""
-    tr = splits[0]
-    scaler = StandardScaler().fit(F[tr])
-    Z = scaler.transform(F)
-
-    def fit(C):
-        model = OneVsRestClassifier(
-            LogisticRegression(C=C, max_iter=2000, random_state=random_state)
-        )
-        with warnings.catch_warnings():  # a label constant in training is predicted as such
-            warnings.filterwarnings("ignore", message="Label .* is present in all")
-            warnings.filterwarnings("ignore", message="Label not .* is present in all")
-            return model.fit(Z[tr], Y[tr])
-
-    _, C, model = _best_on_validation(Cs, fit, Y, splits, Z)
-    return (
-        lambda A: model.predict(scaler.transform(A)),
-        lambda A: model.predict_proba(scaler.transform(A)),
-        f"C={C:g}",
+    model = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "classify",
+                OneVsRestClassifier(LogisticRegression(max_iter=2000, random_state=random_state)),
+            ),
+        ]
     )
+    with warnings.catch_warnings():  # a label constant in training is predicted as such
+        warnings.filterwarnings("ignore", message="Label .* is present in all")
+        warnings.filterwarnings("ignore", message="Label not .* is present in all")
+        model, params = _choose_on_validation(
+            model, [{"classify__estimator__C": C} for C in Cs], F, Y, splits
+        )
+    return model.predict, model.predict_proba, f"C={params['classify__estimator__C']:g}"
 
 
-def _proposed_head(F, Y, splits, *, random_state, select_params, classify_params, Cs,
-                   labelset_sizes, resample=None):
-    """Standardise, RF ranking + recursive elimination scored on validation, then the
-    weighted label-powerset SVM; ``C`` and ``labelset_size`` chosen on validation.
+def _proposed_head(
+    F, Y, splits, *, random_state, select_params, classify_params, Cs, labelset_sizes, resample=None
+):
+    """:class:`_ProposedHead`, ``C`` and ``labelset_size`` chosen on validation.
     With ``resample``, the SVMs are trained on resampled train rows (validation and
     test rows are never resampled)."""
-    from sklearn.base import clone
-
-    from ..feature_selection import RFRecursiveSelector
-    from ..multilabel import LabelPowersetWeightedSVC
-    from ..resampling import ResampledClassifier
-
-    def svm(params):  # on resampled train rows when resample is given
-        svc = LabelPowersetWeightedSVC(**params)
-        return svc if resample is None else ResampledClassifier(clone(resample), svc)
-
     tr, va, _ = splits
-    scaler = StandardScaler().fit(F[tr])
-    Z = scaler.transform(F)
-    rows = np.concatenate([tr, va])
-    fold = PredefinedSplit(np.r_[np.full(len(tr), -1), np.zeros(len(va), dtype=int)])
-
-    def fit(setting):
-        C, k = setting
-        params = dict(classify_params, C=C, labelset_size=k, random_state=random_state)
-        selector = RFRecursiveSelector(
-            estimator=svm(params),
-            cv=fold,
-            random_state=random_state,
-            **select_params,
-        ).fit(Z[rows], Y[rows])
-        support = selector.get_support()
-        svc = svm(params).fit(Z[tr][:, support], Y[tr])
-        return _Selected(svc, support)
-
-    candidates = [(C, k) for k in labelset_sizes for C in Cs]
-    _, (C, k), model = _best_on_validation(candidates, fit, Y, splits, Z)
-    chosen = f"C={C:g}, labelset_size={k}, {int(model.support.sum())}/{F.shape[1]} features"
-    return (
-        lambda A: model.predict(scaler.transform(A)),
-        lambda A: model.decision_function(scaler.transform(A)),
-        chosen,
+    head = _ProposedHead(
+        select_params=select_params,
+        classify_params=classify_params,
+        resample=resample,
+        random_state=random_state,
     )
+    candidates = [{"C": C, "labelset_size": k} for k in labelset_sizes for C in Cs]
+    model, params = _choose_on_validation(head, candidates, F, Y, splits, X_val=F[va], Y_val=Y[va])
+    chosen = (
+        f"C={params['C']:g}, labelset_size={params['labelset_size']}, "
+        f"{int(model.support_.sum())}/{F.shape[1]} features"
+    )
+    return model.predict, model.decision_function, chosen
 
 
-@dataclass
-class _Selected:
-    """A classifier on a subset of the columns."""
+class _ProposedHead(ClassifierMixin, BaseEstimator):
+    """The proposed row's head: standardise, RF ranking + recursive elimination
+    scored on the validation rows, then the weighted label-powerset SVM
+    (``C``, ``labelset_size``) on the selected features of the train rows.
 
-    estimator: object
-    support: np.ndarray
+    ``fit(X, Y, X_val, Y_val)`` takes the train rows and, apart, the validation
+    rows: the scaler is fit on the train rows; the
+    :class:`~skmmlc.RFRecursiveSelector` ranks the features on both and scores
+    its elimination rounds on the validation rows (``cv``: a
+    :class:`~sklearn.model_selection.PredefinedSplit`); the SVM is fit on the
+    train rows only. With ``resample``, the SVMs are trained on rows resampled
+    by a clone of it.
+    """
 
-    def predict(self, A):
-        return self.estimator.predict(A[:, self.support])
+    def __init__(
+        self,
+        C=1.0,
+        labelset_size=None,
+        *,
+        select_params=None,
+        classify_params=None,
+        resample=None,
+        random_state=None,
+    ):
+        self.C = C
+        self.labelset_size = labelset_size
+        self.select_params = select_params
+        self.classify_params = classify_params
+        self.resample = resample
+        self.random_state = random_state
 
-    def decision_function(self, A):
-        return self.estimator.decision_function(A[:, self.support])
+    def _svm(self):
+        from ..multilabel import LabelPowersetWeightedSVC
+        from ..resampling import ResampledClassifier
+
+        svc = LabelPowersetWeightedSVC(
+            **dict(
+                self.classify_params or {},
+                C=self.C,
+                labelset_size=self.labelset_size,
+                random_state=self.random_state,
+            )
+        )
+        return svc if self.resample is None else ResampledClassifier(clone(self.resample), svc)
+
+    def fit(self, X, Y, X_val, Y_val):
+        from ..feature_selection import RFRecursiveSelector
+
+        self.scaler_ = StandardScaler().fit(X)
+        Z, Z_val = self.scaler_.transform(X), self.scaler_.transform(X_val)
+        fold = PredefinedSplit(np.r_[np.full(len(Z), -1), np.zeros(len(Z_val), dtype=int)])
+        selector = RFRecursiveSelector(
+            estimator=self._svm(),
+            cv=fold,
+            random_state=self.random_state,
+            **(self.select_params or {}),
+        ).fit(np.concatenate([Z, Z_val]), np.concatenate([Y, Y_val]))
+        self.support_ = selector.get_support()
+        self.estimator_ = self._svm().fit(Z[:, self.support_], Y)
+        return self
+
+    @property
+    def classes_(self):
+        return self.estimator_.classes_
+
+    def predict(self, X):
+        return self.estimator_.predict(self.scaler_.transform(X)[:, self.support_])
+
+    def decision_function(self, X):
+        return self.estimator_.decision_function(self.scaler_.transform(X)[:, self.support_])
 
 
 # ------------------------------------------------------------- the protocol
