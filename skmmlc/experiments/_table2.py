@@ -54,6 +54,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -650,65 +651,158 @@ def run_table2(
         model is trained.
     """
     Y = _check_inputs(static_features, n_steps, Y)
-    n_labels = Y.shape[1]
-    label_names = (
-        list(label_names) if label_names is not None else [f"label_{j}" for j in range(n_labels)]
+    protocol = _Protocol.normalised(
+        Y.shape[1],
+        fractions=fractions,
+        random_state=random_state,
+        temporal_params=temporal_params,
+        select_params=select_params,
+        classify_params=classify_params,
+        head_alphas=head_alphas,
+        svc_Cs=svc_Cs,
+        labelset_sizes=labelset_sizes,
+        baseline_Cs=baseline_Cs,
+        resample=resample,
     )
-    temporal_params = dict(temporal_params or {})
-    temporal_params.setdefault("random_state", random_state)
-    select_params = dict(select_params or {})
-    classify_params = dict(classify_params or {})
-    if "C" in classify_params:
-        svc_Cs = (classify_params.pop("C"),)
-    if "labelset_size" in classify_params:
-        labelset_sizes = (classify_params.pop("labelset_size"),)
-    labelset_sizes = tuple(k for k in labelset_sizes if k is None or k < n_labels) or (None,)
-
-    splits = iterative_split(Y, fractions, random_state=random_state)
-    tr, va, te = splits
-    if min(len(tr), len(va), len(te)) == 0:
-        raise ValueError(f"Too few rows ({Y.shape[0]}) for a {fractions} split.")
-    test_positives = pd.Series(Y[te].sum(axis=0).astype(int), index=label_names,
-                               name="test_positives")
-    _warn_few_positives(test_positives)
+    if label_names is None:
+        label_names = [f"label_{j}" for j in range(Y.shape[1])]
+    label_names = list(label_names)
+    splits = _split(Y, fractions, random_state)
+    test_positives = pd.Series(
+        Y[splits[2]].sum(axis=0).astype(int), index=label_names, name="test_positives"
+    )
+    _warn_few_positives(test_positives)  # from here, so that it points at the caller
 
     def log(msg):
         if verbose:
             print(f"[table2] {msg}", flush=True)
 
-    temporal, temporal_seconds = _temporal_features(
-        static_features, n_steps, Y, tr, temporal_params, log
+    temporal, seconds = _temporal_features(
+        static_features, n_steps, Y, splits[0], protocol.temporal_params, log
     )
-    pooled = np.concatenate(
+    features = _RowFeatures(temporal, seconds, _pooled(static_features, n_steps))
+    rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW, TABLE2_ROWS[-1])
+    records, per_label = _evaluate_rows(rows, protocol.heads(), features, Y, splits, log)
+    per_concept = {r.figure: per_label[_row_name(r)] for r in rows if r.figure is not None}
+    chosen = {_row_name(row): r["chosen"] for row, r in zip(rows, records)}
+    return Table2Result(
+        table=pd.DataFrame.from_records(records),
+        per_concept_f1=pd.DataFrame(per_concept, index=label_names).T,
+        splits=dict(zip(("train", "validation", "test"), splits)),
+        settings=_settings(
+            protocol, dataset, Y, splits, test_positives, static_features, n_steps, chosen
+        ),
+        temporal_features=temporal,
+        test_positives=test_positives,
+        dataset=dataset,
+        per_label_f1=pd.DataFrame(per_label, index=label_names).T,
+    )
+
+
+@dataclass
+class _Protocol:
+    """The settings of a :func:`run_table2` run, normalised (see
+    :meth:`normalised`): what the heads are built from."""
+
+    fractions: tuple
+    random_state: object
+    temporal_params: dict
+    select_params: dict
+    classify_params: dict
+    head_alphas: tuple
+    svc_Cs: tuple
+    labelset_sizes: tuple
+    baseline_Cs: tuple
+    resample: object = None
+
+    @classmethod
+    def normalised(cls, n_labels, **settings):
+        """Copies of the parameter dicts; ``random_state`` the temporal models'
+        default; a ``C`` or ``labelset_size`` in ``classify_params`` the only
+        candidate; label-set sizes not below ``n_labels`` (the full powerset)
+        left out."""
+        protocol = cls(**settings)
+        protocol.temporal_params = dict(protocol.temporal_params or {})
+        protocol.temporal_params.setdefault("random_state", protocol.random_state)
+        protocol.select_params = dict(protocol.select_params or {})
+        protocol.classify_params = dict(protocol.classify_params or {})
+        if "C" in protocol.classify_params:
+            protocol.svc_Cs = (protocol.classify_params.pop("C"),)
+        if "labelset_size" in protocol.classify_params:
+            protocol.labelset_sizes = (protocol.classify_params.pop("labelset_size"),)
+        sizes = tuple(k for k in protocol.labelset_sizes if k is None or k < n_labels)
+        protocol.labelset_sizes = sizes or (None,)
+        return protocol
+
+    def heads(self):
+        """``{row kind: head}``, each head a function of ``(F, Y, splits)``."""
+        dense = partial(_dense_head, alphas=self.head_alphas, random_state=self.random_state)
+        proposed = partial(
+            _proposed_head,
+            random_state=self.random_state,
+            select_params=self.select_params,
+            classify_params=self.classify_params,
+            Cs=self.svc_Cs,
+            labelset_sizes=self.labelset_sizes,
+        )
+        return {
+            "late": dense,
+            "early": dense,
+            "proposed": proposed,
+            "resampled": partial(proposed, resample=self.resample),
+            "static": partial(_static_head, Cs=self.baseline_Cs, random_state=self.random_state),
+        }
+
+
+def _split(Y, fractions, random_state):
+    """The train, validation and test rows (iterative stratification)."""
+    splits = iterative_split(Y, fractions, random_state=random_state)
+    if min(len(part) for part in splits) == 0:
+        raise ValueError(f"Too few rows ({Y.shape[0]}) for a {fractions} split.")
+    return splits
+
+
+def _pooled(static_features, n_steps):
+    """The static features of every modality mean-pooled over time, concatenated."""
+    return np.concatenate(
         [mean_pool_steps(static_features[m], n_steps[m]) for m in MODALITIES], axis=1
     )
 
-    records, per_concept, per_label = [], {}, {}
-    rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW,
-                                                     TABLE2_ROWS[-1])
+
+def _row_name(row):
+    """A row's name in :attr:`Table2Result.per_label_f1` and ``settings["chosen"]``."""
+    return f"{row.approach} ({row.features})"
+
+
+class _RowFeatures(NamedTuple):
+    """What the rows of Table II are fit on: the temporal features (and the
+    seconds each took), and the static features mean-pooled over time."""
+
+    temporal: dict
+    seconds: dict
+    pooled: np.ndarray
+
+    def of(self, row):
+        """The features of ``row`` and the seconds spent computing them."""
+        if row.kind == "early":
+            return self.temporal["early"], self.seconds["early"]
+        if row.kind == "static":
+            return self.pooled, 0.0
+        F = np.concatenate([self.temporal[m] for m in row.modalities], axis=1)
+        return F, sum(self.seconds[m] for m in row.modalities)
+
+
+def _evaluate_rows(rows, heads, features, Y, splits, log):
+    """Fit each row's head (train and validation rows), score it on the test rows.
+
+    Returns the rows of the table (dicts) and ``{row name: F1 of every label}``.
+    """
+    te = splits[2]
+    records, per_label = [], {}
     for row in rows:
         start = time.perf_counter()
-        if row.kind == "early":
-            F, upstream = temporal["early"], temporal_seconds["early"]
-        elif row.kind == "static":
-            F, upstream = pooled, 0.0
-        else:
-            F = np.concatenate([temporal[m] for m in row.modalities], axis=1)
-            upstream = sum(temporal_seconds[m] for m in row.modalities)
-        if row.kind in ("proposed", "resampled"):
-            predict, score, chosen = _proposed_head(
-                F, Y, splits, random_state=random_state, select_params=select_params,
-                classify_params=classify_params, Cs=svc_Cs, labelset_sizes=labelset_sizes,
-                resample=resample if row.kind == "resampled" else None,
-            )
-        elif row.kind == "static":
-            predict, score, chosen = _static_head(
-                F, Y, splits, Cs=baseline_Cs, random_state=random_state
-            )
-        else:
-            predict, score, chosen = _dense_head(
-                F, Y, splits, alphas=head_alphas, random_state=random_state
-            )
+        F, upstream = features.of(row)
+        predict, score, chosen = heads[row.kind](F, Y, splits)
         Y_pred = np.asarray(predict(F[te]))
         records.append(
             {
@@ -722,46 +816,37 @@ def run_table2(
                 "chosen": chosen,
             }
         )
-        per_label[f"{row.approach} ({row.features})"] = f1_score(
-            Y[te], Y_pred, average=None, zero_division=0.0
+        per_label[_row_name(row)] = f1_score(Y[te], Y_pred, average=None, zero_division=0.0)
+        log(
+            f"{row.approach:32s} {row.features:18s} micro-F1 {records[-1]['micro_f1']:.4f}"
+            f"  macro-F1 {records[-1]['macro_f1']:.4f}  ({chosen})"
         )
-        if row.figure is not None:
-            per_concept[row.figure] = per_label[f"{row.approach} ({row.features})"]
-        log(f"{row.approach:32s} {row.features:18s} micro-F1 {records[-1]['micro_f1']:.4f}"
-            f"  macro-F1 {records[-1]['macro_f1']:.4f}  ({chosen})")
+    return records, per_label
 
-    settings = {
+
+def _settings(protocol, dataset, Y, splits, test_positives, static_features, n_steps, chosen):
+    """:attr:`Table2Result.settings`: everything needed to reproduce the run, and
+    what validation chose per row (JSON values)."""
+    return {
         "dataset": dataset,
         "n_samples": int(Y.shape[0]),
-        "n_labels": int(n_labels),
-        "split_sizes": [len(tr), len(va), len(te)],
+        "n_labels": int(Y.shape[1]),
+        "split_sizes": [len(part) for part in splits],
         "test_positives": {str(k): int(v) for k, v in test_positives.items()},
-        "fractions": [float(f) for f in fractions],
-        "random_state": random_state,
+        "fractions": [float(f) for f in protocol.fractions],
+        "random_state": protocol.random_state,
         "n_steps": {m: int(n_steps[m]) for m in MODALITIES},
-        "static_dims": {
-            m: int(static_features[m].shape[1] // n_steps[m]) for m in MODALITIES
-        },
-        "temporal_params": _jsonable(temporal_params),
-        "select_params": _jsonable(select_params),
-        "classify_params": _jsonable(classify_params),
-        "head_alphas": [float(a) for a in head_alphas],
-        "svc_Cs": [float(C) for C in svc_Cs],
-        "labelset_sizes": list(labelset_sizes),
-        "baseline_Cs": [float(C) for C in baseline_Cs],
-        "resample": None if resample is None else repr(resample),
-        "chosen": {f"{r['approach']} ({r['features']})": r["chosen"] for r in records},
+        "static_dims": {m: int(static_features[m].shape[1] // n_steps[m]) for m in MODALITIES},
+        "temporal_params": _jsonable(protocol.temporal_params),
+        "select_params": _jsonable(protocol.select_params),
+        "classify_params": _jsonable(protocol.classify_params),
+        "head_alphas": [float(a) for a in protocol.head_alphas],
+        "svc_Cs": [float(C) for C in protocol.svc_Cs],
+        "labelset_sizes": list(protocol.labelset_sizes),
+        "baseline_Cs": [float(C) for C in protocol.baseline_Cs],
+        "resample": None if protocol.resample is None else repr(protocol.resample),
+        "chosen": chosen,
     }
-    return Table2Result(
-        table=pd.DataFrame.from_records(records),
-        per_concept_f1=pd.DataFrame(per_concept, index=label_names).T,
-        splits={"train": tr, "validation": va, "test": te},
-        settings=settings,
-        temporal_features=temporal,
-        test_positives=test_positives,
-        dataset=dataset,
-        per_label_f1=pd.DataFrame(per_label, index=label_names).T,
-    )
 
 
 def _warn_few_positives(test_positives):
