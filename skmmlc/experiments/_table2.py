@@ -380,23 +380,25 @@ def _choose_on_validation(estimator, candidates, F, Y, splits, **fit_params):
     fit on the train rows and one score on the validation rows per candidate.
     Candidates are tried in the order given (one grid each), and among equal
     scores the first is kept (the lowest rank, first). ``fit_params`` go to
-    every fit as they are.
+    every fit as they are. A single candidate is taken without a search.
 
     Returns ``(model, params)``: ``estimator`` with the chosen ``params``,
     fitted on the train rows.
     """
     tr, va, _ = splits
-    rows = np.concatenate([tr, va])
-    test_fold = np.r_[np.full(len(tr), -1), np.zeros(len(va), dtype=int)]
-    search = GridSearchCV(
-        estimator,
-        [{name: [value] for name, value in params.items()} for params in candidates],
-        scoring=_metrics.micro_f1_scorer,
-        cv=PredefinedSplit(test_fold),
-        refit=False,  # the protocol refits on the train rows only, not train + validation
-        error_score="raise",
-    ).fit(F[rows], Y[rows], **fit_params)
-    params = search.best_params_
+    params = candidates[0]
+    if len(candidates) > 1:
+        rows = np.concatenate([tr, va])
+        test_fold = np.r_[np.full(len(tr), -1), np.zeros(len(va), dtype=int)]
+        search = GridSearchCV(
+            estimator,
+            [{name: [value] for name, value in candidate.items()} for candidate in candidates],
+            scoring=_metrics.micro_f1_scorer,
+            cv=PredefinedSplit(test_fold),
+            refit=False,  # the protocol refits on the train rows only, not train + validation
+            error_score="raise",
+        ).fit(F[rows], Y[rows], **fit_params)
+        params = search.best_params_
     return clone(estimator).set_params(**params).fit(F[tr], Y[tr], **fit_params), params
 
 
