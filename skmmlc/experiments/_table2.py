@@ -670,15 +670,9 @@ def run_table2(
         label_names = [f"label_{j}" for j in range(Y.shape[1])]
     label_names = list(label_names)
     splits = _split(Y, fractions, random_state)
-    test_positives = pd.Series(
-        Y[splits[2]].sum(axis=0).astype(int), index=label_names, name="test_positives"
-    )
+    test_positives = _test_positives(Y[splits[2]], label_names)
     _warn_few_positives(test_positives)  # from here, so that it points at the caller
-
-    def log(msg):
-        if verbose:
-            print(f"[table2] {msg}", flush=True)
-
+    log = partial(_log, verbose)
     temporal, seconds = _temporal_features(
         static_features, n_steps, Y, splits[0], protocol.temporal_params, log
     )
@@ -754,6 +748,16 @@ class _Protocol:
             "resampled": partial(proposed, resample=self.resample),
             "static": partial(_static_head, Cs=self.baseline_Cs, random_state=self.random_state),
         }
+
+
+def _log(verbose, msg):
+    if verbose:
+        print(f"[table2] {msg}", flush=True)
+
+
+def _test_positives(Y_test, label_names):
+    """Positives per concept in the test rows (a Series named after the concepts)."""
+    return pd.Series(Y_test.sum(axis=0).astype(int), index=label_names, name="test_positives")
 
 
 def _split(Y, fractions, random_state):
