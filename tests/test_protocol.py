@@ -250,8 +250,9 @@ def test_heads_choose_the_first_best_candidate_and_refit_on_train():
             return self
 
         def predict(self, X):  # right on label 0 iff a + b >= 1
-            return np.column_stack([X[:, 0] > 0 if self.a + self.b >= 1 else X[:, 0] <= 0,
-                                    np.zeros(len(X))]).astype(int)
+            return np.column_stack(
+                [X[:, 0] > 0 if self.a + self.b >= 1 else X[:, 0] <= 0, np.zeros(len(X))]
+            ).astype(int)
 
     X = np.r_[-1.0, 1.0, -1.0, 1.0, 1.0, -1.0][:, None]
     Y = np.column_stack([X[:, 0] > 0, [0, 0, 0, 0, 1, 0]]).astype(int)
