@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from skmmlc import SoundNetFeatures  # noqa: E402
-from skmmlc.feature_extraction._soundnet import load_audio  # noqa: E402
+from skmmlc import SoundNetFeatures
+from skmmlc.feature_extraction._soundnet import load_audio
 
 RATE_IN = 44100
 

@@ -13,15 +13,11 @@ in a few random time steps.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from skmmlc.temporal._resbilstm import ResBiLSTMTemporal  # noqa: E402
+from skmmlc.temporal._resbilstm import ResBiLSTMTemporal
 
 SHAPES = {"visual": (40, 2048), "audio": (15, 1024), "text": (20, 50)}
 N, N_LABELS = 1540, 7

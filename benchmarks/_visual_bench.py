@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
 N_CLIPS = 3
 N_FRAMES = 40
 IMAGE_SIZE = 299
@@ -201,7 +200,7 @@ print(json.dumps(dict(before_kib=before, after_kib=after, out_bytes=X.nbytes,
 
 def memory(paths, n_frames=8):
     results = {}
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     for n in (10, 40):
         listing = [paths[i % len(paths)] for i in range(n)]
         code = _MEMORY_CHILD.format(n_frames=n_frames, size=IMAGE_SIZE)
@@ -273,5 +272,4 @@ def run():
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
     print(run())

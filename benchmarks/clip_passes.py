@@ -24,12 +24,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]
-
-from _report import git_revision, machine_description, write_section  # noqa: E402
-from _visual_bench import IMAGE_SIZE, make_clips  # noqa: E402
+from _report import git_revision, machine_description, write_section
+from _visual_bench import IMAGE_SIZE, make_clips
 
 BATCH_SIZE = 16
 N_CLIPS = 3

@@ -19,9 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _report import git_revision, machine_description  # noqa: E402
+from _report import git_revision, machine_description
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -21,18 +21,13 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _report import git_revision, machine_description, write_section
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _report import git_revision, machine_description, write_section  # noqa: E402
-
-from skmmlc._cli import DEMO_DEFAULTS  # noqa: E402
+from skmmlc._cli import DEMO_DEFAULTS
 
 LATE, PROPOSED, STATIC = "Three modalities (late fusion)", "Proposed framework", "Static baseline"
 

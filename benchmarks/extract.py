@@ -6,13 +6,8 @@ extractor's benchmark lives in its own module (``_visual_bench``,
 """
 
 import importlib
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]
-
-from _report import git_revision, write_section  # noqa: E402
+from _report import git_revision, write_section
 
 MODULES = ("_visual_bench", "_audio_bench")
 

@@ -32,9 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(HERE)]
+ROOT = Path(__file__).resolve().parents[1]
 
 WIDTH, HEIGHT, FPS = 1920, 1080, 30
 GOP = 60  # frames per GOP (2 s): one keyframe every 2 s, as cameras and encoders do

@@ -22,11 +22,8 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SHAPES = {"visual": (40, 2048), "audio": (15, 1024), "text": (20, 50)}
 # Table I: positives per concept over 1,540 clips

@@ -27,13 +27,13 @@ Writes the ``resampling`` section of docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _report import git_revision, machine_description, write_section
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
@@ -41,19 +41,15 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _report import git_revision, machine_description, write_section  # noqa: E402
-
-from skmmlc import LabelPowersetWeightedSVC  # noqa: E402
-from skmmlc.datasets import load_mulan  # noqa: E402
-from skmmlc.metrics import (  # noqa: E402
+from skmmlc import LabelPowersetWeightedSVC
+from skmmlc.datasets import load_mulan
+from skmmlc.metrics import (
     cv_imbalance_ratio,
     label_imbalance_ratio,
     mean_imbalance_ratio,
     scumble,
 )
-from skmmlc.resampling import (  # noqa: E402
+from skmmlc.resampling import (
     MLROS,
     MLRUS,
     MLSMOTE,

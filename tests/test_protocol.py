@@ -231,3 +231,34 @@ def test_first_home_of_the_protocol_still_works():
 
     assert protocol.run_table2 is experiments.run_table2
     assert protocol.FewTestPositivesWarning is experiments.FewTestPositivesWarning
+
+
+def test_heads_choose_the_first_best_candidate_and_refit_on_train():
+    # the heads' GridSearchCV keeps the first of equal validation scores, in the
+    # order the candidates are given (not the grid's sorted parameter names),
+    # and the chosen model is fit on the train rows only
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from skmmlc.experiments._table2 import _choose_on_validation
+
+    class Guess(ClassifierMixin, BaseEstimator):
+        def __init__(self, b=0, a=0):
+            self.b, self.a = b, a
+
+        def fit(self, X, Y):
+            self.n_rows_, self.classes_ = len(X), np.arange(Y.shape[1])
+            return self
+
+        def predict(self, X):  # right on label 0 iff a + b >= 1
+            return np.column_stack(
+                [X[:, 0] > 0 if self.a + self.b >= 1 else X[:, 0] <= 0, np.zeros(len(X))]
+            ).astype(int)
+
+    X = np.r_[-1.0, 1.0, -1.0, 1.0, 1.0, -1.0][:, None]
+    Y = np.column_stack([X[:, 0] > 0, [0, 0, 0, 0, 1, 0]]).astype(int)
+    splits = (np.array([0, 1, 2]), np.array([3, 4, 5]), np.array([], dtype=int))
+    candidates = [{"b": 0, "a": 0}, {"b": 1, "a": 0}, {"b": 0, "a": 1}, {"b": 1, "a": 1}]
+    model, params = _choose_on_validation(Guess(), candidates, X, Y, splits)
+    assert params == {"b": 1, "a": 0} and model.n_rows_ == 3
+    model, params = _choose_on_validation(Guess(), candidates[::-1], X, Y, splits)
+    assert params == {"b": 1, "a": 1}

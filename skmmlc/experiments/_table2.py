@@ -54,16 +54,19 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import PredefinedSplit
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .. import metrics as _metrics
@@ -362,118 +365,166 @@ def extract_static_features(X, extractors, *, verbose=0):
 
 
 # ----------------------------------------------------------------- the heads
-# Each head is trained on the train rows, tuned on the validation rows, and
-# returns (predict, score, chosen): two functions of a feature matrix and a
-# short description of what validation chose.
+# Each head is a scikit-learn estimator whose hyper-parameter is chosen on the
+# validation rows by GridSearchCV (see _choose_on_validation), then refit on
+# the train rows. A head function returns (predict, score, chosen): two
+# functions of a feature matrix and a short description of what validation
+# chose.
 
 
-def _best_on_validation(candidates, fit, Y, splits, F):
-    """Fit every candidate setting on train; keep the best validation micro-F1."""
-    va = splits[1]
-    best = None
-    for setting in candidates:
-        model = fit(setting)
-        score = _metrics.micro_f1(Y[va], model.predict(F[va]))
-        if best is None or score > best[0]:
-            best = (score, setting, model)
-    return best
+def _choose_on_validation(estimator, candidates, F, Y, splits, **fit_params):
+    """Fit ``estimator`` with each of ``candidates`` (parameter dicts) on the train
+    rows, keep the best validation micro-F1, refit it on the train rows.
+
+    ``GridSearchCV(cv=PredefinedSplit)`` on the train and validation rows: one
+    fit on the train rows and one score on the validation rows per candidate.
+    Candidates are tried in the order given (one grid each), and among equal
+    scores the first is kept (the lowest rank, first). ``fit_params`` go to
+    every fit as they are. A single candidate is taken without a search.
+
+    Returns ``(model, params)``: ``estimator`` with the chosen ``params``,
+    fitted on the train rows.
+    """
+    tr, va, _ = splits
+    params = candidates[0]
+    if len(candidates) > 1:
+        rows = np.concatenate([tr, va])
+        test_fold = np.r_[np.full(len(tr), -1), np.zeros(len(va), dtype=int)]
+        search = GridSearchCV(
+            estimator,
+            [{name: [value] for name, value in candidate.items()} for candidate in candidates],
+            scoring=_metrics.micro_f1_scorer,
+            cv=PredefinedSplit(test_fold),
+            refit=False,  # the protocol refits on the train rows only, not train + validation
+            error_score="raise",
+        ).fit(F[rows], Y[rows], **fit_params)
+        params = search.best_params_
+    return clone(estimator).set_params(**params).fit(F[tr], Y[tr], **fit_params), params
 
 
 def _dense_head(F, Y, splits, *, alphas, random_state):
     """Dense layers on fused features, L2 penalty chosen on validation."""
-    tr = splits[0]
-
-    def fit(alpha):
-        head = MLPClassifier(hidden_layer_sizes=(128,), alpha=alpha, max_iter=400,
-                             random_state=random_state)
-        with warnings.catch_warnings():  # a few hundred epochs suffice on this scale
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return head.fit(F[tr], Y[tr])
-
-    _, alpha, head = _best_on_validation(alphas, fit, Y, splits, F)
-    return head.predict, head.predict_proba, f"alpha={alpha:g}"
+    head = MLPClassifier(hidden_layer_sizes=(128,), max_iter=400, random_state=random_state)
+    with warnings.catch_warnings():  # a few hundred epochs suffice on this scale
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        head, params = _choose_on_validation(
+            head, [{"alpha": alpha} for alpha in alphas], F, Y, splits
+        )
+    return head.predict, head.predict_proba, f"alpha={params['alpha']:g}"
 
 
 def _static_head(F, Y, splits, *, Cs, random_state):
     """Standardised features, one logistic regression per label, C on validation."""
-    tr = splits[0]
-    scaler = StandardScaler().fit(F[tr])
-    Z = scaler.transform(F)
-
-    def fit(C):
-        model = OneVsRestClassifier(
-            LogisticRegression(C=C, max_iter=2000, random_state=random_state)
-        )
-        with warnings.catch_warnings():  # a label constant in training is predicted as such
-            warnings.filterwarnings("ignore", message="Label .* is present in all")
-            warnings.filterwarnings("ignore", message="Label not .* is present in all")
-            return model.fit(Z[tr], Y[tr])
-
-    _, C, model = _best_on_validation(Cs, fit, Y, splits, Z)
-    return (
-        lambda A: model.predict(scaler.transform(A)),
-        lambda A: model.predict_proba(scaler.transform(A)),
-        f"C={C:g}",
+    model = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            (
+                "classify",
+                OneVsRestClassifier(LogisticRegression(max_iter=2000, random_state=random_state)),
+            ),
+        ]
     )
+    with warnings.catch_warnings():  # a label constant in training is predicted as such
+        warnings.filterwarnings("ignore", message="Label .* is present in all")
+        warnings.filterwarnings("ignore", message="Label not .* is present in all")
+        model, params = _choose_on_validation(
+            model, [{"classify__estimator__C": C} for C in Cs], F, Y, splits
+        )
+    return model.predict, model.predict_proba, f"C={params['classify__estimator__C']:g}"
 
 
-def _proposed_head(F, Y, splits, *, random_state, select_params, classify_params, Cs,
-                   labelset_sizes, resample=None):
-    """Standardise, RF ranking + recursive elimination scored on validation, then the
-    weighted label-powerset SVM; ``C`` and ``labelset_size`` chosen on validation.
+def _proposed_head(
+    F, Y, splits, *, random_state, select_params, classify_params, Cs, labelset_sizes, resample=None
+):
+    """:class:`_ProposedHead`, ``C`` and ``labelset_size`` chosen on validation.
     With ``resample``, the SVMs are trained on resampled train rows (validation and
     test rows are never resampled)."""
-    from sklearn.base import clone
-
-    from ..feature_selection import RFRecursiveSelector
-    from ..multilabel import LabelPowersetWeightedSVC
-    from ..resampling import ResampledClassifier
-
-    def svm(params):  # on resampled train rows when resample is given
-        svc = LabelPowersetWeightedSVC(**params)
-        return svc if resample is None else ResampledClassifier(clone(resample), svc)
-
     tr, va, _ = splits
-    scaler = StandardScaler().fit(F[tr])
-    Z = scaler.transform(F)
-    rows = np.concatenate([tr, va])
-    fold = PredefinedSplit(np.r_[np.full(len(tr), -1), np.zeros(len(va), dtype=int)])
-
-    def fit(setting):
-        C, k = setting
-        params = dict(classify_params, C=C, labelset_size=k, random_state=random_state)
-        selector = RFRecursiveSelector(
-            estimator=svm(params),
-            cv=fold,
-            random_state=random_state,
-            **select_params,
-        ).fit(Z[rows], Y[rows])
-        support = selector.get_support()
-        svc = svm(params).fit(Z[tr][:, support], Y[tr])
-        return _Selected(svc, support)
-
-    candidates = [(C, k) for k in labelset_sizes for C in Cs]
-    _, (C, k), model = _best_on_validation(candidates, fit, Y, splits, Z)
-    chosen = f"C={C:g}, labelset_size={k}, {int(model.support.sum())}/{F.shape[1]} features"
-    return (
-        lambda A: model.predict(scaler.transform(A)),
-        lambda A: model.decision_function(scaler.transform(A)),
-        chosen,
+    head = _ProposedHead(
+        select_params=select_params,
+        classify_params=classify_params,
+        resample=resample,
+        random_state=random_state,
     )
+    candidates = [{"C": C, "labelset_size": k} for k in labelset_sizes for C in Cs]
+    model, params = _choose_on_validation(head, candidates, F, Y, splits, X_val=F[va], Y_val=Y[va])
+    chosen = (
+        f"C={params['C']:g}, labelset_size={params['labelset_size']}, "
+        f"{int(model.support_.sum())}/{F.shape[1]} features"
+    )
+    return model.predict, model.decision_function, chosen
 
 
-@dataclass
-class _Selected:
-    """A classifier on a subset of the columns."""
+class _ProposedHead(ClassifierMixin, BaseEstimator):
+    """The proposed row's head: standardise, RF ranking + recursive elimination
+    scored on the validation rows, then the weighted label-powerset SVM
+    (``C``, ``labelset_size``) on the selected features of the train rows.
 
-    estimator: object
-    support: np.ndarray
+    ``fit(X, Y, X_val, Y_val)`` takes the train rows and, apart, the validation
+    rows: the scaler is fit on the train rows; the
+    :class:`~skmmlc.RFRecursiveSelector` ranks the features on both and scores
+    its elimination rounds on the validation rows (``cv``: a
+    :class:`~sklearn.model_selection.PredefinedSplit`); the SVM is fit on the
+    train rows only. With ``resample``, the SVMs are trained on rows resampled
+    by a clone of it.
+    """
 
-    def predict(self, A):
-        return self.estimator.predict(A[:, self.support])
+    def __init__(
+        self,
+        C=1.0,
+        labelset_size=None,
+        *,
+        select_params=None,
+        classify_params=None,
+        resample=None,
+        random_state=None,
+    ):
+        self.C = C
+        self.labelset_size = labelset_size
+        self.select_params = select_params
+        self.classify_params = classify_params
+        self.resample = resample
+        self.random_state = random_state
 
-    def decision_function(self, A):
-        return self.estimator.decision_function(A[:, self.support])
+    def _svm(self):
+        from ..multilabel import LabelPowersetWeightedSVC
+        from ..resampling import ResampledClassifier
+
+        svc = LabelPowersetWeightedSVC(
+            **dict(
+                self.classify_params or {},
+                C=self.C,
+                labelset_size=self.labelset_size,
+                random_state=self.random_state,
+            )
+        )
+        return svc if self.resample is None else ResampledClassifier(clone(self.resample), svc)
+
+    def fit(self, X, Y, X_val, Y_val):
+        from ..feature_selection import RFRecursiveSelector
+
+        self.scaler_ = StandardScaler().fit(X)
+        Z, Z_val = self.scaler_.transform(X), self.scaler_.transform(X_val)
+        fold = PredefinedSplit(np.r_[np.full(len(Z), -1), np.zeros(len(Z_val), dtype=int)])
+        selector = RFRecursiveSelector(
+            estimator=self._svm(),
+            cv=fold,
+            random_state=self.random_state,
+            **(self.select_params or {}),
+        ).fit(np.concatenate([Z, Z_val]), np.concatenate([Y, Y_val]))
+        self.support_ = selector.get_support()
+        self.estimator_ = self._svm().fit(Z[:, self.support_], Y)
+        return self
+
+    @property
+    def classes_(self):
+        return self.estimator_.classes_
+
+    def predict(self, X):
+        return self.estimator_.predict(self.scaler_.transform(X)[:, self.support_])
+
+    def decision_function(self, X):
+        return self.estimator_.decision_function(self.scaler_.transform(X)[:, self.support_])
 
 
 # ------------------------------------------------------------- the protocol
@@ -602,65 +653,162 @@ def run_table2(
         model is trained.
     """
     Y = _check_inputs(static_features, n_steps, Y)
-    n_labels = Y.shape[1]
-    label_names = (
-        list(label_names) if label_names is not None else [f"label_{j}" for j in range(n_labels)]
+    protocol = _Protocol.normalised(
+        Y.shape[1],
+        fractions=fractions,
+        random_state=random_state,
+        temporal_params=temporal_params,
+        select_params=select_params,
+        classify_params=classify_params,
+        head_alphas=head_alphas,
+        svc_Cs=svc_Cs,
+        labelset_sizes=labelset_sizes,
+        baseline_Cs=baseline_Cs,
+        resample=resample,
     )
-    temporal_params = dict(temporal_params or {})
-    temporal_params.setdefault("random_state", random_state)
-    select_params = dict(select_params or {})
-    classify_params = dict(classify_params or {})
-    if "C" in classify_params:
-        svc_Cs = (classify_params.pop("C"),)
-    if "labelset_size" in classify_params:
-        labelset_sizes = (classify_params.pop("labelset_size"),)
-    labelset_sizes = tuple(k for k in labelset_sizes if k is None or k < n_labels) or (None,)
+    if label_names is None:
+        label_names = [f"label_{j}" for j in range(Y.shape[1])]
+    label_names = list(label_names)
+    splits = _split(Y, fractions, random_state)
+    test_positives = _test_positives(Y[splits[2]], label_names)
+    _warn_few_positives(test_positives)  # from here, so that it points at the caller
+    log = partial(_log, verbose)
+    temporal, seconds = _temporal_features(
+        static_features, n_steps, Y, splits[0], protocol.temporal_params, log
+    )
+    features = _RowFeatures(temporal, seconds, _pooled(static_features, n_steps))
+    rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW, TABLE2_ROWS[-1])
+    records, per_label = _evaluate_rows(rows, protocol.heads(), features, Y, splits, log)
+    per_concept = {r.figure: per_label[_row_name(r)] for r in rows if r.figure is not None}
+    chosen = {_row_name(row): r["chosen"] for row, r in zip(rows, records)}
+    return Table2Result(
+        table=pd.DataFrame.from_records(records),
+        per_concept_f1=pd.DataFrame(per_concept, index=label_names).T,
+        splits=dict(zip(("train", "validation", "test"), splits)),
+        settings=_settings(
+            protocol, dataset, Y, splits, test_positives, static_features, n_steps, chosen
+        ),
+        temporal_features=temporal,
+        test_positives=test_positives,
+        dataset=dataset,
+        per_label_f1=pd.DataFrame(per_label, index=label_names).T,
+    )
 
+
+@dataclass
+class _Protocol:
+    """The settings of a :func:`run_table2` run, normalised (see
+    :meth:`normalised`): what the heads are built from."""
+
+    fractions: tuple
+    random_state: object
+    temporal_params: dict
+    select_params: dict
+    classify_params: dict
+    head_alphas: tuple
+    svc_Cs: tuple
+    labelset_sizes: tuple
+    baseline_Cs: tuple
+    resample: object = None
+
+    @classmethod
+    def normalised(cls, n_labels, **settings):
+        """Copies of the parameter dicts; ``random_state`` the temporal models'
+        default; a ``C`` or ``labelset_size`` in ``classify_params`` the only
+        candidate; label-set sizes not below ``n_labels`` (the full powerset)
+        left out."""
+        protocol = cls(**settings)
+        protocol.temporal_params = dict(protocol.temporal_params or {})
+        protocol.temporal_params.setdefault("random_state", protocol.random_state)
+        protocol.select_params = dict(protocol.select_params or {})
+        protocol.classify_params = dict(protocol.classify_params or {})
+        if "C" in protocol.classify_params:
+            protocol.svc_Cs = (protocol.classify_params.pop("C"),)
+        if "labelset_size" in protocol.classify_params:
+            protocol.labelset_sizes = (protocol.classify_params.pop("labelset_size"),)
+        sizes = tuple(k for k in protocol.labelset_sizes if k is None or k < n_labels)
+        protocol.labelset_sizes = sizes or (None,)
+        return protocol
+
+    def heads(self):
+        """``{row kind: head}``, each head a function of ``(F, Y, splits)``."""
+        dense = partial(_dense_head, alphas=self.head_alphas, random_state=self.random_state)
+        proposed = partial(
+            _proposed_head,
+            random_state=self.random_state,
+            select_params=self.select_params,
+            classify_params=self.classify_params,
+            Cs=self.svc_Cs,
+            labelset_sizes=self.labelset_sizes,
+        )
+        return {
+            "late": dense,
+            "early": dense,
+            "proposed": proposed,
+            "resampled": partial(proposed, resample=self.resample),
+            "static": partial(_static_head, Cs=self.baseline_Cs, random_state=self.random_state),
+        }
+
+
+def _log(verbose, msg):
+    if verbose:
+        print(f"[table2] {msg}", flush=True)
+
+
+def _test_positives(Y_test, label_names):
+    """Positives per concept in the test rows (a Series named after the concepts)."""
+    return pd.Series(Y_test.sum(axis=0).astype(int), index=label_names, name="test_positives")
+
+
+def _split(Y, fractions, random_state):
+    """The train, validation and test rows (iterative stratification)."""
     splits = iterative_split(Y, fractions, random_state=random_state)
-    tr, va, te = splits
-    if min(len(tr), len(va), len(te)) == 0:
+    if min(len(part) for part in splits) == 0:
         raise ValueError(f"Too few rows ({Y.shape[0]}) for a {fractions} split.")
-    test_positives = pd.Series(Y[te].sum(axis=0).astype(int), index=label_names,
-                               name="test_positives")
-    _warn_few_positives(test_positives)
+    return splits
 
-    def log(msg):
-        if verbose:
-            print(f"[table2] {msg}", flush=True)
 
-    temporal, temporal_seconds = _temporal_features(
-        static_features, n_steps, Y, tr, temporal_params, log
-    )
-    pooled = np.concatenate(
+def _pooled(static_features, n_steps):
+    """The static features of every modality mean-pooled over time, concatenated."""
+    return np.concatenate(
         [mean_pool_steps(static_features[m], n_steps[m]) for m in MODALITIES], axis=1
     )
 
-    records, per_concept, per_label = [], {}, {}
-    rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW,
-                                                     TABLE2_ROWS[-1])
+
+def _row_name(row):
+    """A row's name in :attr:`Table2Result.per_label_f1` and ``settings["chosen"]``."""
+    return f"{row.approach} ({row.features})"
+
+
+class _RowFeatures(NamedTuple):
+    """What the rows of Table II are fit on: the temporal features (and the
+    seconds each took), and the static features mean-pooled over time."""
+
+    temporal: dict
+    seconds: dict
+    pooled: np.ndarray
+
+    def of(self, row):
+        """The features of ``row`` and the seconds spent computing them."""
+        if row.kind == "early":
+            return self.temporal["early"], self.seconds["early"]
+        if row.kind == "static":
+            return self.pooled, 0.0
+        F = np.concatenate([self.temporal[m] for m in row.modalities], axis=1)
+        return F, sum(self.seconds[m] for m in row.modalities)
+
+
+def _evaluate_rows(rows, heads, features, Y, splits, log):
+    """Fit each row's head (train and validation rows), score it on the test rows.
+
+    Returns the rows of the table (dicts) and ``{row name: F1 of every label}``.
+    """
+    te = splits[2]
+    records, per_label = [], {}
     for row in rows:
         start = time.perf_counter()
-        if row.kind == "early":
-            F, upstream = temporal["early"], temporal_seconds["early"]
-        elif row.kind == "static":
-            F, upstream = pooled, 0.0
-        else:
-            F = np.concatenate([temporal[m] for m in row.modalities], axis=1)
-            upstream = sum(temporal_seconds[m] for m in row.modalities)
-        if row.kind in ("proposed", "resampled"):
-            predict, score, chosen = _proposed_head(
-                F, Y, splits, random_state=random_state, select_params=select_params,
-                classify_params=classify_params, Cs=svc_Cs, labelset_sizes=labelset_sizes,
-                resample=resample if row.kind == "resampled" else None,
-            )
-        elif row.kind == "static":
-            predict, score, chosen = _static_head(
-                F, Y, splits, Cs=baseline_Cs, random_state=random_state
-            )
-        else:
-            predict, score, chosen = _dense_head(
-                F, Y, splits, alphas=head_alphas, random_state=random_state
-            )
+        F, upstream = features.of(row)
+        predict, score, chosen = heads[row.kind](F, Y, splits)
         Y_pred = np.asarray(predict(F[te]))
         records.append(
             {
@@ -674,46 +822,37 @@ def run_table2(
                 "chosen": chosen,
             }
         )
-        per_label[f"{row.approach} ({row.features})"] = f1_score(
-            Y[te], Y_pred, average=None, zero_division=0.0
+        per_label[_row_name(row)] = f1_score(Y[te], Y_pred, average=None, zero_division=0.0)
+        log(
+            f"{row.approach:32s} {row.features:18s} micro-F1 {records[-1]['micro_f1']:.4f}"
+            f"  macro-F1 {records[-1]['macro_f1']:.4f}  ({chosen})"
         )
-        if row.figure is not None:
-            per_concept[row.figure] = per_label[f"{row.approach} ({row.features})"]
-        log(f"{row.approach:32s} {row.features:18s} micro-F1 {records[-1]['micro_f1']:.4f}"
-            f"  macro-F1 {records[-1]['macro_f1']:.4f}  ({chosen})")
+    return records, per_label
 
-    settings = {
+
+def _settings(protocol, dataset, Y, splits, test_positives, static_features, n_steps, chosen):
+    """:attr:`Table2Result.settings`: everything needed to reproduce the run, and
+    what validation chose per row (JSON values)."""
+    return {
         "dataset": dataset,
         "n_samples": int(Y.shape[0]),
-        "n_labels": int(n_labels),
-        "split_sizes": [len(tr), len(va), len(te)],
+        "n_labels": int(Y.shape[1]),
+        "split_sizes": [len(part) for part in splits],
         "test_positives": {str(k): int(v) for k, v in test_positives.items()},
-        "fractions": [float(f) for f in fractions],
-        "random_state": random_state,
+        "fractions": [float(f) for f in protocol.fractions],
+        "random_state": protocol.random_state,
         "n_steps": {m: int(n_steps[m]) for m in MODALITIES},
-        "static_dims": {
-            m: int(static_features[m].shape[1] // n_steps[m]) for m in MODALITIES
-        },
-        "temporal_params": _jsonable(temporal_params),
-        "select_params": _jsonable(select_params),
-        "classify_params": _jsonable(classify_params),
-        "head_alphas": [float(a) for a in head_alphas],
-        "svc_Cs": [float(C) for C in svc_Cs],
-        "labelset_sizes": list(labelset_sizes),
-        "baseline_Cs": [float(C) for C in baseline_Cs],
-        "resample": None if resample is None else repr(resample),
-        "chosen": {f"{r['approach']} ({r['features']})": r["chosen"] for r in records},
+        "static_dims": {m: int(static_features[m].shape[1] // n_steps[m]) for m in MODALITIES},
+        "temporal_params": _jsonable(protocol.temporal_params),
+        "select_params": _jsonable(protocol.select_params),
+        "classify_params": _jsonable(protocol.classify_params),
+        "head_alphas": [float(a) for a in protocol.head_alphas],
+        "svc_Cs": [float(C) for C in protocol.svc_Cs],
+        "labelset_sizes": list(protocol.labelset_sizes),
+        "baseline_Cs": [float(C) for C in protocol.baseline_Cs],
+        "resample": None if protocol.resample is None else repr(protocol.resample),
+        "chosen": chosen,
     }
-    return Table2Result(
-        table=pd.DataFrame.from_records(records),
-        per_concept_f1=pd.DataFrame(per_concept, index=label_names).T,
-        splits={"train": tr, "validation": va, "test": te},
-        settings=settings,
-        temporal_features=temporal,
-        test_positives=test_positives,
-        dataset=dataset,
-        per_label_f1=pd.DataFrame(per_label, index=label_names).T,
-    )
 
 
 def _warn_few_positives(test_positives):

@@ -344,87 +344,100 @@ def _read_av(path, limit_seconds, row=None, what="file"):
         if not container.streams.audio:
             raise _NoAudioTrack
         stream = container.streams.audio[0]
+        sound = _MonoSound(limit_seconds).decode(av, container, stream)
+        if not sound.chunks and (sound.damaged or sound.stopped):  # nothing decoded: an error
+            raise sound.first_error or sound.stopped
+        claimed = _claimed_seconds(container, stream)
+    decoded = sound.n / sound.rate if sound.rate else 0.0
+    needed = claimed  # what should have decoded before the end (or the limit)
+    if limit_seconds is not None and claimed is not None:
+        needed = min(claimed, limit_seconds)
+    short = (
+        not sound.reached_limit
+        and needed is not None
+        and needed - decoded > max(0.5, 0.05 * needed)
+    )
+    if sound.chunks and (sound.damaged or sound.stopped is not None or short):
+        _warn_partial_audio(path, row, what, sound.damaged, sound.stopped, decoded, claimed, short)
+    if not sound.chunks:
+        return np.zeros(0, np.float32), sound.rate or 0
+    audio = np.concatenate(sound.chunks).astype(np.float32, copy=False)
+    if sound.limit is not None:
+        audio = audio[: sound.limit]
+    return audio, sound.rate
+
+
+class _MonoSound:
+    """The mono samples of an audio stream as PyAV decodes it (for
+    :func:`_read_av`), and what went wrong on the way: ``damaged`` packets
+    skipped (``first_error`` the first one's error), or the error the
+    container ``stopped`` with."""
+
+    def __init__(self, limit_seconds):
+        self.limit_seconds = limit_seconds
+        self.chunks, self.n, self.rate, self.limit = [], 0, None, None
+        self.damaged, self.first_error, self.stopped = 0, None, None
+        self.reached_limit = False
+
+    def decode(self, av, container, stream):
+        """Take the stream's frames (up to ``limit_seconds``), converted where needed."""
         resamplers = {}  # by "fewer than 8 channels"
-        chunks, n, rate = [], 0, None
-        limit = None
-        damaged, first_error, stopped = 0, None, None
-
-        def take(frames):
-            nonlocal n
-            for f in frames:
-                a = f.to_ndarray()  # planar: (channels, samples)
-                if f.format.is_planar:
-                    mono = a.mean(axis=0, dtype=np.float32) if a.shape[0] > 1 else a[0]
-                else:  # packed: (1, samples * channels), interleaved
-                    a = a.reshape(-1, _n_channels(f))
-                    mono = a.mean(axis=1, dtype=np.float32) if a.shape[1] > 1 else a[:, 0]
-                chunks.append(mono)
-                n += mono.shape[0]
-
-        def decoded_frames():
-            nonlocal damaged, first_error, stopped
-            packets = container.demux(stream)
-            while True:
-                try:
-                    packet = next(packets)
-                except StopIteration:
-                    return
-                except av.error.FFmpegError as exc:  # the container breaks off
-                    stopped = exc
-                    break
-                try:
-                    yield from packet.decode()
-                except av.error.FFmpegError as exc:  # a damaged packet: skip it
-                    damaged += 1
-                    first_error = first_error or exc
-            try:  # flush what the decoder holds
-                yield from stream.decode(None)
-            except av.error.FFmpegError:
-                pass
-
-        reached_limit = False
-        for frame in decoded_frames():
-            if rate is None:
-                rate = frame.sample_rate
-                if limit_seconds is not None:
-                    limit = int(np.ceil(limit_seconds * rate))
+        for frame in self._frames(av, container, stream):
+            if self.rate is None:
+                self.rate = frame.sample_rate
+                if self.limit_seconds is not None:
+                    self.limit = int(np.ceil(self.limit_seconds * self.rate))
             few = _n_channels(frame) < _MAX_PLANES
-            if frame.format.name == "fltp" and frame.sample_rate == rate and few:
-                take((frame,))  # AAC, Vorbis, Opus, MP3 decoders: no conversion
+            if frame.format.name == "fltp" and frame.sample_rate == self.rate and few:
+                self._take((frame,))  # AAC, Vorbis, Opus, MP3 decoders: no conversion
             else:  # other sample formats (or a rate change): convert, keep channels
                 if few not in resamplers:
                     # planar float, or packed (one plane) for 8 channels or
                     # more: PyAV's to_ndarray crashes (SIGSEGV) on planar
                     # audio of 8+ planes (7.1 AAC, 8-channel PCM)
                     resamplers[few] = av.AudioResampler(
-                        format="fltp" if few else "flt", rate=rate
+                        format="fltp" if few else "flt", rate=self.rate
                     )
-                take(resamplers[few].resample(frame))
-            if limit is not None and n >= limit:
-                reached_limit = True
+                self._take(resamplers[few].resample(frame))
+            if self.limit is not None and self.n >= self.limit:
+                self.reached_limit = True
                 break
         for resampler in resamplers.values():
-            take(resampler.resample(None))
-        if not chunks and (damaged or stopped):  # nothing decoded: an error
-            raise first_error or stopped
-        claimed = _claimed_seconds(container, stream)
-    decoded = n / rate if rate else 0.0
-    needed = claimed  # what should have decoded before the end (or the limit)
-    if limit_seconds is not None and claimed is not None:
-        needed = min(claimed, limit_seconds)
-    short = (
-        not reached_limit
-        and needed is not None
-        and needed - decoded > max(0.5, 0.05 * needed)
-    )
-    if chunks and (damaged or stopped is not None or short):
-        _warn_partial_audio(path, row, what, damaged, stopped, decoded, claimed, short)
-    if not chunks:
-        return np.zeros(0, np.float32), rate or 0
-    audio = np.concatenate(chunks).astype(np.float32, copy=False)
-    if limit is not None:
-        audio = audio[:limit]
-    return audio, rate
+            self._take(resampler.resample(None))
+        return self
+
+    def _frames(self, av, container, stream):
+        """The decoded frames: a damaged packet is skipped, a container that
+        breaks off ends them."""
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.error.FFmpegError as exc:  # the container breaks off
+                self.stopped = exc
+                break
+            try:
+                yield from packet.decode()
+            except av.error.FFmpegError as exc:  # a damaged packet: skip it
+                self.damaged += 1
+                self.first_error = self.first_error or exc
+        try:  # flush what the decoder holds
+            yield from stream.decode(None)
+        except av.error.FFmpegError:
+            pass
+
+    def _take(self, frames):
+        for f in frames:
+            a = f.to_ndarray()  # planar: (channels, samples)
+            if f.format.is_planar:
+                mono = a.mean(axis=0, dtype=np.float32) if a.shape[0] > 1 else a[0]
+            else:  # packed: (1, samples * channels), interleaved
+                a = a.reshape(-1, _n_channels(f))
+                mono = a.mean(axis=1, dtype=np.float32) if a.shape[1] > 1 else a[:, 0]
+            self.chunks.append(mono)
+            self.n += mono.shape[0]
 
 
 #: Planes of audio PyAV's ``AudioFrame.to_ndarray`` reads safely: with 8 or

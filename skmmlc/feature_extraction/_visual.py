@@ -561,10 +561,13 @@ class VisualInceptionFeatures(BaseExtractor):
         slightly from float32 ones (docs/benchmarks.md gives the speed-up and
         the measured differences). The precision is part of the cache
         identity, so float32 and bfloat16 features are never mixed.
-    random_state : int, RandomState instance or None, default=None
+    random_state : int, RandomState instance or None, default=0
         Seed of the random weights when ``weights=None``; drawn once in
         ``fit`` and kept in ``seed_`` so that a fitted extractor (and its
-        pickle) always computes the same features. Ignored otherwise.
+        pickle) always computes the same features. Ignored otherwise. The
+        default, 0, as :class:`SoundNetFeatures` and the pipeline: random
+        weights are the same network in every process unless asked otherwise
+        (``None`` draws a new one per ``fit``).
     cache : str, path-like, joblib.Memory or None, default=None
         Directory of the per-clip feature cache (one ``.npy`` per clip, keyed
         by the extractor's parameters, the weights and the file's path, size
@@ -662,7 +665,7 @@ class VisualInceptionFeatures(BaseExtractor):
         batch_size=16,
         jit_compile=False,
         precision="float32",
-        random_state=None,
+        random_state=0,
         cache=None,
         on_error="raise",
         verbose=0,
