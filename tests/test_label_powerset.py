@@ -275,7 +275,7 @@ def _assert_agree(clf, X):
 
 
 @pytest.mark.parametrize("labelset_size", [None, 1, 2, 3])
-@pytest.mark.parametrize("solver", ["libsvm", "liblinear", "newton"])
+@pytest.mark.parametrize("solver", ["libsvm", "liblinear", "newton", "dual-cd"])
 def test_predict_decision_proba_agree(data, labelset_size, solver):
     X, Y = data
     clf = LabelPowersetWeightedSVC(
@@ -348,6 +348,8 @@ def test_liblinear_needs_linear_kernel(data):
         LabelPowersetWeightedSVC(kernel="rbf", solver="liblinear").fit(X, Y)
     with pytest.raises(ValueError, match="kernel='linear'"):
         LabelPowersetWeightedSVC(kernel="rbf", solver="newton").fit(X, Y)
+    with pytest.raises(ValueError, match="kernel='linear'"):
+        LabelPowersetWeightedSVC(kernel="rbf", solver="dual-cd").fit(X, Y)
     clf = LabelPowersetWeightedSVC(solver="liblinear", random_state=0).fit(X, Y)
     assert clf.svc_.coef_.shape == (len(clf.powersets_), X.shape[1])
     assert (clf.predict(X) == Y).mean() > 0.7
@@ -363,6 +365,9 @@ def test_auto_solver_rule():
     assert clf.solver_ == "newton"
     assert len(clf.powersets_) == n_sets
     _assert_agree(clf, X[:50])
+    # as many features as rows (at most 2 rows per feature): dual coordinate descent
+    wide = np.hstack([X, rng.normal(size=(600, 297))])
+    assert LabelPowersetWeightedSVC().fit(wide, Y).solver_ == "dual-cd"
     # small data, few label sets, or another kernel: libsvm
     assert LabelPowersetWeightedSVC().fit(X, Y[:, :3]).solver_ == "libsvm"
     rbf = LabelPowersetWeightedSVC(kernel="rbf", labelset_size=3, random_state=0)

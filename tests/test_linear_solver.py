@@ -1,9 +1,10 @@
-"""The batched one-vs-rest squared-hinge solver (solver="newton") against liblinear."""
+"""The batched one-vs-rest squared-hinge solvers ("newton", "dual-cd") against liblinear."""
 
 import tracemalloc
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -13,16 +14,23 @@ from skmmlc.multilabel import label_weights, powerset_encode
 from skmmlc.multilabel._linear import BatchLinearSVC, fit_ovr_squared_hinge, ovr_objective
 
 TIGHT = 1e-8
+SOLVERS = ["newton", "dual-cd"]
+solvers = pytest.mark.parametrize("solver", SOLVERS)
 
 
-@parametrize_with_checks([BatchLinearSVC(tol=1e-10)])
+@parametrize_with_checks(
+    [BatchLinearSVC(tol=1e-10), BatchLinearSVC(tol=1e-14, solver="dual-cd", random_state=0)]
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-def _classes(n=150, n_classes=5, seed=0):
+def _classes(n=150, n_classes=5, seed=0, solver="newton"):
+    # dual coordinate descent is the solver for as many features as rows
+    # (nearly separable data); with few features it converges slowly
     X, y = make_classification(
-        n_samples=n, n_features=6, n_informative=4, n_classes=n_classes,
+        n_samples=n, n_features=6 if solver == "newton" else n, n_informative=4,
+        n_classes=n_classes,
         n_clusters_per_class=1, random_state=seed,
     )
     weights = np.random.default_rng(seed).uniform(0.2, 3.0, n)
@@ -36,10 +44,12 @@ def _liblinear(X, y, weights, C=0.9):
 
 
 @pytest.mark.parametrize("n_classes", [2, 5])
-def test_objective_equals_liblinear(n_classes):
-    X, y, weights = _classes(n_classes=n_classes)
+@solvers
+def test_objective_equals_liblinear(n_classes, solver):
+    X, y, weights = _classes(n_classes=n_classes, solver=solver)
     ref = _liblinear(X, y, weights)
-    ours = BatchLinearSVC(C=0.9, tol=TIGHT).fit(X, y, sample_weight=weights)
+    ours = BatchLinearSVC(C=0.9, tol=TIGHT, solver=solver, random_state=0)
+    ours.fit(X, y, sample_weight=weights)
     assert ours.coef_.shape == ref.coef_.shape
     costs = 0.9 * weights
     expected = ovr_objective(X, y, ref.coef_, ref.intercept_, costs)
@@ -51,41 +61,51 @@ def test_objective_equals_liblinear(n_classes):
     np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
 
 
-def test_intercept_scaling_is_a_regularised_feature():
-    X, y, weights = _classes()
+@solvers
+def test_intercept_scaling_is_a_regularised_feature(solver):
+    X, y, weights = _classes(solver=solver)
     ref = LinearSVC(C=0.9, tol=TIGHT, dual=False, max_iter=100_000, intercept_scaling=3.0)
     ref.fit(X, y, sample_weight=weights)
-    ours = BatchLinearSVC(C=0.9, tol=TIGHT, intercept_scaling=3.0).fit(X, y, sample_weight=weights)
+    ours = BatchLinearSVC(C=0.9, tol=TIGHT, intercept_scaling=3.0, solver=solver, random_state=0)
+    ours.fit(X, y, sample_weight=weights)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-4)
 
 
-def test_weight_two_equals_duplicated_row():
-    X, y, weights = _classes(n=80)
+@solvers
+def test_weight_two_equals_duplicated_row(solver):
+    X, y, weights = _classes(n=80, solver=solver)
     weights[:] = 1.0
     weights[:10] = 2.0
-    weighted = BatchLinearSVC(tol=TIGHT).fit(X, y, sample_weight=weights)
+    # dual-cd's tol bounds the objective's error: the weights' error is ~ its root
+    tol = TIGHT if solver == "newton" else 1e-13
+    model = BatchLinearSVC(tol=tol, solver=solver, random_state=0)
+    weighted = clone(model).fit(X, y, sample_weight=weights)
     X_dup = np.vstack([X, X[:10]])
     y_dup = np.concatenate([y, y[:10]])
-    duplicated = BatchLinearSVC(tol=TIGHT).fit(X_dup, y_dup)
+    duplicated = clone(model).set_params(random_state=1).fit(X_dup, y_dup)
     np.testing.assert_allclose(weighted.coef_, duplicated.coef_, atol=1e-6)
     np.testing.assert_allclose(weighted.intercept_, duplicated.intercept_, atol=1e-6)
 
 
-def test_label_sets_with_one_row():
-    X, y, weights = _classes(n=120, n_classes=3)
+@solvers
+def test_label_sets_with_one_row(solver):
+    X, y, weights = _classes(n=120, n_classes=3, solver=solver)
     y[[5, 17, 60]] = [3, 4, 5]  # three classes of a single row each
     ref = _liblinear(X, y, weights)
-    ours = BatchLinearSVC(C=0.9, tol=TIGHT).fit(X, y, sample_weight=weights)
+    ours = BatchLinearSVC(C=0.9, tol=TIGHT, solver=solver, random_state=0)
+    ours.fit(X, y, sample_weight=weights)
     costs = 0.9 * weights
     expected = ovr_objective(X, y, ref.coef_, ref.intercept_, costs)
     got = ovr_objective(X, y, ours.coef_, ours.intercept_, costs)
     np.testing.assert_allclose(got, expected, rtol=1e-7)
 
 
-def test_float32_computes_in_float32():
-    X, y, weights = _classes()
-    ours64 = BatchLinearSVC(tol=1e-6).fit(X, y, sample_weight=weights)
-    ours32 = BatchLinearSVC(tol=1e-6).fit(X.astype(np.float32), y, sample_weight=weights)
+@solvers
+def test_float32_computes_in_float32(solver):
+    X, y, weights = _classes(solver=solver)
+    model = BatchLinearSVC(tol=1e-6, solver=solver, random_state=0)
+    ours64 = clone(model).fit(X, y, sample_weight=weights)
+    ours32 = clone(model).fit(X.astype(np.float32), y, sample_weight=weights)
     assert ours32.coef_.dtype == np.float32
     costs = weights.astype(float)
     o64 = ovr_objective(X, y, ours64.coef_, ours64.intercept_, costs)
@@ -94,33 +114,37 @@ def test_float32_computes_in_float32():
     np.testing.assert_array_equal(ours32.predict(X.astype(np.float32)), ours64.predict(X))
 
 
-def test_sparse_equals_dense():
+@solvers
+def test_sparse_equals_dense(solver):
     from scipy import sparse
 
-    X, y, weights = _classes()
+    X, y, weights = _classes(solver=solver)
     X[np.abs(X) < 0.5] = 0.0
-    dense = BatchLinearSVC(tol=1e-6).fit(X, y, sample_weight=weights)
-    csr = BatchLinearSVC(tol=1e-6).fit(sparse.csr_matrix(X), y, sample_weight=weights)
+    model = BatchLinearSVC(tol=1e-6, solver=solver, random_state=0)
+    dense = clone(model).fit(X, y, sample_weight=weights)
+    csr = clone(model).fit(sparse.csr_matrix(X), y, sample_weight=weights)
     np.testing.assert_allclose(csr.coef_, dense.coef_, atol=1e-10)
 
 
-def test_deterministic_and_chunking_does_not_change_the_model():
-    X, y, weights = _classes(n=200)
-    first = fit_ovr_squared_hinge(X, y, weights, tol=1e-4)
-    again = fit_ovr_squared_hinge(X, y, weights, tol=1e-4)
+@solvers
+def test_deterministic_and_chunking_does_not_change_the_model(solver):
+    X, y, weights = _classes(n=200, solver=solver)
+    kw = dict(tol=1e-4, solver=solver, random_state=0)
+    first = fit_ovr_squared_hinge(X, y, weights, **kw)
+    again = fit_ovr_squared_hinge(X, y, weights, **kw)
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a, b)
-    chunked = fit_ovr_squared_hinge(X, y, weights, tol=1e-4, chunk_values=64)  # ~13 rows
+    chunked = fit_ovr_squared_hinge(X, y, weights, chunk_values=64, **kw)  # ~13 rows
     np.testing.assert_allclose(chunked[0], first[0], atol=1e-8)
 
 
-def _peak_bytes(n_classes):
+def _peak_bytes(n_classes, **kw):
     rng = np.random.default_rng(0)
     n, d = 600, 8
     codes = np.arange(n) % n_classes
     X = rng.normal(size=(n, d)) + codes[:, None] % 7
     tracemalloc.start()
-    fit_ovr_squared_hinge(X, codes, np.ones(n), tol=0.1, max_iter=3, chunk_values=2**12)
+    fit_ovr_squared_hinge(X, codes, np.ones(n), tol=0.1, max_iter=3, chunk_values=2**12, **kw)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
@@ -135,14 +159,25 @@ def test_memory_grows_linearly_not_with_k_squared():
     assert large < 480 * 480 * 8
 
 
-def test_label_powerset_newton_is_liblinear_model():
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_dual_cd_memory_is_the_dual_variables_plus_linear_terms():
+    # dual-cd keeps one dual variable per row and column (n x K), nothing K x K:
+    # 4 x K is at most ~4 x the memory, and below a few n x K arrays
+    small = _peak_bytes(120, solver="dual-cd", random_state=0)
+    large = _peak_bytes(480, solver="dual-cd", random_state=0)
+    assert large < 5 * small
+    assert large < 4 * 600 * 480 * 8
+
+
+@solvers
+def test_label_powerset_batched_is_liblinear_model(solver):
     X, Y = make_multilabel_classification(
         n_samples=200, n_features=10, n_classes=5, n_labels=2, random_state=1
     )
     kw = dict(C=0.9, tol=TIGHT, max_iter=100_000)
-    newton = LabelPowersetWeightedSVC(solver="newton", **kw).fit(X, Y)
+    newton = LabelPowersetWeightedSVC(solver=solver, random_state=0, **kw).fit(X, Y)
     liblinear = LabelPowersetWeightedSVC(solver="liblinear", **kw).fit(X, Y)
-    assert newton.solver_ == "newton"
+    assert newton.solver_ == solver
     np.testing.assert_allclose(newton.svc_.coef_, liblinear.svc_.coef_, atol=1e-4)
     np.testing.assert_array_equal(newton.predict(X), liblinear.predict(X))
     np.testing.assert_allclose(
@@ -170,7 +205,8 @@ def test_rakel_one_solve_equals_members_one_by_one():
 
 
 @pytest.mark.parametrize("name", ["emotions", "scene"])
-def test_same_model_as_liblinear_on_mulan(mulan_dir, name):
+@solvers
+def test_same_model_as_liblinear_on_mulan(mulan_dir, name, solver):
     """The issue's acceptance: objective within 1e-4, micro-F1 within 0.005."""
     from sklearn.metrics import f1_score
 
@@ -182,7 +218,7 @@ def test_same_model_as_liblinear_on_mulan(mulan_dir, name):
     sets, codes = powerset_encode(np.asarray(Y))
     costs = 0.9 * label_weights(Y)
     ref = _liblinear(X, codes, costs / 0.9)
-    ours = LabelPowersetWeightedSVC(solver="newton", tol=1e-5).fit(X, Y)
+    ours = LabelPowersetWeightedSVC(solver=solver, tol=1e-5, random_state=0).fit(X, Y)
     expected = ovr_objective(X, codes, ref.coef_, ref.intercept_, costs)
     got = ovr_objective(X, codes, ours.svc_.coef_, ours.svc_.intercept_, costs)
     assert abs(got.sum() - expected.sum()) / expected.sum() < 1e-4
@@ -196,11 +232,12 @@ def test_same_model_as_liblinear_on_mulan(mulan_dir, name):
     np.testing.assert_array_equal(ours.predict_proba(X_test) > 0.5, pred.astype(bool))
 
 
-def test_label_powerset_keeps_float32():
+@solvers
+def test_label_powerset_keeps_float32(solver):
     X, Y = make_multilabel_classification(
         n_samples=120, n_features=6, n_classes=4, n_labels=2, random_state=3
     )
-    model = LabelPowersetWeightedSVC(solver="newton").fit(X.astype(np.float32), Y)
+    model = LabelPowersetWeightedSVC(solver=solver, random_state=0).fit(X.astype(np.float32), Y)
     assert model.svc_.coef_.dtype == np.float32
-    reference = LabelPowersetWeightedSVC(solver="newton").fit(X, Y)
+    reference = LabelPowersetWeightedSVC(solver=solver, random_state=0).fit(X, Y)
     assert (model.predict(X) == reference.predict(X)).mean() > 0.99

@@ -52,6 +52,10 @@ __all__ = ["LabelPowersetWeightedSVC", "RakelO", "label_weights", "powerset_enco
 # above _SLOW_LABEL_SETS label sets (see LabelPowersetWeightedSVC's Notes).
 _AUTO_MAX_SAMPLES = 5_000
 _SLOW_LABEL_SETS = 500
+# the batched solvers of skmmlc.multilabel._linear (linear kernel only);
+# "auto" takes "dual-cd" when rows <= this many times the features
+_BATCHED = ("newton", "dual-cd")
+_DUAL_CD_ROWS_PER_FEATURE = 2
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
 # float32 data stays float32 (the batched solver computes in it; libsvm and
@@ -451,7 +455,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         "weighting": [StrOptions({"paper", "paper_literal", "balanced"}), None],
         "labelset_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_labelsets": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "solver": [StrOptions({"auto", "libsvm", "liblinear", "newton"})],
+        "solver": [StrOptions({"auto", "libsvm", "liblinear", *_BATCHED})],
         "sampler": [None, HasMethods(["fit_resample"])],
         "break_ties": ["boolean"],
         "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
@@ -546,7 +550,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
-        if self.solver in ("liblinear", "newton") and self.kernel != "linear":
+        if self.solver in ("liblinear", *_BATCHED) and self.kernel != "linear":
             raise ValueError(
                 f"solver={self.solver!r} needs kernel='linear', got "
                 f"kernel={self.kernel!r}; use solver='libsvm' or 'auto' for other kernels."
@@ -578,14 +582,17 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self.solver_ = self.estimators_[0].solver_
         return self
 
-    def _choose_solver(self, n_samples, n_sets):
+    def _choose_solver(self, n_samples, n_features, n_sets):
         if self.solver != "auto":
             return self.solver
         large = n_samples > _AUTO_MAX_SAMPLES or n_sets > _SLOW_LABEL_SETS
         if self.kernel != "linear" or not large:
             return "libsvm"
-        # measured (see Notes): liblinear is faster on one binary problem
-        return "liblinear" if n_sets <= 2 else "newton"
+        # measured (see Notes): liblinear is faster on one binary problem;
+        # dual coordinate descent where the rows are at most twice the features
+        if n_sets <= 2:
+            return "liblinear"
+        return "dual-cd" if n_samples <= _DUAL_CD_ROWS_PER_FEATURE * n_features else "newton"
 
     def _encode(self, X, y, sample_weight):
         """The weighted single-label problem ``(X, codes, weights)`` of checked targets.
@@ -608,7 +615,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         if sample_weight is not None:
             weights = weights * sample_weight
         self.powerset_counts_ = np.bincount(codes, minlength=len(self.powersets_))
-        self.solver_ = self._choose_solver(X.shape[0], self._n_present())
+        self.solver_ = self._choose_solver(*X.shape, self._n_present())
         return X, codes, weights
 
     def _n_present(self):
@@ -641,8 +648,14 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     def _make_svc(self):
         """An unfitted SVM for ``solver_``."""
-        if self.solver_ == "newton":
-            return BatchLinearSVC(C=self.C, tol=self.tol, max_iter=self._linear_max_iter())
+        if self.solver_ in _BATCHED:
+            return BatchLinearSVC(
+                C=self.C,
+                tol=self.tol,
+                max_iter=self._linear_max_iter(),
+                solver=self.solver_,
+                random_state=self.random_state,
+            )
         if self.solver_ == "liblinear":
             return LinearSVC(
                 C=self.C,
@@ -897,14 +910,14 @@ class RakelO(_BaseRakelO):
         return LabelPowersetWeightedSVC()
 
     def _fit_members(self, members, X, Y, fit_params):
-        if _in_one_solve(members[0], Y, self.labelsets_):
+        if _in_one_solve(members[0], X, Y, self.labelsets_):
             sample_weight = fit_params.get("sample_weight")
             return _fit_members_together(members, X, Y, self.labelsets_, sample_weight)
         return super()._fit_members(members, X, Y, fit_params)
 
 
-def _in_one_solve(member, Y, labelsets):
-    """Whether RAkEL members like ``member`` all use the batched solver alone."""
+def _in_one_solve(member, X, Y, labelsets):
+    """Whether RAkEL members like ``member`` all use one batched solver alone."""
     if type(member) is not LabelPowersetWeightedSVC:
         return False
     if member.labelset_size is not None or member.sampler is not None:
@@ -912,10 +925,11 @@ def _in_one_solve(member, Y, labelsets):
     if member.kernel != "linear":
         return False
     n_samples = Y.shape[0]
-    return all(
-        member._choose_solver(n_samples, len(np.unique(Y[:, labels], axis=0))) == "newton"
+    solvers = {
+        member._choose_solver(n_samples, X.shape[1], len(np.unique(Y[:, labels], axis=0)))
         for labels in labelsets
-    )
+    }
+    return len(solvers) == 1 and solvers <= set(_BATCHED)
 
 
 def _fit_members_together(members, X, Y, labelsets, sample_weight):
@@ -949,6 +963,8 @@ def _fit_members_together(members, X, Y, labelsets, sample_weight):
             np.concatenate(groups),
             tol=first.tol,
             max_iter=first._linear_max_iter(),
+            solver=first.solver_,
+            random_state=first.random_state,
         )
     for member, start, size in parts:
         cols = slice(start, start + size)

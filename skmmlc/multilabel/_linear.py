@@ -48,8 +48,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import row_norms
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -137,6 +138,16 @@ class _Problem:
             self.active[i] = np.packbits(bits, axis=1)
         return f, grad
 
+    def objective(self, W, cols):
+        """Primal objectives (float64) of columns ``cols`` at ``W``."""
+        f = 0.5 * _coldot(W, W)
+        for rows in self.chunks:
+            Y = self._signs(rows, cols)
+            margin = 1.0 - Y * self._apply(self.X[rows], W)
+            np.maximum(margin, 0.0, out=margin)
+            f += _coldot(self._costs(rows, cols) * margin, margin)
+        return f
+
     def line_search(self, W, S, cols, ts):
         """Objectives of ``W + t S`` for every step ``t`` in ``ts`` (float64).
 
@@ -205,22 +216,34 @@ def _conjugate_gradient(problem, cols, g, max_cg=None):
 _STEPS = 2.0 ** (-np.arange(0, 40) / 2)
 
 
-def _newton(problem, n_features, tols, max_iter):
+def _newton(problem, n_features, tols, max_iter, W=None, start=None):
     """Newton-CG with line search for all columns of ``problem`` at once.
 
     Each iteration: a (truncated) conjugate-gradient solve of the
     generalised Newton system of every column still running, one pass that
     evaluates the objective along each direction at all steps of
     ``_STEPS`` (the best one is taken), one pass for the new gradient.
-    liblinear's stopping rule; see the module docstring.
+    liblinear's stopping rule; see the module docstring. ``W`` and
+    ``start``: continue from ``W`` (modified in place) for the columns
+    ``start`` only.
     """
     K = problem.n_cols
-    W = np.zeros((n_features + 1, K), dtype=problem.dtype)
-    all_cols = np.arange(K)
-    f, g = problem.fun_grad(W, all_cols)
-    gnorm0 = np.sqrt(_coldot(g, g))
+    start = np.arange(K) if start is None else start
+    zero = np.zeros((n_features + 1, start.size), dtype=problem.dtype)
+    f0, g0 = problem.fun_grad(zero, start)
+    gnorm0 = np.zeros(K)
+    gnorm0[start] = np.sqrt(_coldot(g0, g0))
+    f, g = np.zeros(K), np.zeros((n_features + 1, K), dtype=problem.dtype)
+    if W is None:
+        W = np.zeros_like(g)
+        f[start], g[:, start] = f0, g0
+    else:
+        f[start], g[:, start] = problem.fun_grad(W[:, start], start)
+    del zero, g0
     n_iter = np.zeros(K, dtype=np.int32)
-    running = gnorm0 > tols * gnorm0  # false for a zero gradient at w = 0
+    running = np.zeros(K, dtype=bool)
+    # false for a zero gradient at w = 0
+    running[start] = np.sqrt(_coldot(g[:, start], g[:, start])) > tols[start] * gnorm0[start]
     while running.any():
         cols = np.flatnonzero(running)
         W_c = W[:, cols]
@@ -242,6 +265,116 @@ def _newton(problem, n_features, tols, max_iter):
     return W, f, n_iter
 
 
+# Rows per block of the dual coordinate descent (see ``_dual_cd``).
+_CD_BLOCK = 64
+# Epochs of dual coordinate descent; the columns it has not finished by then
+# are finished by Newton's method, from where it left them.
+_CD_EPOCHS = 100
+
+
+def _gram(Xb, scaling):
+    """``[X_b, scaling] [X_b, scaling]^T`` of a row block, dense."""
+    G = Xb @ Xb.T
+    G = G.toarray() if sparse.issparse(G) else np.asarray(G)
+    return G + scaling * scaling
+
+
+def _cd_block(problem, W, A, rows, cols, sq_norms):
+    """One Gauss-Seidel pass of dual coordinate descent over a block of rows.
+
+    The coordinates of ``rows`` are updated one row after the other (all
+    columns ``cols`` at once), exactly as liblinear's dual solver updates
+    them one by one: row ``j``'s margins are those after rows ``< j`` have
+    moved (kept up to date by rank-1 updates with the block's Gram matrix).
+    ``W[:, cols]`` takes the block's total change in one matrix product.
+    Returns the block's margins at its start and their row costs (for the
+    primal estimate of the epoch).
+    """
+    Xb = problem.X[rows]
+    Y = problem._signs(rows, cols)
+    C = np.broadcast_to(problem._costs(rows, cols), Y.shape)
+    half_inv_c = np.divide(0.5, C, out=np.zeros_like(Y), where=C > 0)  # D_ii
+    step = np.divide(1.0, sq_norms[rows, None] + half_inv_c, out=np.zeros_like(Y), where=C > 0)
+    whole = cols.size == W.shape[1]
+    Wc = W if whole else W[:, cols]
+    Z = problem._apply(Xb, Wc)
+    Z0 = Z.copy()
+    gram = _gram(Xb, problem.scaling).astype(Y.dtype, copy=False)
+    old = A[np.ix_(rows, cols)]
+    alpha = old.copy()
+    base = half_inv_c * old - 1.0  # gradient of the dual: y z - 1 + D alpha
+    last = len(rows) - 1
+    for j in range(last + 1):
+        g = Y[j] * Z[j]
+        g += base[j]
+        new = alpha[j] - g * step[j]
+        np.maximum(new, 0.0, out=new)
+        u = (new - alpha[j]) * Y[j]
+        alpha[j] = new
+        if j < last:  # the later rows' margins see the move (a rank-1 update)
+            Z[j + 1 :] += gram[j + 1 :, j, None] * u
+    A[np.ix_(rows, cols)] = alpha
+    change = np.zeros_like(Wc)
+    problem._apply_t(Xb, (alpha - old) * Y, change)
+    if whole:
+        W += change
+    else:
+        W[:, cols] += change
+    margin = np.maximum(1.0 - Y * Z0, 0.0)
+    return (
+        _coldot(C * margin, margin),  # squared hinge at the block's start
+        alpha.sum(axis=0, dtype=np.float64),
+        _coldot(half_inv_c * alpha, alpha),
+    )
+
+
+def _dual_cd(problem, n_features, tol, max_epochs, random_state):
+    """Dual coordinate descent for all columns of ``problem`` at once.
+
+    liblinear's dual solver (Hsieh et al. 2008) for the squared hinge: each
+    epoch updates every dual coordinate ``alpha_ik`` once, in a random row
+    order, ``alpha_ik <- max(0, alpha_ik - G_ik / Qbar_ii)`` with
+    ``G_ik = y_ik w_k^T x_i - 1 + alpha_ik / (2 C_i)``, and keeps
+    ``w_k = sum_i alpha_ik y_ik x_i``. The rows are taken in blocks of
+    ``_CD_BLOCK`` (see ``_cd_block``): the products with ``X`` are
+    matrix-matrix products over a block and all running columns, the
+    sequential part is one rank-1 update per row.
+
+    A column stops when its duality gap is at most ``tol`` times its primal
+    objective: its objective is then within ``tol`` (relative) of the
+    optimum, whatever the data. The gap is estimated for free during each
+    epoch (the margins as the blocks saw them) and computed exactly, one
+    pass over the rows, only for the columns whose estimate says they are
+    done. Returns ``W``, the objectives and epochs of every column, and the
+    columns not done after ``max_epochs``.
+    """
+    X = problem.X
+    n_samples, K = X.shape[0], problem.n_cols
+    W = np.zeros((n_features + 1, K), dtype=problem.dtype)
+    A = np.zeros((n_samples, K), dtype=problem.dtype)  # the dual variables
+    sq_norms = (row_norms(X, squared=True) + problem.scaling**2).astype(problem.dtype)
+    rng = check_random_state(random_state)
+    f = np.full(K, np.nan)
+    n_iter = np.zeros(K, dtype=np.int32)
+    running = np.ones(K, dtype=bool)
+    while running.any() and n_iter.max() < max_epochs:
+        cols = np.flatnonzero(running)
+        sums = np.zeros((3, cols.size))  # loss estimate, sum(alpha), sum(D alpha^2)
+        order = rng.permutation(n_samples)
+        for block in gen_batches(n_samples, _CD_BLOCK):
+            sums += _cd_block(problem, W, A, order[block], cols, sq_norms)
+        n_iter[cols] += 1
+        ww = _coldot(W[:, cols], W[:, cols])
+        dual = sums[1] - 0.5 * ww - 0.5 * sums[2]
+        estimate = 0.5 * ww + sums[0]
+        check = estimate - dual <= tol * estimate
+        if check.any():
+            at = cols[check]
+            f[at] = problem.objective(W[:, at], at)
+            running[at[f[at] - dual[check] <= tol * f[at]]] = False
+    return W, f, n_iter, np.flatnonzero(running)
+
+
 def _as_float(X):
     if X.dtype in (np.float32, np.float64):
         return X
@@ -258,6 +391,8 @@ def fit_ovr_squared_hinge(
     max_iter=1000,
     intercept_scaling=1.0,
     chunk_values=_CHUNK_VALUES,
+    solver="newton",
+    random_state=None,
 ):
     """Fit one-vs-rest L2-regularised squared-hinge linear SVMs, all at once.
 
@@ -283,13 +418,24 @@ def fit_ovr_squared_hinge(
         Value of the constant feature whose weight is the intercept.
     chunk_values : int, default=2**21
         Rows are processed in chunks of about ``chunk_values / n_columns``.
+    solver : {"newton", "dual-cd"}, default="newton"
+        ``"newton"``: Newton-CG in the primal, stopped by liblinear's primal
+        rule above. ``"dual-cd"``: liblinear's dual coordinate descent, rows
+        in blocks; a column stops when its duality gap is at most ``tol``
+        times its objective (so the objective is within ``tol``, relative,
+        of the optimum). The columns it has not finished after 100 epochs
+        (passes over the rows) are finished by ``"newton"`` from there. It
+        keeps the dual variables: ``n_samples x n_columns`` more values.
+    random_state : int, RandomState instance or None, default=None
+        Row order of ``"dual-cd"``'s epochs.
 
     Returns
     -------
     coef : ndarray of shape (n_columns, n_features)
     intercept : ndarray of shape (n_columns,)
     n_iter : ndarray of shape (n_columns,)
-        Newton iterations of each column.
+        Newton iterations of each column (``"dual-cd"``: its epochs, or
+        the Newton iterations that finished the column).
     objective : ndarray of shape (n_columns,)
         Each column's objective value at the solution (float64).
     """
@@ -307,7 +453,13 @@ def fit_ovr_squared_hinge(
     positives = np.bincount(targets.ravel(), minlength=col_group.size)
     tols = tol * np.maximum(np.minimum(positives, n_samples - positives), 1) / n_samples
     problem = _Problem(X, targets, costs, col_group, intercept_scaling, chunk_values)
-    W, objective, n_iter = _newton(problem, n_features, tols, max_iter)
+    if solver == "dual-cd":
+        W, objective, n_iter, left = _dual_cd(problem, n_features, tol, _CD_EPOCHS, random_state)
+        if left.size:  # slow for dual CD (e.g. far more rows than features): Newton ends
+            W, f_left, n_newton = _newton(problem, n_features, tols, max_iter, W, left)
+            objective[left], n_iter[left] = f_left[left], n_newton[left]
+    else:
+        W, objective, n_iter = _newton(problem, n_features, tols, max_iter)
     if (n_iter >= max_iter).any():
         warnings.warn(
             f"The batched Newton solver reached max_iter={max_iter} for "
@@ -356,12 +508,17 @@ class BatchLinearSVC(ClassifierMixin, BaseEstimator):
     C : float, default=1.0
         Penalty of the squared hinge loss.
     tol : float, default=1e-3
-        liblinear's stopping tolerance (see :func:`fit_ovr_squared_hinge`).
+        Stopping tolerance of ``solver`` (see :func:`fit_ovr_squared_hinge`).
     max_iter : int, default=1000
         Most Newton iterations per class.
     intercept_scaling : float, default=1.0
         Value of the constant feature whose (regularised) weight is the
         intercept.
+    solver : {"newton", "dual-cd"}, default="newton"
+        Newton-CG in the primal, or dual coordinate descent (faster when the
+        classes are many; see :func:`fit_ovr_squared_hinge`).
+    random_state : int, RandomState instance or None, default=None
+        Row order of ``"dual-cd"``.
 
     Attributes
     ----------
@@ -378,13 +535,26 @@ class BatchLinearSVC(ClassifierMixin, BaseEstimator):
         "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "intercept_scaling": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "solver": [StrOptions({"newton", "dual-cd"})],
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, C=1.0, *, tol=1e-3, max_iter=1000, intercept_scaling=1.0):
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        tol=1e-3,
+        max_iter=1000,
+        intercept_scaling=1.0,
+        solver="newton",
+        random_state=None,
+    ):
         self.C = C
         self.tol = tol
         self.max_iter = max_iter
         self.intercept_scaling = intercept_scaling
+        self.solver = solver
+        self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None):
         """Fit all one-vs-rest problems.
@@ -419,6 +589,8 @@ class BatchLinearSVC(ClassifierMixin, BaseEstimator):
             tol=self.tol,
             max_iter=self.max_iter,
             intercept_scaling=self.intercept_scaling,
+            solver=self.solver,
+            random_state=self.random_state,
         )
         self._set_solution(coef, intercept, n_iter, objective)
         return self
