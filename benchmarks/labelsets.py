@@ -57,8 +57,6 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 N_ROWS, N_TRAIN, N_FEATURES, N_LABELS = 20_000, 16_000, 1_000, 36
 SHAPES = {
     "a": dict(n_rows=20_000, n_train=16_000, n_labels=36, n_pool=5_000, set_exponent=1.0, seed=0),
@@ -68,6 +66,8 @@ MODELS = {
     "lr": "per-label logistic regression",
     "newton": "`LabelPowersetWeightedSVC(solver='newton')`, full powerset",
     "rakel": "`LabelPowersetWeightedSVC(solver='newton', labelset_size=3)` (RAkEL defaults)",
+    "dual-cd": "`LabelPowersetWeightedSVC(solver='dual-cd')`, full powerset",
+    "rakel-dcd": "`LabelPowersetWeightedSVC(solver='dual-cd', labelset_size=3)` (RAkEL defaults)",
     "liblinear": "`LabelPowersetWeightedSVC(solver='liblinear')`, full powerset",
     "libsvm": "`LabelPowersetWeightedSVC(solver='libsvm')`, full powerset",
     "skml": "scikit-multilearn `LabelPowerset(LinearSVC())`",
@@ -134,8 +134,9 @@ def _model(name):
         from skmultilearn.problem_transform import LabelPowerset
 
         return LabelPowerset(LinearSVC())
-    if name == "rakel":
-        return LabelPowersetWeightedSVC(solver="newton", labelset_size=3, random_state=0)
+    if name in ("rakel", "rakel-dcd"):
+        solver = "newton" if name == "rakel" else "dual-cd"
+        return LabelPowersetWeightedSVC(solver=solver, labelset_size=3, random_state=0)
     return LabelPowersetWeightedSVC(solver=name, random_state=0)
 
 
@@ -228,9 +229,9 @@ def run_shape(shape, cap_s, models=None):
         results = {**json.loads((RESULTS / f"{shape}.json").read_text()),
                    **{k: v for k, v in results.items() if k != "models"}}
     del X, Y
-    names = ["lr", "newton", "rakel", "liblinear", "libsvm", "skml"]
+    names = ["lr", "dual-cd", "rakel-dcd", "newton", "rakel", "liblinear", "libsvm", "skml"]
     if shape == "a":
-        names = ["lr", "rakel", "newton", "liblinear"]
+        names = ["lr", "rakel-dcd", "dual-cd", "rakel", "newton", "liblinear"]
     if models:
         names = models.split(",")
     if shape == "a" and "liblinear" in names:

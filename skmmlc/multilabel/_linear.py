@@ -284,11 +284,12 @@ def _cd_block(problem, W, A, rows, cols, sq_norms):
 
     The coordinates of ``rows`` are updated one row after the other (all
     columns ``cols`` at once), exactly as liblinear's dual solver updates
-    them one by one: row ``j``'s margins are those after rows ``< j`` have
-    moved (kept up to date by rank-1 updates with the block's Gram matrix).
+    them one by one: row ``j``'s margins are those at the block's start
+    plus the moves of rows ``< j`` (through the block's Gram matrix).
     ``W[:, cols]`` takes the block's total change in one matrix product.
-    Returns the block's margins at its start and their row costs (for the
-    primal estimate of the epoch).
+    Returns, per column, the squared hinge at the block's start (for the
+    epoch's primal estimate), the sum of the block's ``alpha`` and of
+    ``D alpha^2`` (for the dual objective).
     """
     Xb = problem.X[rows]
     Y = problem._signs(rows, cols)
@@ -297,29 +298,24 @@ def _cd_block(problem, W, A, rows, cols, sq_norms):
     step = np.divide(1.0, sq_norms[rows, None] + half_inv_c, out=np.zeros_like(Y), where=C > 0)
     whole = cols.size == W.shape[1]
     Wc = W if whole else W[:, cols]
-    Z = problem._apply(Xb, Wc)
-    Z0 = Z.copy()
+    Z0 = problem._apply(Xb, Wc)  # margins at the block's start
     gram = _gram(Xb, problem.scaling).astype(Y.dtype, copy=False)
     old = A[np.ix_(rows, cols)]
     alpha = old.copy()
     base = half_inv_c * old - 1.0  # gradient of the dual: y z - 1 + D alpha
-    last = len(rows) - 1
-    for j in range(last + 1):
-        g = Y[j] * Z[j]
+    U = np.zeros_like(Y)  # the moves of w: (alpha_new - alpha_old) y, per row
+    for j in range(len(rows)):
+        z = Z0[j] + gram[j, :j] @ U[:j]  # row j's margins after rows < j moved
+        g = Y[j] * z
         g += base[j]
         new = alpha[j] - g * step[j]
         np.maximum(new, 0.0, out=new)
-        u = (new - alpha[j]) * Y[j]
+        U[j] = (new - alpha[j]) * Y[j]
         alpha[j] = new
-        if j < last:  # the later rows' margins see the move (a rank-1 update)
-            Z[j + 1 :] += gram[j + 1 :, j, None] * u
     A[np.ix_(rows, cols)] = alpha
-    change = np.zeros_like(Wc)
-    problem._apply_t(Xb, (alpha - old) * Y, change)
-    if whole:
-        W += change
-    else:
-        W[:, cols] += change
+    problem._apply_t(Xb, U, Wc)  # w += sum_j u_j x_j
+    if not whole:
+        W[:, cols] = Wc
     margin = np.maximum(1.0 - Y * Z0, 0.0)
     return (
         _coldot(C * margin, margin),  # squared hinge at the block's start
