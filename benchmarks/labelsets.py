@@ -263,12 +263,14 @@ def report():
     lines = [
         "## Label sets at scale (all solvers, two shapes)",
         "",
-        f"Machine: {machine_description()}; revision {git_revision()}. The 2 cores "
-        "were shared with other jobs while this ran (load average 8-14), so wall "
-        "times say little; every model ran in its own process on one BLAS thread "
-        "(`OPENBLAS_NUM_THREADS=1`) and is measured and capped by the CPU time of its "
-        "fit; 'x LR' is that CPU time over per-label logistic regression's in the "
-        "same run. Produced by `benchmarks/labelsets.py`.",
+        f"Machine: {machine_description()}; revision {git_revision()}. Load average "
+        f"(5 min) during the fits: {_loads()}. Every model ran in its own process on "
+        "one BLAS thread (`OPENBLAS_NUM_THREADS=1`) and is measured and capped by the "
+        "CPU time of its fit; 'x LR' is that CPU time over per-label logistic "
+        "regression's in the same run. Produced by `benchmarks/labelsets.py`.",
+        "",
+        "Targets (issue 15), as ratios to per-label logistic regression's fit: full "
+        "powerset <= 5x, RAkEL with its defaults <= 3x.",
         "",
     ]
     data = {s: json.loads((RESULTS / f"{s}.json").read_text()) for s in ("a", "b")
@@ -316,7 +318,29 @@ def report():
                 "upper bound, perhaps 4-10 times the time on idle cores; even so, liblinear's "
                 "full powerset is hours where per-label logistic regression is seconds."
             )]
+    lines += ["", PREVIOUS]
     write_section("labelsets", "\n".join(lines))
+
+
+def _loads():
+    loads = [r["load"] for s in ("a", "b") if (RESULTS / f"{s}.json").exists()
+             for r in json.loads((RESULTS / f"{s}.json").read_text())["models"].values()
+             if "load" in r]
+    return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "not recorded"
+
+
+# The models not rerun since the batched dual solver (same data, same script).
+PREVIOUS = (
+    "Earlier run of the other models (revision fb687e1, 2026-12-02, Intel Xeon, 2 cores "
+    "shared with other jobs, load 8-14; same data; CPU seconds): (b) per-label LR 1.9; "
+    "`solver='newton'` full powerset 196.8 (105x), RAkEL 197.3 (105x), micro/macro-F1 "
+    "0.199/0.076 and 0.234/0.145 (the same models as `dual-cd`'s: 0.200/0.075 and "
+    "0.233/0.146); `solver='liblinear'` and scikit-multilearn's `LabelPowerset(LinearSVC())` "
+    "stopped at a 150 s cap; `solver='libsvm'` fit 2.6 but predict 208 s (175,000 "
+    "one-vs-one SVMs), micro/macro-F1 0.193/0.038. (a) per-label LR 14.0; "
+    "`solver='newton'` RAkEL > 600 (stopped at the cap); liblinear's full powerset "
+    "extrapolated from 4 of its 2,881 sub-problems: ~166 h."
+)
 
 
 def main():
