@@ -347,7 +347,7 @@ def _dual_cd(problem, n_features, tol, max_epochs, random_state):
     ``w_k = sum_i alpha_ik y_ik x_i``. The rows are taken in blocks of
     ``_CD_BLOCK`` (see ``_cd_block``): the products with ``X`` are
     matrix-matrix products over a block and all running columns, the
-    sequential part is one rank-1 update per row.
+    sequential part is one small vector-matrix product per row.
 
     A column stops when its duality gap is at most ``tol`` times its primal
     objective: its objective is then within ``tol`` (relative) of the
