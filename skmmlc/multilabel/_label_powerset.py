@@ -421,7 +421,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     same objective by liblinear's dual coordinate descent (Hsieh et al.
     2008) with every column's coordinates updated together, converges there
     in tens of passes over the rows (1,100 rows x 1,000 features, 592 label
-    sets: 5.2 against 125-197 CPU seconds). With far more rows than
+    sets: 6.4 against 125-197 CPU seconds). With far more rows than
     features it converges slowly (100 epochs, then Newton finishes).
 
     ``"auto"`` keeps libsvm (the paper's setting) for a non-linear kernel
