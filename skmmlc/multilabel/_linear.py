@@ -59,6 +59,7 @@ import warnings
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import get_blas_funcs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, gen_batches
@@ -283,58 +284,176 @@ _CD_BLOCK = 64
 # Epochs of dual coordinate descent; the columns it has not finished by then
 # are finished by Newton's method, from where it left them.
 _CD_EPOCHS = 100
+# Dual CD keeps the rows' margins and Gram matrix (``n x n``) instead of the
+# weights when the rows are at most this many times the features and at most
+# ``_KERNEL_MAX_ROWS`` (the Gram matrix then takes at most 256 MiB in float32,
+# 512 MiB in float64).
+_KERNEL_ROWS_PER_FEATURE = 2
+_KERNEL_MAX_ROWS = 8192
+# In that form the margins, updated block by block, are recomputed exactly
+# every this many epochs (rounding does not accumulate).
+_KERNEL_REFRESH = 10
 
 
 def _gram(Xb, scaling):
-    """``[X_b, scaling] [X_b, scaling]^T`` of a row block, dense."""
+    """``[X_b, scaling] [X_b, scaling]^T``, dense."""
     G = Xb @ Xb.T
     G = G.toarray() if sparse.issparse(G) else np.asarray(G)
     return G + scaling * scaling
 
 
-def _cd_block(problem, W, A, rows, cols, sq_norms):
+def _add_product(out, A, B):
+    """``out += A^T B`` in place (one BLAS call, no temporary)."""
+    gemm = get_blas_funcs("gemm", (out, A, B))
+    # in Fortran order: out^T (C-contiguous out) += B^T A
+    result = gemm(1.0, B.T, A.T, beta=1.0, c=out.T, trans_b=1, overwrite_c=1)
+    if not np.shares_memory(result, out):  # BLAS had to copy (not contiguous)
+        out[...] = result.T
+
+
+def _dual_costs(C, sq_norms):
+    """``D = 1 / (2 C)`` and liblinear's steps ``1 / (||x||^2 + D)``; 0 where ``C = 0``."""
+    positive = C > 0
+    D = np.divide(0.5, C, out=np.zeros_like(C), where=positive)
+    step = np.divide(1.0, sq_norms[:, None] + D, out=np.zeros_like(D), where=positive)
+    return D, step
+
+
+def _cd_rows(old, Y, D, step, Z0, gram):
     """One Gauss-Seidel pass of dual coordinate descent over a block of rows.
 
-    The coordinates of ``rows`` are updated one row after the other (all
-    columns ``cols`` at once), exactly as liblinear's dual solver updates
-    them one by one: row ``j``'s margins are those at the block's start
-    plus the moves of rows ``< j`` (through the block's Gram matrix).
-    ``W[:, cols]`` takes the block's total change in one matrix product.
-    Returns, per column, the squared hinge at the block's start (for the
-    epoch's primal estimate), the sum of the block's ``alpha`` and of
-    ``D alpha^2`` (for the dual objective).
+    The coordinates ``alpha_jk`` of the block's rows ``j`` are updated one
+    row after the other (all columns ``k`` at once), exactly as liblinear's
+    dual solver updates them one by one::
+
+        alpha_jk <- max(0, alpha_jk - step_jk (y_jk z_jk - 1 + D_jk alpha_jk))
+
+    (``D`` and ``step`` from ``_dual_costs``) with ``z_j = Z0_j + gram[j, :j]
+    @ U[:j]``, row ``j``'s margins after the rows before it moved. Returns
+    ``U``, the rows' moves ``(alpha_new - alpha_old) y`` (the weights change
+    by ``[X_b, s]^T U``), and the new ``alpha``.
     """
-    Xb = problem.X[rows]
-    Y = problem._signs(rows, cols)
-    C = np.broadcast_to(problem._costs(rows, cols), Y.shape)
-    half_inv_c = np.divide(0.5, C, out=np.zeros_like(Y), where=C > 0)  # D_ii
-    step = np.divide(1.0, sq_norms[rows, None] + half_inv_c, out=np.zeros_like(Y), where=C > 0)
-    whole = cols.size == W.shape[1]
-    Wc = W if whole else W[:, cols]
-    Z0 = problem._apply(Xb, Wc)  # margins at the block's start
-    gram = _gram(Xb, problem.scaling).astype(Y.dtype, copy=False)
-    old = A[np.ix_(rows, cols)]
-    alpha = old.copy()
-    base = half_inv_c * old - 1.0  # gradient of the dual: y z - 1 + D alpha
-    U = np.zeros_like(Y)  # the moves of w: (alpha_new - alpha_old) y, per row
-    for j in range(len(rows)):
-        z = Z0[j] + gram[j, :j] @ U[:j]  # row j's margins after rows < j moved
-        g = Y[j] * z
-        g += base[j]
-        new = alpha[j] - g * step[j]
-        np.maximum(new, 0.0, out=new)
-        U[j] = (new - alpha[j]) * Y[j]
-        alpha[j] = new
-    A[np.ix_(rows, cols)] = alpha
-    problem._apply_t(Xb, U, Wc)  # w += sum_j u_j x_j
-    if not whole:
-        W[:, cols] = Wc
-    margin = np.maximum(1.0 - Y * Z0, 0.0)
-    return (
-        _coldot(C * margin, margin),  # squared hinge at the block's start
-        alpha.sum(axis=0, dtype=np.float64),
-        _coldot(half_inv_c * alpha, alpha),
-    )
+    # alpha_new_j = max(0, start_j - step_j y_j (z_j - Z0_j)): all but one
+    # product per row is done here for the whole block
+    start = old - step * (D * old - 1.0 + Y * Z0)
+    step_y = step * Y
+    old_y = old * Y
+    U = np.empty_like(Y)
+    t = np.empty(Y.shape[1], dtype=Y.dtype)
+    for j in range(Y.shape[0]):
+        np.dot(gram[j, :j], U[:j], out=t)
+        t *= step_y[j]
+        np.subtract(start[j], t, out=t)
+        np.maximum(t, 0.0, out=t)
+        t *= Y[j]
+        np.subtract(t, old_y[j], out=U[j])
+    return U, U * Y + old
+
+
+def _keep_cols(M, keep):
+    return M if M.shape[1] == 1 else M[:, keep]
+
+
+class _PrimalCD:
+    """Dual CD's running columns kept as their weights ``W`` ((d + 1) x r).
+
+    Each block costs two products of ``block x (d + 1) x r``: its margins
+    ``X_b W`` and the weights' change ``X_b^T U``.
+    """
+
+    block_losses = True  # the epoch's losses are those the blocks saw
+
+    def __init__(self, problem, n_features, n_cols):
+        self.problem = problem
+        self.W = np.zeros((n_features + 1, n_cols), dtype=problem.dtype)
+        self.sq_norms = row_norms(problem.X, squared=True) + problem.scaling**2
+        self.sq_norms = self.sq_norms.astype(problem.dtype)
+
+    def block(self, rows, cols):
+        """Signs, costs, ``D``, steps, margins and Gram matrix of a block."""
+        problem = self.problem
+        self._Xb = problem.X[rows]
+        Y = problem._signs(rows, cols)
+        C = problem._costs(rows, cols)
+        D, step = _dual_costs(C, self.sq_norms[rows])
+        Z0 = problem._apply(self._Xb, self.W)
+        return Y, C, D, step, Z0, _gram(self._Xb, problem.scaling).astype(Y.dtype, copy=False)
+
+    def move(self, rows, U):
+        self.problem._apply_t(self._Xb, U, self.W)
+
+    def norms(self, A, cols, epoch):
+        """``||w||^2`` of the running columns (and no losses: the blocks saw them)."""
+        return _coldot(self.W, self.W), None
+
+    def exact(self, A, cols, at):
+        """Primal objectives and ``||w||^2`` of running columns ``at``."""
+        W = self.W[:, at]
+        return self.problem.objective(W, cols[at]), _coldot(W, W)
+
+    def weights(self, A, cols, at):
+        return self.W[:, at]
+
+    def keep(self, keep):
+        self.W = self.W[:, keep]
+
+
+class _KernelCD:
+    """Dual CD's running columns kept as their margins ``Z = [X, s] W`` (n x r).
+
+    With the rows' Gram matrix ``Q`` a block's margins are rows of ``Z``, and
+    its moves change ``Z`` by ``Q[:, block] U``: one product of ``n x block x
+    r`` per block instead of two of ``(d + 1) x block x r``. The signs,
+    costs and steps of all rows are kept too (``n x r`` each).
+    """
+
+    block_losses = False
+
+    def __init__(self, problem, n_features, n_cols):
+        self.problem = problem
+        self.Q = _gram(problem.X, problem.scaling).astype(problem.dtype, copy=False)
+        every = slice(0, problem.X.shape[0])
+        self.Y = problem._signs(every, np.arange(n_cols))
+        self.C = problem._costs(every, np.arange(n_cols))
+        self.D, self.step = _dual_costs(self.C, np.diagonal(self.Q))
+        self.Z = np.zeros_like(self.Y)
+
+    def block(self, rows, cols):
+        D, step = self.D[rows], self.step[rows]
+        return self.Y[rows], self.C[rows], D, step, self.Z[rows], self.Q[np.ix_(rows, rows)]
+
+    def move(self, rows, U):
+        _add_product(self.Z, self.Q[rows], U)
+
+    def _losses(self, Z, at=slice(None)):
+        margin = np.maximum(1.0 - self.Y[:, at] * Z, 0.0)
+        return _coldot(np.broadcast_to(_keep_cols(self.C, at), Z.shape) * margin, margin)
+
+    def norms(self, A, cols, epoch):
+        """``||w||^2`` and the losses of the running columns, from the margins."""
+        if epoch % _KERNEL_REFRESH == 0:
+            self.Z = self.Q @ (A * self.Y)
+        return _coldot(A * self.Y, self.Z), self._losses(self.Z)
+
+    def exact(self, A, cols, at):
+        AY = A[:, at] * self.Y[:, at]
+        Z = self.Q @ AY
+        self.Z[:, at] = Z
+        ww = _coldot(AY, Z)
+        return 0.5 * ww + self._losses(Z, at), ww
+
+    def weights(self, A, cols, at):
+        """``[X, s]^T (alpha y)`` of running columns ``at``."""
+        AY = A[:, at] * self.Y[:, at]
+        W = np.empty((self.problem.X.shape[1] + 1, at.size), dtype=self.problem.dtype)
+        W[:-1] = np.asarray(self.problem.X.T @ AY)
+        W[-1] = self.problem.scaling * AY.sum(axis=0)
+        return W
+
+    def keep(self, keep):
+        self.Z, self.Y = self.Z[:, keep], self.Y[:, keep]
+        self.C, self.D = _keep_cols(self.C, keep), _keep_cols(self.D, keep)
+        self.step = _keep_cols(self.step, keep)
 
 
 def _dual_cd(problem, n_features, tol, max_epochs, random_state):
@@ -345,43 +464,67 @@ def _dual_cd(problem, n_features, tol, max_epochs, random_state):
     order, ``alpha_ik <- max(0, alpha_ik - G_ik / Qbar_ii)`` with
     ``G_ik = y_ik w_k^T x_i - 1 + alpha_ik / (2 C_i)``, and keeps
     ``w_k = sum_i alpha_ik y_ik x_i``. The rows are taken in blocks of
-    ``_CD_BLOCK`` (see ``_cd_block``): the products with ``X`` are
+    ``_CD_BLOCK`` (see ``_cd_rows``): the products with ``X`` are
     matrix-matrix products over a block and all running columns, the
-    sequential part is one small vector-matrix product per row.
+    sequential part is one small vector-matrix product per row. With few
+    rows (at most ``_KERNEL_ROWS_PER_FEATURE`` times the features) the
+    margins and the rows' Gram matrix are kept instead of the weights
+    (``_KernelCD``): one product per block instead of two.
 
     A column stops when its duality gap is at most ``tol`` times its primal
     objective: its objective is then within ``tol`` (relative) of the
-    optimum, whatever the data. The gap is estimated for free during each
-    epoch (the margins as the blocks saw them) and computed exactly, one
-    pass over the rows, only for the columns whose estimate says they are
-    done. Returns ``W``, the objectives and epochs of every column, and the
-    columns not done after ``max_epochs``.
+    optimum, whatever the data. The primal objective is estimated each
+    epoch (from the margins as the blocks saw them, or the kept margins)
+    and computed exactly only for the columns whose estimate says they are
+    done; finished columns leave the running set. Returns ``W``, the
+    objectives and epochs of every column, and the columns not done after
+    ``max_epochs``.
     """
-    X = problem.X
-    n_samples, K = X.shape[0], problem.n_cols
+    n_samples, K = problem.X.shape[0], problem.n_cols
+    kernel = n_samples <= min(_KERNEL_ROWS_PER_FEATURE * (n_features + 1), _KERNEL_MAX_ROWS)
+    state = (_KernelCD if kernel else _PrimalCD)(problem, n_features, K)
     W = np.zeros((n_features + 1, K), dtype=problem.dtype)
-    A = np.zeros((n_samples, K), dtype=problem.dtype)  # the dual variables
-    sq_norms = (row_norms(X, squared=True) + problem.scaling**2).astype(problem.dtype)
-    rng = check_random_state(random_state)
     f = np.full(K, np.nan)
     n_iter = np.zeros(K, dtype=np.int32)
-    running = np.ones(K, dtype=bool)
-    while running.any() and n_iter.max() < max_epochs:
-        cols = np.flatnonzero(running)
-        sums = np.zeros((3, cols.size))  # loss estimate, sum(alpha), sum(D alpha^2)
+    cols = np.arange(K)  # the running columns; A and state hold theirs only
+    A = np.zeros((n_samples, K), dtype=problem.dtype)  # the dual variables
+    rng = check_random_state(random_state)
+    epoch = 0
+    while cols.size and epoch < max_epochs:
+        epoch += 1
+        sums = np.zeros((3, cols.size))  # the blocks' losses, sum(alpha), sum(D alpha^2)
         order = rng.permutation(n_samples)
         for block in gen_batches(n_samples, _CD_BLOCK):
-            sums += _cd_block(problem, W, A, order[block], cols, sq_norms)
-        n_iter[cols] += 1
-        ww = _coldot(W[:, cols], W[:, cols])
+            rows = order[block]
+            Y, C, D, step, Z0, gram = state.block(rows, cols)
+            U, alpha = _cd_rows(A[rows], Y, D, step, Z0, gram)
+            A[rows] = alpha
+            state.move(rows, U)
+            if state.block_losses:
+                margin = np.maximum(1.0 - Y * Z0, 0.0)
+                sums[0] += _coldot(np.broadcast_to(C, Y.shape) * margin, margin)
+            sums[1] += alpha.sum(axis=0, dtype=np.float64)
+            sums[2] += _coldot(np.broadcast_to(D, Y.shape) * alpha, alpha)
+        n_iter[cols] = epoch
+        ww, losses = state.norms(A, cols, epoch)
+        estimate = 0.5 * ww + (sums[0] if losses is None else losses)
         dual = sums[1] - 0.5 * ww - 0.5 * sums[2]
-        estimate = 0.5 * ww + sums[0]
-        check = estimate - dual <= tol * estimate
-        if check.any():
-            at = cols[check]
-            f[at] = problem.objective(W[:, at], at)
-            running[at[f[at] - dual[check] <= tol * f[at]]] = False
-    return W, f, n_iter, np.flatnonzero(running)
+        at = np.flatnonzero(estimate - dual <= tol * estimate)
+        if not at.size:
+            continue
+        f_at, ww_at = state.exact(A, cols, at)
+        ok = f_at - (sums[1, at] - 0.5 * ww_at - 0.5 * sums[2, at]) <= tol * f_at
+        done = at[ok]
+        if done.size:
+            f[cols[done]] = f_at[ok]
+            W[:, cols[done]] = state.weights(A, cols, done)
+            keep = np.ones(cols.size, dtype=bool)
+            keep[done] = False
+            cols, A = cols[keep], A[:, keep]
+            state.keep(keep)
+    if cols.size:  # not done: Newton finishes them from here
+        W[:, cols] = state.weights(A, cols, np.arange(cols.size))
+    return W, f, n_iter, cols
 
 
 def _as_float(X):
