@@ -10,12 +10,50 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmmlc import LabelPowersetWeightedSVC
-from skmmlc.multilabel import label_weights, powerset_encode
+from skmmlc.multilabel import _linear, label_weights, powerset_encode
 from skmmlc.multilabel._linear import BatchLinearSVC, fit_ovr_squared_hinge, ovr_objective
 
 TIGHT = 1e-8
-SOLVERS = ["newton", "dual-cd"]
-solvers = pytest.mark.parametrize("solver", SOLVERS)
+
+
+@pytest.fixture(params=["newton", "dual-cd/kernel", "dual-cd/primal"])
+def solver(request, monkeypatch):
+    """Each solver; dual-cd in both of its forms, whatever the data's shape."""
+    name, _, form = request.param.partition("/")
+    if form:
+        monkeypatch.setattr(
+            _linear, "_KERNEL_ROWS_PER_FEATURE", 10**9 if form == "kernel" else 0
+        )
+    return name
+
+
+def test_dual_cd_keeps_the_gram_matrix_only_for_few_rows():
+    assert _linear._cd_form(300, 200) is _linear._KernelCD
+    assert _linear._cd_form(500, 200) is _linear._PrimalCD
+    assert _linear._cd_form(10_000, 10_000) is _linear._PrimalCD  # 10,000^2 values: too many
+
+
+def test_dual_cd_forms_take_the_same_steps():
+    # the kernel form keeps the margins instead of the weights: the same
+    # coordinate updates in the same order, so the same iterates
+    X, y, weights = _classes(n=120, solver="dual-cd")
+    problem = _linear._Problem(
+        X, y[:, None], weights[:, None], np.zeros(5, dtype=np.intp), 1.0, 2**21
+    )
+    runs = {}
+    for form in (_linear._KernelCD, _linear._PrimalCD):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_linear, "_cd_form", lambda n, d, form=form: form)
+            runs[form] = _linear._dual_cd(problem, X.shape[1], 1e-300, 7, 0)
+    kernel, primal = runs.values()
+    assert kernel[3].size == 5  # none finished: 7 epochs each
+    np.testing.assert_allclose(kernel[0], primal[0], rtol=1e-9, atol=1e-12)
+    # with a tolerance they stop by the same rule, at the same objective
+    kw = dict(tol=1e-8, solver="dual-cd", random_state=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_linear, "_KERNEL_ROWS_PER_FEATURE", 0)
+        f_primal = fit_ovr_squared_hinge(X, y, weights, **kw)[3]
+    np.testing.assert_allclose(fit_ovr_squared_hinge(X, y, weights, **kw)[3], f_primal, rtol=1e-7)
 
 
 @parametrize_with_checks(
@@ -44,7 +82,6 @@ def _liblinear(X, y, weights, C=0.9):
 
 
 @pytest.mark.parametrize("n_classes", [2, 5])
-@solvers
 def test_objective_equals_liblinear(n_classes, solver):
     X, y, weights = _classes(n_classes=n_classes, solver=solver)
     ref = _liblinear(X, y, weights)
@@ -61,7 +98,6 @@ def test_objective_equals_liblinear(n_classes, solver):
     np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
 
 
-@solvers
 def test_intercept_scaling_is_a_regularised_feature(solver):
     X, y, weights = _classes(solver=solver)
     ref = LinearSVC(C=0.9, tol=TIGHT, dual=False, max_iter=100_000, intercept_scaling=3.0)
@@ -71,7 +107,6 @@ def test_intercept_scaling_is_a_regularised_feature(solver):
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-4)
 
 
-@solvers
 def test_weight_two_equals_duplicated_row(solver):
     X, y, weights = _classes(n=80, solver=solver)
     weights[:] = 1.0
@@ -87,7 +122,6 @@ def test_weight_two_equals_duplicated_row(solver):
     np.testing.assert_allclose(weighted.intercept_, duplicated.intercept_, atol=1e-6)
 
 
-@solvers
 def test_label_sets_with_one_row(solver):
     X, y, weights = _classes(n=120, n_classes=3, solver=solver)
     y[[5, 17, 60]] = [3, 4, 5]  # three classes of a single row each
@@ -100,7 +134,6 @@ def test_label_sets_with_one_row(solver):
     np.testing.assert_allclose(got, expected, rtol=1e-7)
 
 
-@solvers
 def test_float32_computes_in_float32(solver):
     X, y, weights = _classes(solver=solver)
     model = BatchLinearSVC(tol=1e-6, solver=solver, random_state=0)
@@ -114,7 +147,6 @@ def test_float32_computes_in_float32(solver):
     np.testing.assert_array_equal(ours32.predict(X.astype(np.float32)), ours64.predict(X))
 
 
-@solvers
 def test_sparse_equals_dense(solver):
     from scipy import sparse
 
@@ -126,7 +158,6 @@ def test_sparse_equals_dense(solver):
     np.testing.assert_allclose(csr.coef_, dense.coef_, atol=1e-10)
 
 
-@solvers
 def test_deterministic_and_chunking_does_not_change_the_model(solver):
     X, y, weights = _classes(n=200, solver=solver)
     kw = dict(tol=1e-4, solver=solver, random_state=0)
@@ -160,16 +191,18 @@ def test_memory_grows_linearly_not_with_k_squared():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_dual_cd_memory_is_the_dual_variables_plus_linear_terms():
-    # dual-cd keeps one dual variable per row and column (n x K), nothing K x K:
-    # 4 x K is at most ~4 x the memory, and below a few n x K arrays
+@pytest.mark.parametrize("form, n_arrays", [("primal", 4), ("kernel", 8)])
+def test_dual_cd_memory_is_the_dual_variables_plus_linear_terms(monkeypatch, form, n_arrays):
+    # dual-cd keeps one dual variable per row and column (n x K), nothing K x K;
+    # the kernel form also the margins and signs (n x K) and the Gram matrix
+    # (n x n): 4 x K is at most ~4 x the memory, and below a few n x K arrays
+    monkeypatch.setattr(_linear, "_KERNEL_ROWS_PER_FEATURE", 10**9 if form == "kernel" else 0)
     small = _peak_bytes(120, solver="dual-cd", random_state=0)
     large = _peak_bytes(480, solver="dual-cd", random_state=0)
     assert large < 5 * small
-    assert large < 4 * 600 * 480 * 8
+    assert large < n_arrays * 600 * 480 * 8
 
 
-@solvers
 def test_label_powerset_batched_is_liblinear_model(solver):
     X, Y = make_multilabel_classification(
         n_samples=200, n_features=10, n_classes=5, n_labels=2, random_state=1
@@ -205,7 +238,6 @@ def test_rakel_one_solve_equals_members_one_by_one():
 
 
 @pytest.mark.parametrize("name", ["emotions", "scene"])
-@solvers
 def test_same_model_as_liblinear_on_mulan(mulan_dir, name, solver):
     """The issue's acceptance: objective within 1e-4, micro-F1 within 0.005."""
     from sklearn.metrics import f1_score
@@ -232,7 +264,6 @@ def test_same_model_as_liblinear_on_mulan(mulan_dir, name, solver):
     np.testing.assert_array_equal(ours.predict_proba(X_test) > 0.5, pred.astype(bool))
 
 
-@solvers
 def test_label_powerset_keeps_float32(solver):
     X, Y = make_multilabel_classification(
         n_samples=120, n_features=6, n_classes=4, n_labels=2, random_state=3

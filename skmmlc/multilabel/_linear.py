@@ -456,6 +456,12 @@ class _KernelCD:
         self.step = _keep_cols(self.step, keep)
 
 
+def _cd_form(n_samples, n_features):
+    """``_KernelCD`` for few rows (see ``_KERNEL_ROWS_PER_FEATURE``), else ``_PrimalCD``."""
+    few = n_samples <= min(_KERNEL_ROWS_PER_FEATURE * (n_features + 1), _KERNEL_MAX_ROWS)
+    return _KernelCD if few else _PrimalCD
+
+
 def _dual_cd(problem, n_features, tol, max_epochs, random_state):
     """Dual coordinate descent for all columns of ``problem`` at once.
 
@@ -481,8 +487,7 @@ def _dual_cd(problem, n_features, tol, max_epochs, random_state):
     ``max_epochs``.
     """
     n_samples, K = problem.X.shape[0], problem.n_cols
-    kernel = n_samples <= min(_KERNEL_ROWS_PER_FEATURE * (n_features + 1), _KERNEL_MAX_ROWS)
-    state = (_KernelCD if kernel else _PrimalCD)(problem, n_features, K)
+    state = _cd_form(n_samples, n_features)(problem, n_features, K)
     W = np.zeros((n_features + 1, K), dtype=problem.dtype)
     f = np.full(K, np.nan)
     n_iter = np.zeros(K, dtype=np.int32)
