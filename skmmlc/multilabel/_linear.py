@@ -39,9 +39,12 @@ its duality gap. On nearly separable data (as many features as rows) the
 generalised Newton steps above are short (the active set changes along
 the step) and Newton needs tens of iterations of tens of products each;
 dual coordinate descent needs tens of passes over the rows there (1,100 x
-1,000, 592 columns: 6.4 against 125-197 CPU seconds). With far more rows
-than features it converges slowly; the columns it has not finished after
-``_CD_EPOCHS`` epochs are finished by Newton from where it left them.
+1,000, 592 columns: 2.5 against 125-197 CPU seconds). With at most twice
+as many rows as features it keeps the margins of all rows and the rows'
+Gram matrix instead of the weights (one product per block of rows
+instead of two). With far more rows than features it converges slowly;
+the columns it has not finished after ``_CD_EPOCHS`` epochs are finished
+by Newton from where it left them.
 
 Several independent problems over the same rows (the members of a RAkEL
 ensemble, each with its own classes and row weights) are solved together
@@ -50,8 +53,10 @@ by giving each row one class per *group* and each column its group.
 Memory: the data, ``O((n_features + 1) x K)`` for weights, gradient and the
 conjugate-gradient vectors, ``O(chunk x K)`` per row chunk, and the active
 set of every column as one bit per row and column (``n x K / 8`` bytes);
-``"dual-cd"`` also keeps the dual variables (``n x K`` values). Nothing of
-size ``K x K`` is ever formed.
+``"dual-cd"`` also keeps the dual variables (``n x K`` values), and in its
+kernel form (few rows) the margins and signs (two more ``n x K``) and the
+Gram matrix (``n x n``, at most 8,192 rows). Nothing of size ``K x K`` is
+ever formed.
 """
 
 import numbers
@@ -582,7 +587,11 @@ def fit_ovr_squared_hinge(
         times its objective (so the objective is within ``tol``, relative,
         of the optimum). The columns it has not finished after 100 epochs
         (passes over the rows) are finished by ``"newton"`` from there. It
-        keeps the dual variables: ``n_samples x n_columns`` more values.
+        keeps the dual variables: ``n_samples x n_columns`` more values;
+        with at most twice as many rows as features (and at most 8,192
+        rows) also the rows' margins and signs (two more such arrays) and
+        their Gram matrix (``n_samples x n_samples``), which halves its
+        products.
     random_state : int, RandomState instance or None, default=None
         Row order of ``"dual-cd"``'s epochs.
 
