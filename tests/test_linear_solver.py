@@ -16,7 +16,13 @@ from skmmlc.multilabel._linear import BatchLinearSVC, fit_ovr_squared_hinge, ovr
 TIGHT = 1e-8
 
 
-@pytest.fixture(params=["newton", "dual-cd/kernel", "dual-cd/primal"])
+def _tight(solver):
+    """A tight ``tol``: dual-cd's and admm's bound the objective's error, and
+    the weights' error is about its square root."""
+    return TIGHT if solver == "newton" else 1e-13
+
+
+@pytest.fixture(params=["newton", "dual-cd/kernel", "dual-cd/primal", "admm"])
 def solver(request, monkeypatch):
     """Each solver; dual-cd in both of its forms, whatever the data's shape."""
     name, _, form = request.param.partition("/")
@@ -57,7 +63,10 @@ def test_dual_cd_forms_take_the_same_steps():
 
 
 @parametrize_with_checks(
-    [BatchLinearSVC(tol=1e-10), BatchLinearSVC(tol=1e-14, solver="dual-cd", random_state=0)]
+    [
+        BatchLinearSVC(tol=1e-10),
+        BatchLinearSVC(tol=1e-14, solver="dual-cd", random_state=0),
+    ]
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
@@ -85,7 +94,7 @@ def _liblinear(X, y, weights, C=0.9):
 def test_objective_equals_liblinear(n_classes, solver):
     X, y, weights = _classes(n_classes=n_classes, solver=solver)
     ref = _liblinear(X, y, weights)
-    ours = BatchLinearSVC(C=0.9, tol=TIGHT, solver=solver, random_state=0)
+    ours = BatchLinearSVC(C=0.9, tol=_tight(solver), solver=solver, random_state=0)
     ours.fit(X, y, sample_weight=weights)
     assert ours.coef_.shape == ref.coef_.shape
     costs = 0.9 * weights
@@ -111,9 +120,7 @@ def test_weight_two_equals_duplicated_row(solver):
     X, y, weights = _classes(n=80, solver=solver)
     weights[:] = 1.0
     weights[:10] = 2.0
-    # dual-cd's tol bounds the objective's error: the weights' error is ~ its root
-    tol = TIGHT if solver == "newton" else 1e-13
-    model = BatchLinearSVC(tol=tol, solver=solver, random_state=0)
+    model = BatchLinearSVC(tol=_tight(solver), solver=solver, random_state=0)
     weighted = clone(model).fit(X, y, sample_weight=weights)
     X_dup = np.vstack([X, X[:10]])
     y_dup = np.concatenate([y, y[:10]])
@@ -191,14 +198,17 @@ def test_memory_grows_linearly_not_with_k_squared():
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize("form, n_arrays", [("primal", 4), ("kernel", 8)])
-def test_dual_cd_memory_is_the_dual_variables_plus_linear_terms(monkeypatch, form, n_arrays):
+@pytest.mark.parametrize(
+    "solver, form, n_arrays", [("dual-cd", "primal", 4), ("dual-cd", "kernel", 8), ("admm", "", 4)]
+)
+def test_dual_cd_and_admm_memory_is_a_few_n_by_k_arrays(monkeypatch, solver, form, n_arrays):
     # dual-cd keeps one dual variable per row and column (n x K), nothing K x K;
-    # the kernel form also the margins and signs (n x K) and the Gram matrix
-    # (n x n): 4 x K is at most ~4 x the memory, and below a few n x K arrays
+    # its kernel form also the margins and signs (n x K) and the Gram matrix
+    # (n x n); admm keeps z and u (n x K each) and a (d + 1)^2 factor: 4 x K
+    # is at most ~4 x the memory, and below a few n x K arrays
     monkeypatch.setattr(_linear, "_KERNEL_ROWS_PER_FEATURE", 10**9 if form == "kernel" else 0)
-    small = _peak_bytes(120, solver="dual-cd", random_state=0)
-    large = _peak_bytes(480, solver="dual-cd", random_state=0)
+    small = _peak_bytes(120, solver=solver, random_state=0)
+    large = _peak_bytes(480, solver=solver, random_state=0)
     assert large < 5 * small
     assert large < n_arrays * 600 * 480 * 8
 
@@ -207,9 +217,10 @@ def test_label_powerset_batched_is_liblinear_model(solver):
     X, Y = make_multilabel_classification(
         n_samples=200, n_features=10, n_classes=5, n_labels=2, random_state=1
     )
-    kw = dict(C=0.9, tol=TIGHT, max_iter=100_000)
-    newton = LabelPowersetWeightedSVC(solver=solver, random_state=0, **kw).fit(X, Y)
-    liblinear = LabelPowersetWeightedSVC(solver="liblinear", **kw).fit(X, Y)
+    kw = dict(C=0.9, max_iter=100_000)
+    newton = LabelPowersetWeightedSVC(solver=solver, tol=_tight(solver), random_state=0, **kw)
+    newton.fit(X, Y)
+    liblinear = LabelPowersetWeightedSVC(solver="liblinear", tol=TIGHT, **kw).fit(X, Y)
     assert newton.solver_ == solver
     np.testing.assert_allclose(newton.svc_.coef_, liblinear.svc_.coef_, atol=1e-4)
     np.testing.assert_array_equal(newton.predict(X), liblinear.predict(X))
@@ -272,3 +283,23 @@ def test_label_powerset_keeps_float32(solver):
     assert model.svc_.coef_.dtype == np.float32
     reference = LabelPowersetWeightedSVC(solver=solver, random_state=0).fit(X, Y)
     assert (model.predict(X) == reference.predict(X)).mean() > 0.99
+
+
+def test_admm_stops_by_its_duality_gap_or_hands_over_to_newton(monkeypatch):
+    # imbalanced classes, far more rows than features: ADMM's own territory
+    rng = np.random.default_rng(0)
+    codes = rng.choice(12, 900, p=np.r_[0.6, np.full(11, 0.4 / 11)])
+    X = 0.5 * rng.normal(size=(12, 20))[codes] + rng.normal(size=(900, 20))
+    costs = rng.uniform(0.5, 2.0, 900)
+    ref = _liblinear(X, codes, costs, C=1.0)
+    best = ovr_objective(X, codes, ref.coef_, ref.intercept_, costs)
+    fitted = fit_ovr_squared_hinge(X, codes, costs, tol=1e-4, solver="admm")
+    coef, intercept, n_iter, objective = fitted
+    assert n_iter.max() < _linear._ADMM_ITERATIONS  # ADMM finished every column itself
+    got = ovr_objective(X, codes, coef, intercept, costs)
+    np.testing.assert_allclose(objective, got, rtol=1e-10)
+    assert np.all(got <= best * (1 + 1e-4))  # the gap bounds the objective's error
+    assert np.all(got >= best * (1 - 1e-8))
+    monkeypatch.setattr(_linear, "_ADMM_ITERATIONS", 3)  # Newton finishes from there
+    coef, intercept, _, _ = fit_ovr_squared_hinge(X, codes, costs, tol=1e-10, solver="admm")
+    np.testing.assert_allclose(ovr_objective(X, codes, coef, intercept, costs), best, rtol=1e-8)

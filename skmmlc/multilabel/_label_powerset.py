@@ -54,7 +54,7 @@ _AUTO_MAX_SAMPLES = 5_000
 _SLOW_LABEL_SETS = 500
 # the batched solvers of skmmlc.multilabel._linear (linear kernel only);
 # "auto" takes "dual-cd" when rows <= this many times the features
-_BATCHED = ("newton", "dual-cd")
+_BATCHED = ("newton", "dual-cd", "admm")
 _DUAL_CD_ROWS_PER_FEATURE = 2
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
