@@ -275,7 +275,7 @@ def _assert_agree(clf, X):
 
 
 @pytest.mark.parametrize("labelset_size", [None, 1, 2, 3])
-@pytest.mark.parametrize("solver", ["libsvm", "liblinear", "newton", "dual-cd"])
+@pytest.mark.parametrize("solver", ["libsvm", "liblinear", "newton", "dual-cd", "admm"])
 def test_predict_decision_proba_agree(data, labelset_size, solver):
     X, Y = data
     clf = LabelPowersetWeightedSVC(
@@ -344,12 +344,9 @@ def test_label_never_positive_with_ensemble(data, labelset_size):
 
 def test_liblinear_needs_linear_kernel(data):
     X, Y = data
-    with pytest.raises(ValueError, match="kernel='linear'"):
-        LabelPowersetWeightedSVC(kernel="rbf", solver="liblinear").fit(X, Y)
-    with pytest.raises(ValueError, match="kernel='linear'"):
-        LabelPowersetWeightedSVC(kernel="rbf", solver="newton").fit(X, Y)
-    with pytest.raises(ValueError, match="kernel='linear'"):
-        LabelPowersetWeightedSVC(kernel="rbf", solver="dual-cd").fit(X, Y)
+    for solver in ("liblinear", "newton", "dual-cd", "admm"):
+        with pytest.raises(ValueError, match="kernel='linear'"):
+            LabelPowersetWeightedSVC(kernel="rbf", solver=solver).fit(X, Y)
     clf = LabelPowersetWeightedSVC(solver="liblinear", random_state=0).fit(X, Y)
     assert clf.svc_.coef_.shape == (len(clf.powersets_), X.shape[1])
     assert (clf.predict(X) == Y).mean() > 0.7

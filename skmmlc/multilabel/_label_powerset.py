@@ -248,7 +248,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ``2 * n_labels`` (the RAkEL authors' choice for ``k=3``), at most the
         number of distinct ``k``-subsets; it must be at least
         ``ceil(n_labels / k)`` so that every label is in a member.
-    solver : {"auto", "libsvm", "liblinear", "newton", "dual-cd"}, default="auto"
+    solver : {"auto", "libsvm", "liblinear", "newton", "dual-cd", "admm"}, default="auto"
         ``"libsvm"``: :class:`sklearn.svm.SVC` (one-vs-one over label sets,
         hinge loss, the paper's exact setting). ``"liblinear"``:
         :class:`sklearn.svm.LinearSVC` (one-vs-rest over label sets, squared
@@ -262,7 +262,12 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         liblinear's dual coordinate descent with rows in blocks, stopped when
         the duality gap is at most ``tol`` times the objective (fast where
         rows are at most about twice the features; what it has not finished
-        after 100 epochs Newton finishes). ``"auto"``: see Notes.
+        after 100 epochs Newton finishes). ``"admm"``: the same objective and
+        stopping rule as ``"dual-cd"``, by ADMM with one Cholesky factor
+        shared by all label sets (fast where rows far outnumber features and
+        many rows sit at the margins of rare label sets, e.g. standardised
+        imbalanced data; slow on unscaled data; what it has not finished
+        after 500 iterations Newton finishes). ``"auto"``: see Notes.
     sampler : imbalanced-learn sampler or None, default=None
         Resampler (e.g. ``RandomOverSampler()``) applied to the powerset
         classes before training; it is cloned. Weights are computed on the
@@ -278,8 +283,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         and ``labelset_size=None``.
     tol : float, default=1e-3
         Tolerance of the stopping criterion (libsvm's; liblinear's and
-        ``"newton"``'s relative gradient norm; ``"dual-cd"``'s relative
-        duality gap).
+        ``"newton"``'s relative gradient norm; ``"dual-cd"``'s and
+        ``"admm"``'s relative duality gap).
     cache_size : float, default=200
         Kernel cache size in MB (libsvm).
     max_iter : int, default=-1
@@ -289,7 +294,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         Members of a ``labelset_size=k`` ensemble fitted in parallel threads
         (the solvers release the GIL); ``None`` means 1, -1 all cores. Not
         used when the members are solved together (``"newton"``,
-        ``"dual-cd"``): BLAS
+        ``"dual-cd"``, ``"admm"``): BLAS
         threads then share the work.
     random_state : int, RandomState instance or None, default=None
         Seeds the choice of label subsets, the sampler, liblinear and the row
@@ -311,10 +316,10 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         sampler). Not set with ``labelset_size=k``.
     svc_ : SVC, LinearSVC, BatchLinearSVC or None
         The fitted SVM (``BatchLinearSVC``, of
-        ``skmmlc.multilabel._linear``, for ``"newton"`` and ``"dual-cd"``: ``coef_``,
+        ``skmmlc.multilabel._linear``, for the batched solvers: ``coef_``,
         ``intercept_`` and ``decision_function`` as ``LinearSVC``); None when
         training had a single label set. Not set with ``labelset_size=k``.
-    solver_ : {"libsvm", "liblinear", "newton", "dual-cd"}
+    solver_ : {"libsvm", "liblinear", "newton", "dual-cd", "admm"}
         The solver used (with ``labelset_size=k``: by the first member).
     multilabel_ : bool
         Whether ``y`` was a 0/1 label indicator matrix (one 0/1 column
@@ -423,7 +428,13 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     in tens of passes over the rows (1,100 rows x 1,000 features, 592 label
     sets: 2.5 against 125-197 CPU seconds; per-label logistic regression
     1.4). With far more rows than features it converges slowly (100
-    epochs, then Newton finishes).
+    epochs, then Newton finishes). There ``"admm"`` is often the fastest
+    (``docs/benchmarks.md``, "admm"): its steps do not depend on which rows
+    are inside the margin, the thing that slows both others down when the
+    label sets are many and rare (the pipeline's 16,000 x 384 selection
+    input, 125 label sets: about half of Newton's time), but it needs
+    hundreds of iterations where Newton needs ten (balanced, well
+    separated classes; unscaled features), so ``"auto"`` does not pick it.
 
     ``"auto"`` keeps libsvm (the paper's setting) for a non-linear kernel
     and for small problems (at most 5,000 training rows and 500 label sets:
