@@ -21,8 +21,8 @@ Models: per-label logistic regression (scikit-learn
 ``OneVsRestClassifier(LogisticRegression())``, the reference of the time
 ratios), ``LabelPowersetWeightedSVC`` with ``solver="liblinear"`` (today's
 ``LinearSVC`` one-vs-rest path), ``"libsvm"`` (``SVC``, one-vs-one) and
-``"newton"`` (the batched solver; full powerset and RAkEL with its defaults,
-``labelset_size=3``), and scikit-multilearn's ``LabelPowerset(LinearSVC())``
+the batched solvers ``"newton"``, ``"dual-cd"`` and ``"admm"`` (full powerset
+and RAkEL with its defaults, ``labelset_size=3``), and scikit-multilearn's ``LabelPowerset(LinearSVC())``
 (unweighted). All SVMs use C=0.9 (skmultilearn: LinearSVC's C=1) and
 tol=1e-3, the defaults.
 
@@ -68,6 +68,8 @@ MODELS = {
     "rakel": "`LabelPowersetWeightedSVC(solver='newton', labelset_size=3)` (RAkEL defaults)",
     "dual-cd": "`LabelPowersetWeightedSVC(solver='dual-cd')`, full powerset",
     "rakel-dcd": "`LabelPowersetWeightedSVC(solver='dual-cd', labelset_size=3)` (RAkEL defaults)",
+    "admm": "`LabelPowersetWeightedSVC(solver='admm')`, full powerset",
+    "rakel-admm": "`LabelPowersetWeightedSVC(solver='admm', labelset_size=3)` (RAkEL defaults)",
     "liblinear": "`LabelPowersetWeightedSVC(solver='liblinear')`, full powerset",
     "libsvm": "`LabelPowersetWeightedSVC(solver='libsvm')`, full powerset",
     "skml": "scikit-multilearn `LabelPowerset(LinearSVC())`",
@@ -134,8 +136,8 @@ def _model(name):
         from skmultilearn.problem_transform import LabelPowerset
 
         return LabelPowerset(LinearSVC())
-    if name in ("rakel", "rakel-dcd"):
-        solver = "newton" if name == "rakel" else "dual-cd"
+    if name.startswith("rakel"):
+        solver = {"rakel": "newton", "rakel-dcd": "dual-cd", "rakel-admm": "admm"}[name]
         return LabelPowersetWeightedSVC(solver=solver, labelset_size=3, random_state=0)
     return LabelPowersetWeightedSVC(solver=name, random_state=0)
 
