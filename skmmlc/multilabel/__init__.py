@@ -18,5 +18,6 @@ __getattr__, __dir__, __all__ = attach(
         "RakelO": "._label_powerset",
         "powerset_encode": "._label_powerset",
         "label_weights": "._label_powerset",
+        "prune_labelsets": "._label_powerset",
     },
 )

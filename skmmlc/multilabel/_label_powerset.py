@@ -44,9 +44,16 @@ from sklearn.utils.validation import (
 
 from ..utils import check_label_matrix
 from ._linear import BatchLinearSVC, fit_ovr_squared_hinge
+from ._softmax import BatchSoftmaxRegression, fit_grouped_softmax
 from ._rakel import _BaseRakelO, _is_label_matrix
 
-__all__ = ["LabelPowersetWeightedSVC", "RakelO", "label_weights", "powerset_encode"]
+__all__ = [
+    "LabelPowersetWeightedSVC",
+    "RakelO",
+    "label_weights",
+    "powerset_encode",
+    "prune_labelsets",
+]
 
 # "auto" uses liblinear (linear kernel) above these sizes, and libsvm warns
 # above _SLOW_LABEL_SETS label sets (see LabelPowersetWeightedSVC's Notes).
@@ -55,6 +62,8 @@ _SLOW_LABEL_SETS = 500
 # the batched solvers of skmmlc.multilabel._linear (linear kernel only);
 # "auto" takes "dual-cd" when rows <= this many times the features
 _BATCHED = ("newton", "dual-cd", "admm")
+# solvers whose RAkEL members are solved together in one problem
+_JOINT = (*_BATCHED, "softmax")
 _DUAL_CD_ROWS_PER_FEATURE = 2
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
@@ -95,6 +104,70 @@ def powerset_encode(Y):
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     return Y[np.sort(first)], rank[inverse]
+
+
+def prune_labelsets(Y, threshold, n_subsets=2):
+    """Pruned sets (Read, Pfahringer and Holmes, ICDM 2008), strategy A.
+
+    Label sets seen in at most ``threshold`` rows are pruned; each of their
+    rows comes back once under each of the ``n_subsets`` best of the label
+    sets that are seen more often and are subsets of its own (larger
+    subsets first, then the more frequent, then the first seen); a row with
+    no such subset (the empty set does not count) is left out. The classes
+    become fewer and better populated, at the price of never predicting a
+    pruned label set.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_labels)
+        0/1 label indicator matrix.
+    threshold : int
+        ``p``: label sets seen in at most this many rows are pruned.
+    n_subsets : int, default=2
+        ``b``: most subsets a pruned row is reintroduced under.
+
+    Returns
+    -------
+    rows : ndarray of shape (n_rows,)
+        Index into ``Y`` (and ``X``) of each row of the pruned problem, in
+        increasing order; a reintroduced row appears once per subset.
+    Y_pruned : ndarray of shape (n_rows, n_labels)
+        The label set of each of those rows. When no label set is seen in
+        more than ``threshold`` rows nothing is pruned (``Y`` comes back).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmlc.multilabel import prune_labelsets
+    >>> Y = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [1, 1, 1]])
+    >>> rows, Y_pruned = prune_labelsets(Y, threshold=1)
+    >>> rows.tolist(), Y_pruned.tolist()
+    ([0, 1, 2, 3, 4, 4], [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0], [0, 1, 0]])
+    """
+    Y = np.asarray(Y)
+    sets, codes = powerset_encode(Y)
+    counts = np.bincount(codes, minlength=len(sets))
+    frequent = np.flatnonzero((counts > threshold) & (sets.sum(axis=1) > 0))
+    if frequent.size == 0:
+        return np.arange(Y.shape[0]), Y
+    pruned = np.flatnonzero(counts <= threshold)
+    held = sets[frequent].astype(np.int64)
+    # frequent set f is a subset of pruned set s when all of f's labels are in s
+    inside = sets[pruned].astype(np.int64) @ held.T == held.sum(axis=1)
+    # rank: larger, then more frequent, then first seen (frequent is in that order)
+    order = np.lexsort((frequent, -counts[frequent], -held.sum(axis=1)))
+    keep_for = {}
+    for s, row in zip(pruned, inside[:, order]):
+        keep_for[s] = frequent[order[row]][:n_subsets]
+    rows, new_codes = [np.flatnonzero(counts[codes] > threshold)], []
+    new_codes.append(codes[rows[0]])
+    for s, subsets in keep_for.items():
+        members = np.flatnonzero(codes == s)
+        rows.append(np.repeat(members, subsets.size))
+        new_codes.append(np.tile(subsets, members.size))
+    rows, new_codes = np.concatenate(rows), np.concatenate(new_codes)
+    order = np.argsort(rows, kind="stable")
+    return rows[order], sets[new_codes[order]]
 
 
 def label_weights(Y, weighting="paper", sample_weight=None):
@@ -236,6 +309,14 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         weighs the same; ``None`` = unweighted (then the model is exactly
         scikit-multilearn's ``LabelPowerset(SVC(...))``). With
         ``labelset_size=k`` each member weights by its own ``k`` labels.
+    prune_threshold : int or None, default=None
+        Pruned sets (see :func:`prune_labelsets`): label sets seen in at
+        most this many training rows are dropped and their rows
+        reintroduced under up to ``prune_subsets`` of their more frequent
+        subsets, so the model has fewer, better-populated classes but never
+        predicts a pruned label set. ``None``: no pruning (the paper).
+    prune_subsets : int, default=2
+        Most subsets a pruned row is reintroduced under.
     labelset_size : int or None, default=None
         ``None``: one label powerset over all labels (the paper). An int
         ``k``: RAkEL-o, ``n_labelsets`` label-powerset SVMs, each on a random
@@ -479,9 +560,11 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         "coef0": [Interval(numbers.Real, None, None, closed="neither")],
         "shrinking": ["boolean"],
         "weighting": [StrOptions({"paper", "paper_literal", "balanced"}), None],
+        "prune_threshold": [Interval(numbers.Integral, 0, None, closed="left"), None],
+        "prune_subsets": [Interval(numbers.Integral, 1, None, closed="left")],
         "labelset_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_labelsets": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "solver": [StrOptions({"auto", "libsvm", "liblinear", *_BATCHED})],
+        "solver": [StrOptions({"auto", "libsvm", "liblinear", *_JOINT})],
         "sampler": [None, HasMethods(["fit_resample"])],
         "break_ties": ["boolean"],
         "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
@@ -501,6 +584,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         coef0=0.0,
         shrinking=True,
         weighting="paper",
+        prune_threshold=None,
+        prune_subsets=2,
         labelset_size=None,
         n_labelsets=None,
         solver="auto",
@@ -519,6 +604,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self.coef0 = coef0
         self.shrinking = shrinking
         self.weighting = weighting
+        self.prune_threshold = prune_threshold
+        self.prune_subsets = prune_subsets
         self.labelset_size = labelset_size
         self.n_labelsets = n_labelsets
         self.solver = solver
@@ -576,7 +663,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
-        if self.solver in ("liblinear", *_BATCHED) and self.kernel != "linear":
+        if self.solver in ("liblinear", *_JOINT) and self.kernel != "linear":
             raise ValueError(
                 f"solver={self.solver!r} needs kernel='linear', got "
                 f"kernel={self.kernel!r}; use solver='libsvm' or 'auto' for other kernels."
@@ -631,6 +718,11 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self.ensemble_ = None
         if self.multilabel_:
             self.classes_ = np.arange(y.shape[1])
+            if self.prune_threshold is not None:
+                rows, y = prune_labelsets(y, self.prune_threshold, self.prune_subsets)
+                X = X[rows]
+                if sample_weight is not None:
+                    sample_weight = sample_weight[rows]
             self.powersets_, codes = powerset_encode(y)
         else:
             self.classes_, codes = np.unique(y, return_inverse=True)
@@ -673,7 +765,9 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self.n_iter_ = self.svc_.n_iter_
 
     def _make_svc(self):
-        """An unfitted SVM for ``solver_``."""
+        """An unfitted SVM (or softmax regression) for ``solver_``."""
+        if self.solver_ == "softmax":
+            return BatchSoftmaxRegression(C=self.C, tol=self.tol, max_iter=self._linear_max_iter())
         if self.solver_ in _BATCHED:
             return BatchLinearSVC(
                 C=self.C,
@@ -948,6 +1042,8 @@ def _in_one_solve(member, X, Y, labelsets):
         return False
     if member.labelset_size is not None or member.sampler is not None:
         return False
+    if member.prune_threshold is not None:  # each member would have its own rows
+        return False
     if member.kernel != "linear":
         return False
     n_samples = Y.shape[0]
@@ -955,7 +1051,7 @@ def _in_one_solve(member, X, Y, labelsets):
         member._choose_solver(n_samples, X.shape[1], len(np.unique(Y[:, labels], axis=0)))
         for labels in labelsets
     }
-    return len(solvers) == 1 and solvers <= set(_BATCHED)
+    return len(solvers) == 1 and solvers <= set(_JOINT)
 
 
 def _fit_members_together(members, X, Y, labelsets, sample_weight):
@@ -981,7 +1077,18 @@ def _fit_members_together(members, X, Y, labelsets, sample_weight):
         groups.append(np.full(n_sets, len(parts)))
         parts.append((member, n_cols, n_sets))
         n_cols += n_sets
-    if parts:
+    if parts and first.solver_ == "softmax":
+        coef, intercept, n_iter, objective = fit_grouped_softmax(
+            X,
+            np.column_stack(targets),
+            np.column_stack(costs),
+            [size for _, _, size in parts],
+            tol=first.tol,
+            max_iter=first._linear_max_iter(),
+        )
+        n_iter = np.full(n_cols, n_iter)
+        objective = np.full(n_cols, objective)
+    elif parts:
         coef, intercept, n_iter, objective = fit_ovr_squared_hinge(
             X,
             np.column_stack(targets),

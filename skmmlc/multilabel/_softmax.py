@@ -1,0 +1,307 @@
+"""Weighted multinomial (softmax) logistic regression over label sets, batched.
+
+The label powerset's classes (label sets) are the outcomes of one softmax:
+for each group ``g`` of columns (one group for a label powerset; one per
+member for a RAkEL ensemble solved together) the problem is::
+
+    f(W, b) = 1/2 ||W||_F^2 + sum_g sum_i c_ig * (logsumexp_{k in g}(z_ik) - z_i,y_ig),
+    z_i = x_i W + b,
+
+with ``c_ig = C * weight_ig`` the row's cost in group ``g`` and the
+intercept ``b`` not penalised: for one group the objective of
+:class:`sklearn.linear_model.LogisticRegression` (multinomial, L2, ``C``,
+``sample_weight=weight``). It is smooth and strictly convex in ``W``, so a
+quasi-Newton method (L-BFGS) needs one function-and-gradient evaluation per
+step: two matrix-matrix products over the rows (``X W`` and ``X^T G``),
+computed in ``X``'s dtype (float32 data stays float32) over row chunks.
+
+Unlike the one-vs-rest squared hinge of ``_linear``, the conditioning does
+not get worse with rare classes: a rare label set's column only needs its
+few rows pushed above the others, and every step moves all columns
+together. It is not an SVM (no margin, no support vectors), and its scores
+are log-probabilities of the label sets.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import minimize
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+__all__ = ["BatchSoftmaxRegression", "fit_grouped_softmax"]
+
+# rows are processed in chunks of about this many (row, column) values
+_CHUNK_VALUES = 2**22
+
+
+def _group_starts(n_classes):
+    sizes = np.asarray(n_classes, dtype=np.intp)
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes
+
+
+class _Softmax:
+    """Objective and gradient of the grouped weighted softmax (see module)."""
+
+    def __init__(self, X, targets, costs, n_classes, chunk_values):
+        self.X = X
+        self.dtype = X.dtype
+        self.targets = targets  # (n, G) global column of each row's class
+        self.costs = costs.astype(X.dtype)  # (n, G)
+        self.starts, self.sizes = _group_starts(n_classes)
+        self.n_cols = int(self.sizes.sum())
+        n_samples = X.shape[0]
+        step = max(1, chunk_values // max(self.n_cols, 1))
+        self.chunks = [slice(i, min(i + step, n_samples)) for i in range(0, n_samples, step)]
+
+    def scores(self, Xc, W):
+        Z = np.asarray(Xc @ W[:-1].astype(self.dtype, copy=False))
+        Z += W[-1].astype(self.dtype, copy=False)
+        return Z
+
+    def fun_grad(self, theta):
+        n_features = self.X.shape[1]
+        W = theta.reshape(n_features + 1, self.n_cols)
+        grad = np.zeros_like(W)
+        loss = 0.0
+        for rows in self.chunks:
+            Xc = self.X[rows]
+            Z = self.scores(Xc, W)
+            loss += self._log_loss_residual(Z, self.targets[rows], self.costs[rows])
+            grad[:-1] += np.asarray(Xc.T @ Z, dtype=np.float64)
+            grad[-1] += Z.sum(axis=0, dtype=np.float64)
+        grad[:-1] += W[:-1]
+        loss += 0.5 * float(np.vdot(W[:-1], W[:-1]))
+        return loss, grad.ravel()
+
+    def _log_loss_residual(self, Z, targets, costs):
+        """Weighted log-loss of a chunk; ``Z`` becomes ``costs * (softmax - onehot)``."""
+        starts, sizes = self.starts, self.sizes
+        at = (np.arange(Z.shape[0])[:, None], targets)
+        Z -= np.repeat(np.maximum.reduceat(Z, starts, axis=1), sizes, axis=1)
+        picked = Z[at].astype(np.float64)  # z_y - max, per group
+        np.exp(Z, out=Z)
+        sums = np.add.reduceat(Z, starts, axis=1)  # (rows, G)
+        loss = float(np.vdot(costs, np.log(sums.astype(np.float64)) - picked))
+        Z *= np.repeat(costs / sums, sizes, axis=1)
+        Z[at] -= costs
+        return loss
+
+
+def fit_grouped_softmax(
+    X,
+    targets,
+    costs,
+    n_classes=None,
+    *,
+    tol=1e-4,
+    max_iter=100,
+    chunk_values=_CHUNK_VALUES,
+):
+    """Fit weighted softmax regressions over groups of classes, all at once.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data, float32 or float64 (products use its dtype; the
+        objective, gradient and iterates are float64).
+    targets : ndarray of shape (n_samples,) or (n_samples, n_groups)
+        Column index of each row's class in each group (global: group ``g``
+        owns columns ``sum(n_classes[:g])`` to ``sum(n_classes[:g + 1])``).
+    costs : ndarray of shape (n_samples,) or (n_samples, n_groups)
+        ``C * weight`` of each row in each group (non-negative).
+    n_classes : sequence of int, default=None
+        Number of classes (columns) of each group; ``None``: one group of
+        ``targets.max() + 1``.
+    tol : float, default=1e-4
+        L-BFGS stops when the largest gradient entry is at most ``tol``
+        times ``sum(costs)`` (a mean gradient per unit of cost, as
+        scikit-learn's ``LogisticRegression``, whose loss is a weighted
+        mean), or when a step no longer lowers the objective.
+    max_iter : int, default=100
+        Most L-BFGS iterations; a ``ConvergenceWarning`` if reached.
+    chunk_values : int, default=2**22
+        Rows are processed in chunks of about ``chunk_values / n_columns``.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_columns, n_features)
+    intercept : ndarray of shape (n_columns,)
+    n_iter : int
+        L-BFGS iterations.
+    objective : float
+        The objective at the solution.
+    """
+    if sparse.issparse(X):
+        X = X.tocsr()
+    elif X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    targets = np.asarray(targets, dtype=np.intp)
+    costs = np.asarray(costs, dtype=np.float64)
+    if targets.ndim == 1:
+        targets, costs = targets[:, None], costs[:, None]
+    if n_classes is None:
+        n_classes = [int(targets.max()) + 1]
+    problem = _Softmax(X, targets, costs, n_classes, chunk_values)
+    theta = np.zeros((X.shape[1] + 1) * problem.n_cols)
+    result = minimize(
+        problem.fun_grad,
+        theta,
+        jac=True,
+        method="L-BFGS-B",
+        options={
+            "maxiter": max_iter,
+            "gtol": tol * max(float(costs.sum()), np.finfo(float).tiny),
+            "ftol": 64 * np.finfo(float).eps,
+        },
+    )
+    if result.nit >= max_iter:
+        warnings.warn(
+            f"The softmax solver reached max_iter={max_iter} iterations before "
+            f"its tolerance tol={tol:g}; increase max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    W = result.x.reshape(X.shape[1] + 1, problem.n_cols)
+    return np.ascontiguousarray(W[:-1].T), W[-1].copy(), int(result.nit), float(result.fun)
+
+
+class BatchSoftmaxRegression(ClassifierMixin, BaseEstimator):
+    """Weighted multinomial logistic regression fitted by :func:`fit_grouped_softmax`.
+
+    The model of ``LogisticRegression(C=C)`` (multinomial, L2, intercept not
+    penalised) with ``sample_weight``; here the products run in ``X``'s dtype
+    (float32 stays float32) and several such problems over the same rows can
+    be solved together (the members of a RAkEL ensemble). The label
+    powerset's ``solver="softmax"`` fits it over the label sets.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation strength.
+    tol : float, default=1e-4
+        Stopping tolerance (see :func:`fit_grouped_softmax`).
+    max_iter : int, default=100
+        Most L-BFGS iterations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (n_classes, n_features)
+        One row per class, also for two classes (the softmax's scores).
+    intercept_ : ndarray of shape (n_classes,)
+    n_iter_ : int
+        L-BFGS iterations.
+    objective_ : float
+        Objective at the solution.
+    n_features_in_ : int
+    """
+
+    _parameter_constraints = {
+        "C": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, C=1.0, *, tol=1e-4, max_iter=100):
+        self.C = C
+        self.tol = tol
+        self.max_iter = max_iter
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the softmax over the classes of ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : BatchSoftmaxRegression
+        """
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
+        check_classification_targets(y)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if self.classes_.size < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {self.classes_[0]!r}"
+            )
+        solution = fit_grouped_softmax(
+            X, codes, self.C * sample_weight, tol=self.tol, max_iter=self.max_iter
+        )
+        self._set_solution(*solution)
+        return self
+
+    def _set_solution(self, coef, intercept, n_iter, objective):
+        """Keep a solution (of this problem, or its columns of a joint solve)."""
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_iter_ = int(np.max(n_iter))
+        self.objective_ = float(np.max(objective))  # a joint solve's: the whole problem's
+
+    def decision_function(self, X):
+        """Each class's score (its log-probability plus a constant per row).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_classes) or (n_samples,)
+            ``x . coef_k + intercept_k``; for two classes the log-odds of
+            class 1, as scikit-learn's binary classifiers.
+        """
+        scores = self._scores(X)
+        return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores
+
+    def _scores(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
+        return np.asarray(X @ self.coef_.T.astype(X.dtype, copy=False)) + self.intercept_
+
+    def predict(self, X):
+        """Class of the largest score.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[scores.argmax(axis=1)]
+
+    def predict_proba(self, X):
+        """Softmax of :meth:`decision_function`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self._scores(X).astype(np.float64)
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        return scores / scores.sum(axis=1, keepdims=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

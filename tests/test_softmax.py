@@ -1,0 +1,224 @@
+"""The softmax over label sets (``solver="softmax"``) and pruned sets."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmmlc import LabelPowersetWeightedSVC, RakelO
+from skmmlc.multilabel import label_weights, powerset_encode, prune_labelsets
+from skmmlc.multilabel._softmax import BatchSoftmaxRegression, fit_grouped_softmax
+
+# L-BFGS stops when the largest gradient entry is at most tol * sum(costs);
+# the objective is 1-strongly convex in the weights, so the weights are then
+# within that gradient of the optimum: tol=1e-12 puts them within ~1e-9 of
+# it, far inside the tolerances below.
+TIGHT = dict(tol=1e-12, max_iter=5000)
+
+
+@parametrize_with_checks(
+    [
+        BatchSoftmaxRegression(**TIGHT),
+        LabelPowersetWeightedSVC(solver="softmax", **TIGHT),
+        RakelO(LabelPowersetWeightedSVC(solver="softmax", **TIGHT), random_state=0),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture
+def data():
+    X, Y = make_multilabel_classification(
+        n_samples=150, n_features=8, n_classes=4, n_labels=2, random_state=0
+    )
+    return X, Y
+
+
+def _classes(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 4, n)
+    X = rng.normal(size=(n, 5)) + 0.8 * np.eye(4, 5)[y]
+    return X, y, rng.uniform(0.2, 2.0, n)
+
+
+def test_equals_scikit_learn_multinomial_logistic_regression():
+    X, y, w = _classes()
+    coef, intercept, _, objective = fit_grouped_softmax(X, y, 0.9 * w, **TIGHT)
+    ref = LogisticRegression(C=0.9, tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(coef, ref.coef_, atol=1e-6)
+    # the intercepts are defined up to a common shift (none is penalised)
+    np.testing.assert_allclose(
+        intercept - intercept.mean(), ref.intercept_ - ref.intercept_.mean(), atol=1e-6
+    )
+    # and the objective is scikit-learn's: 1/2 ||W||^2 + C sum_i w_i CE_i
+    proba = ref.predict_proba(X)
+    ref_objective = 0.5 * (ref.coef_**2).sum() - 0.9 * w @ np.log(proba[np.arange(len(y)), y])
+    np.testing.assert_allclose(objective, ref_objective, rtol=1e-8)
+
+
+def test_groups_are_independent_problems():
+    X, y, w = _classes()
+    rng = np.random.default_rng(1)
+    y2, w2 = rng.integers(0, 3, len(y)), rng.uniform(0.5, 1.5, len(y))
+    joint, b_joint, _, _ = fit_grouped_softmax(
+        X, np.column_stack([y, y2 + 4]), np.column_stack([w, w2]), [4, 3], **TIGHT
+    )
+    one, b_one, _, _ = fit_grouped_softmax(X, y, w, **TIGHT)
+    two, b_two, _, _ = fit_grouped_softmax(X, y2, w2, **TIGHT)
+    np.testing.assert_allclose(joint, np.vstack([one, two]), atol=1e-6)
+    np.testing.assert_allclose(
+        b_joint[4:] - b_joint[4:].mean(), b_two - b_two.mean(), atol=1e-6
+    )
+
+
+def test_float32_data_is_computed_in_float32():
+    X, y, w = _classes()
+    coef64, _, _, _ = fit_grouped_softmax(X, y, w, **TIGHT)
+    coef32, _, _, _ = fit_grouped_softmax(X.astype(np.float32), y, w, tol=1e-6)
+    # float32 products: gradient entries accurate to ~1e-7 of the summed costs
+    np.testing.assert_allclose(coef32, coef64, atol=1e-3)
+    clf = LabelPowersetWeightedSVC(solver="softmax").fit(X.astype(np.float32), np.eye(4)[y])
+    assert clf.predict(X[:5].astype(np.float32)).shape == (5, 4)
+
+
+def test_max_iter_warns():
+    X, y, w = _classes()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        fit_grouped_softmax(X, y, w, tol=1e-12, max_iter=2)
+
+
+def test_label_powerset_softmax_uses_paper_weights(data):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC(solver="softmax", C=2.0, **TIGHT).fit(X, Y)
+    assert clf.solver_ == "softmax"
+    assert isinstance(clf.svc_, BatchSoftmaxRegression)
+    sets, codes = powerset_encode(Y)
+    coef, _, _, _ = fit_grouped_softmax(X, codes, 2.0 * label_weights(Y), **TIGHT)
+    np.testing.assert_allclose(clf.svc_.coef_, coef, atol=1e-6)
+    np.testing.assert_array_equal(clf.powersets_, sets)
+    # predictions are the most probable label set
+    np.testing.assert_array_equal(clf.predict(X), sets[clf.svc_.predict_proba(X).argmax(1)])
+
+
+def test_label_powerset_softmax_sample_weight_is_repeated_rows(data):
+    X, Y = data
+    weight = np.ones(len(X))
+    weight[:20] = 2
+    repeated = np.r_[np.arange(len(X)), np.arange(20)]
+    a = LabelPowersetWeightedSVC(solver="softmax", **TIGHT).fit(X, Y, sample_weight=weight)
+    b = LabelPowersetWeightedSVC(solver="softmax", **TIGHT).fit(X[repeated], Y[repeated])
+    # the same objective (to double precision): here some rare label sets are
+    # nearly separable and L-BFGS ends when f stops decreasing (~1e-9 of
+    # 134), which bounds each weight by sqrt(2 df) ~ 5e-5 of the optimum
+    np.testing.assert_allclose(a.svc_.objective_, b.svc_.objective_, rtol=1e-9)
+    np.testing.assert_allclose(a.decision_function(X), b.decision_function(X), atol=1e-3)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+
+
+def test_rakel_one_solve_equals_members_one_by_one(data):
+    X, Y = data
+    member = LabelPowersetWeightedSVC(solver="softmax", **TIGHT)
+    together = RakelO(member, labelset_size=2, random_state=0).fit(X, Y)
+    one_by_one = RakelO(
+        member.set_params(prune_threshold=0), labelset_size=2, random_state=0
+    ).fit(X, Y)  # pruning (even of nothing) fits the members one by one
+    # same optimum; each solve ends when f stops decreasing at double
+    # precision, a bound of ~5e-5 per weight here (see the test above)
+    np.testing.assert_allclose(
+        together.decision_function(X), one_by_one.decision_function(X), atol=1e-3
+    )
+    np.testing.assert_array_equal(together.predict(X), one_by_one.predict(X))
+
+
+@pytest.mark.parametrize("params", [{}, {"labelset_size": 2}, {"prune_threshold": 2}])
+def test_predict_decision_proba_agree(data, params):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC(solver="softmax", random_state=0, **params).fit(X, Y)
+    pred = clf.predict(X)
+    np.testing.assert_array_equal(clf.decision_function(X) > 0, pred.astype(bool))
+    np.testing.assert_array_equal(clf.predict_proba(X) > 0.5, pred.astype(bool))
+
+
+def test_clone_pickle_grid_search(data):
+    X, Y = data
+    clf = LabelPowersetWeightedSVC(solver="softmax", prune_threshold=1).fit(X, Y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict(X), clf.predict(X))
+    assert clone(clf).get_params()["prune_threshold"] == 1
+    search = GridSearchCV(
+        LabelPowersetWeightedSVC(solver="softmax"),
+        {"C": [0.1, 1.0], "prune_threshold": [None, 2]},
+        scoring="f1_micro",
+        cv=2,
+    ).fit(X, Y)
+    assert set(search.best_params_) == {"C", "prune_threshold"}
+
+
+def test_softmax_needs_linear_kernel(data):
+    X, Y = data
+    with pytest.raises(ValueError, match="needs kernel='linear'"):
+        LabelPowersetWeightedSVC(solver="softmax", kernel="rbf").fit(X, Y)
+
+
+# --- pruned sets ----------------------------------------------------------
+
+
+def test_prune_labelsets_hand_computed():
+    # sets: A={0} x3, B={1} x2, AB={0,1} x2, C={2} x1, ABC={0,1,2} x1, none x2
+    Y = np.array(
+        [[1, 0, 0], [0, 1, 0], [1, 0, 0], [1, 1, 0], [0, 0, 1], [1, 1, 1],
+         [0, 1, 0], [1, 0, 0], [1, 1, 0], [0, 0, 0], [0, 0, 0]]
+    )
+    # p=1: C (row 4) and ABC (row 5) are pruned. Frequent non-empty sets: A (3
+    # rows), B (2), AB (2). C has no frequent subset: row 4 is dropped. ABC's
+    # frequent subsets ranked larger first, then more frequent: AB, A, B; with
+    # b=2 row 5 comes back as AB and A.
+    rows, Y_pruned = prune_labelsets(Y, threshold=1, n_subsets=2)
+    assert rows.tolist() == [0, 1, 2, 3, 5, 5, 6, 7, 8, 9, 10]
+    assert Y_pruned[4].tolist() == [1, 1, 0] and Y_pruned[5].tolist() == [1, 0, 0]
+    keep = [0, 1, 2, 3, 6, 7, 8, 9, 10]
+    np.testing.assert_array_equal(Y_pruned[[0, 1, 2, 3, 6, 7, 8, 9, 10]], Y[keep])
+    # b=1: only the best subset; b=5: all three
+    rows, Y_pruned = prune_labelsets(Y, threshold=1, n_subsets=1)
+    assert rows.tolist().count(5) == 1 and Y_pruned[4].tolist() == [1, 1, 0]
+    rows, Y_pruned = prune_labelsets(Y, threshold=1, n_subsets=5)
+    assert [y.tolist() for y in Y_pruned[rows == 5]] == [[1, 1, 0], [1, 0, 0], [0, 1, 0]]
+    # p=2: B and AB pruned too; AB's and ABC's only frequent subset is A
+    rows, Y_pruned = prune_labelsets(Y, threshold=2)
+    assert rows.tolist() == [0, 2, 3, 5, 7, 8]
+    assert (Y_pruned == [1, 0, 0]).all()
+
+
+def test_prune_labelsets_nothing_to_prune_or_nothing_frequent():
+    Y = np.array([[1, 0], [0, 1], [1, 1], [1, 0]])
+    rows, Y_pruned = prune_labelsets(Y, threshold=0)
+    assert rows.tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(Y_pruned, Y)
+    rows, Y_pruned = prune_labelsets(Y, threshold=5)  # no set is frequent: unchanged
+    np.testing.assert_array_equal(Y_pruned, Y)
+
+
+def test_label_powerset_with_pruned_sets(data):
+    X, Y = data
+    sets, codes = powerset_encode(Y)
+    counts = np.bincount(codes)
+    clf = LabelPowersetWeightedSVC(solver="softmax", prune_threshold=2).fit(X, Y)
+    # the empty set is a class when frequent, never a subset rows come back under
+    frequent = {tuple(s) for s, n in zip(sets, counts) if n > 2}
+    assert {tuple(s) for s in clf.powersets_} == frequent
+    assert {tuple(p) for p in clf.predict(X)} <= frequent
+    # sample_weight follows the reintroduced rows, for any solver
+    weight = np.linspace(0.5, 2.0, len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for solver in ("libsvm", "softmax", "dual-cd"):
+            model = LabelPowersetWeightedSVC(solver=solver, prune_threshold=2)
+            assert model.fit(X, Y, sample_weight=weight).predict(X).shape == Y.shape
