@@ -178,15 +178,20 @@ class _Problem:
         return f
 
     def line_search(self, W, S, cols, ts):
-        """Objectives of ``W + t S`` for every step ``t`` in ``ts`` (float64).
+        """Changes ``f(W + t S) - f(W)`` of the objectives for every step ``t`` in ``ts``.
 
-        ``(len(ts), cols.size)``. The squared hinge of an entry is linear
-        inside ``max``, so an entry inactive at both ``t = 0`` and
+        ``(len(ts), cols.size)``, float64. The squared hinge of an entry is
+        linear inside ``max``, so an entry inactive at both ``t = 0`` and
         ``t = max(ts)`` is inactive for every ``t`` in between: only the
-        others are evaluated.
+        others are evaluated. The changes are summed term by term (an entry
+        active at both ends changes by ``c t b (2 a + t b)``), not as the
+        difference of two objectives: their rounding is relative to the
+        change, not to the objective, so a step that decreases the
+        objective by less than its rounding is still seen to (the weights'
+        error is otherwise stuck at ``sqrt(eps)`` of the objective's scale).
         """
-        wTw, wTs, sTs = _coldot(W, W), _coldot(W, S), _coldot(S, S)
-        f = 0.5 * (wTw + 2.0 * ts[:, None] * wTs + ts[:, None] ** 2 * sTs)
+        wTs, sTs = _coldot(W, S), _coldot(S, S)
+        f = ts[:, None] * wTs + 0.5 * ts[:, None] ** 2 * sTs
         top = ts.max()
         for rows in self.chunks:
             Xc = self.X[rows]
@@ -196,9 +201,13 @@ class _Problem:
             row, col = np.nonzero((a > 0) | (a + top * b > 0))
             a, b = a[row, col], b[row, col]
             c = np.broadcast_to(self._costs(rows, cols), Y.shape)[row, col]
+            m0 = np.maximum(a, 0.0)
+            inside = a > 0
             for j, t in enumerate(ts):
-                m = np.maximum(a + t * b, 0.0)
-                f[j] += np.bincount(col, weights=c * m * m, minlength=cols.size)
+                at = a + t * b
+                m = np.maximum(at, 0.0)
+                dm = np.where(inside & (at > 0), t * b, m - m0)  # m - m0, exactly
+                f[j] += np.bincount(col, weights=c * dm * (m + m0), minlength=cols.size)
         return f
 
     def hess_vec(self, V, cols):
@@ -277,9 +286,9 @@ def _newton(problem, n_features, tols, max_iter, W=None, start=None):
         cols = np.flatnonzero(running)
         W_c = W[:, cols]
         S = _conjugate_gradient(problem, cols, g[:, cols])
-        trial = problem.line_search(W_c, S, cols, _STEPS)
-        best = trial.argmin(axis=0)
-        decrease = trial[best, np.arange(cols.size)] < f[cols]
+        change = problem.line_search(W_c, S, cols, _STEPS)
+        best = change.argmin(axis=0)
+        decrease = change[best, np.arange(cols.size)] < 0.0
         step = np.where(decrease, _STEPS[best], 0.0).astype(W.dtype)
         W_c += step * S
         W[:, cols] = W_c
