@@ -86,7 +86,8 @@ def _run_table2(X, Y, label_names, args, output, title):
         )
     _write_table2(result, settings, output, title)
     _print_table2(result, settings, few_positives)
-    _say(f"Wrote {output / 'table2.csv'}, results.json, per_concept_f1.csv, figure2.png")
+    _say(f"Wrote {output / 'table2.csv'}, per_concept_f1.csv, table2.md, figure2.png, "
+         "results.json")
     _say(f"Total time {elapsed:.0f} s")
     return result
 
@@ -158,31 +159,47 @@ def _table2_with_warnings_apart(features, n_steps, Y, label_names, args, tempora
     return result, few_positives
 
 
+#: The files of a Table II run, in the order they are moved into place:
+#: results.json last, so that its presence tells the set is complete.
+TABLE2_FILES = ("table2.csv", "per_concept_f1.csv", "table2.md", "figure2.png",
+                "results.json")
+
+
 def _write_table2(result, settings, output, title):
-    """table2.csv, per_concept_f1.csv, table2.md, results.json and figure2.png."""
-    result.table.to_csv(output / "table2.csv", index=False)
-    result.per_concept_f1.to_csv(output / "per_concept_f1.csv")
-    (output / "table2.md").write_text(
-        result.to_markdown() + "\n\nF1 per label:\n\n" + result.per_label_markdown() + "\n",
-        encoding="utf-8",
-    )
-    (output / "results.json").write_text(
-        json.dumps(
-            {
-                "settings": settings,
-                "table2": result.table.to_dict(orient="records"),
-                "per_concept_f1": result.per_concept_f1.to_dict(orient="index"),
-                "per_label_f1": result.per_label_f1.to_dict(orient="index"),
-                "test_positives": {str(k): int(v) for k, v in result.test_positives.items()},
-            },
-            indent=2,
-            default=str,
-        ),
-        encoding="utf-8",
-    )
-    label = f"{title}\nvisual: {settings['visual_network']}"
-    label += "" if "note" not in settings else f"\n({settings['note']})"
-    result.plot_per_concept(output / "figure2.png", title=label)
+    """table2.csv, per_concept_f1.csv, table2.md, figure2.png and results.json.
+
+    All are written in a staging folder inside ``output``, then moved into
+    place together (:func:`skmmlc.utils.atomic_write_set`): an error or a
+    kill while writing leaves the earlier run's files as they were, and the
+    files in ``output`` are never a mix of two runs.
+    """
+    from .utils import atomic_write_set
+
+    with atomic_write_set(output, TABLE2_FILES) as staging:
+        result.table.to_csv(staging / "table2.csv", index=False)
+        result.per_concept_f1.to_csv(staging / "per_concept_f1.csv")
+        (staging / "table2.md").write_text(
+            result.to_markdown() + "\n\nF1 per label:\n\n" + result.per_label_markdown()
+            + "\n", encoding="utf-8",
+        )
+        label = f"{title}\nvisual: {settings['visual_network']}"
+        label += "" if "note" not in settings else f"\n({settings['note']})"
+        result.plot_per_concept(staging / "figure2.png", title=label)
+        (staging / "results.json").write_text(
+            json.dumps(
+                {
+                    "settings": settings,
+                    "table2": result.table.to_dict(orient="records"),
+                    "per_concept_f1": result.per_concept_f1.to_dict(orient="index"),
+                    "per_label_f1": result.per_label_f1.to_dict(orient="index"),
+                    "test_positives": {str(k): int(v)
+                                       for k, v in result.test_positives.items()},
+                },
+                indent=2,
+                default=str,
+            ),
+            encoding="utf-8",
+        )
 
 
 def _print_table2(result, settings, few_positives):
@@ -431,8 +448,11 @@ def _cmd_extract(args):
     if failures:
         import pandas as pd
 
-        pd.DataFrame(failures, columns=["modality", "row", "file", "reason"]).to_csv(
-            report, index=False)
+        from .utils import atomic_write
+
+        with atomic_write(report, "w", encoding="utf-8", newline="") as fh:
+            pd.DataFrame(failures, columns=["modality", "row", "file", "reason"]).to_csv(
+                fh, index=False)
         _say(f"{len(failures)} input(s) could not be read (set to zeros); "
              f"rows, files and reasons: {report}")
         for modality, row, source, _ in failures[:10]:
@@ -561,8 +581,12 @@ def _cmd_predict(args):
     out["labels"] = [args.sep.join(n for n, on in zip(label_names, row) if on) for row in Y_pred]
     for j, name in enumerate(label_names):
         out[f"score:{name}"] = scores[:, j]
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.output, index=False)
+    from .utils import atomic_write
+
+    # a temporary file renamed over the target: an error while writing leaves
+    # the previous predictions as they were
+    with atomic_write(args.output, "w", encoding="utf-8", newline="") as fh:
+        out.to_csv(fh, index=False)
     _say(f"Predicted {len(out)} clips; wrote {args.output}")
 
 

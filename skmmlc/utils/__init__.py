@@ -1,6 +1,6 @@
 """Internal helpers shared by skmmlc's subpackages.
 
-- I/O: :func:`atomic_write`, :func:`file_identity`, :func:`file_sha256`;
+- I/O: :func:`atomic_write`, :func:`atomic_write_set`, :func:`file_identity`, :func:`file_sha256`;
 - TensorFlow: :func:`import_tensorflow` (the one place TensorFlow is imported),
   :func:`keras_seeds`, :func:`with_dtype_policy` (Keras builds that touch no
   process-wide state), and the opt-in process settings
@@ -22,6 +22,7 @@ __getattr__, __dir__, __all__ = attach(
         "attach": "._lazy",
         "MODALITIES": "._io",
         "atomic_write": "._io",
+        "atomic_write_set": "._io",
         "create_temp": "._io",
         "file_identity": "._io",
         "file_sha256": "._io",
