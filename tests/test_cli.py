@@ -446,3 +446,72 @@ def test_predict_writes_its_output_atomically(tmp_path, monkeypatch, capsys):
     assert [p.name for p in out.parent.iterdir()] == ["p.csv"]  # no temporary file
     assert main(["predict", str(model), str(demo.filename), "--output", str(out)]) == 0
     assert pd.read_csv(out)["labels"].tolist() == ["Flood"] * 4
+
+
+def _no_work(monkeypatch):
+    """Fail the test if the command gets as far as TensorFlow, the manifest, the
+    weights, the demo data or any feature."""
+    def fail(*args, **kwargs):
+        raise AssertionError("work started before the options were checked")
+
+    for name in ("_configure_tensorflow", "_load", "_resolve_weights", "_static_features",
+                 "_extractors"):
+        monkeypatch.setattr(f"skmmlc._cli.{name}", fail)
+    monkeypatch.setattr("skmmlc.datasets.make_disaster_demo", fail)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--encoding", "utf-9"], "--encoding 'utf-9' is not a text encoding Python knows"),
+    (["--encoding", "base64"], "--encoding 'base64' is not a text encoding"),
+    (["--sep", ""], "the separator of the labels in a cell cannot be empty"),
+    (["--delimiter", ";;"], "expected one character"),
+    (["--temporal", '{"unit": 4}'], "'unit' is not a parameter of ResBiLSTMTemporal; "
+                                    "did you mean 'units'?"),
+    (["--temporal", '{"n_steps": 4}'], "'n_steps' is not a parameter of ResBiLSTMTemporal "
+                                       "(set from the features)"),
+    (["--temporal", '{"units": "four"}'], "The 'units' parameter of ResBiLSTMTemporal must "
+                                          "be an int"),
+])
+def test_option_values_are_checked_before_any_work(tmp_path, monkeypatch, capsys, argv,
+                                                   message):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    _no_work(monkeypatch)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["table2", str(manifest), "--output", str(tmp_path / "o"), *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in " ".join(err.split()), err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("case", ["predict --output a folder", "table2 --output a file",
+                                  "table2.csv a folder", "extract --cache a file",
+                                  "fit --cache under a file", "demo --output under a file"])
+def test_output_targets_are_checked_before_any_work(tmp_path, monkeypatch, capsys, case):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    model, file = tmp_path / "m.joblib", tmp_path / "file"
+    model.write_bytes(b"model")
+    file.write_text("x")
+    (tmp_path / "out" / "table2.csv").mkdir(parents=True)
+    argv, message = {
+        "predict --output a folder": (["predict", model, manifest, "--output", tmp_path],
+                                      f"--output {tmp_path} is a directory: give the CSV"),
+        "table2 --output a file": (["table2", manifest, "--output", file],
+                                   f"--output {file} is a file, not a folder"),
+        "table2.csv a folder": (["table2", manifest, "--output", tmp_path / "out"],
+                                "table2.csv is a folder, where the run writes the file"),
+        "extract --cache a file": (["extract", manifest, "--cache", file],
+                                   f"--cache {file} is a file, not a folder"),
+        "fit --cache under a file": (["fit", manifest, "--model", tmp_path / "new.joblib",
+                                      "--cache", file / "c"], f"{file} is a file, not a "
+                                                              "folder"),
+        "demo --output under a file": (["demo", "--output", file / "o"],
+                                       f"{file} is a file, not a folder"),
+    }[case]
+    _no_work(monkeypatch)
+    assert main([str(a) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skmmlc: error: ") and message in err, err
+    assert err.count("\n") == 1

@@ -211,6 +211,18 @@ def test_latin1_manifest_names_the_encoding_and_the_fix(tmp_path):
     assert data.data.text.tolist() == ["café"]
 
 
+@pytest.mark.parametrize("option, message", [
+    (dict(encoding="utf-9"), "encoding 'utf-9' is not a text encoding Python knows"),
+    (dict(encoding="base64"), "encoding 'base64' is not a text encoding"),
+    (dict(sep=""), "sep must be the non-empty string"),
+])
+def test_unknown_encoding_and_empty_sep_are_value_errors(tmp_path, option, message):
+    csv = tmp_path / "m.csv"
+    csv.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    with pytest.raises(ValueError, match=re.escape(message)):  # was LookupError, or late
+        load_manifest(csv, check_files=False, **option)
+
+
 def test_directory_is_named_as_such(tmp_path):
     (tmp_path / "clips.csv").write_text("video,text,labels\n")
     with pytest.raises(IsADirectoryError, match=r"is a directory.*clips\.csv"):

@@ -28,7 +28,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch
 
 from ..utils import URL_RE as _URL
-from ..utils import link_problem
+from ..utils import check_text_encoding, link_problem
 
 __all__ = ["load_manifest"]
 
@@ -130,7 +130,9 @@ def load_manifest(
         If the file is not in ``encoding`` (the message names the row and
         says what to pass).
     ValueError
-        If a row has more or fewer cells than the header (the message names
+        If ``encoding`` is not a text encoding Python knows, ``sep`` is empty
+        or ``delimiter`` is not one character (before the file is read); if
+        a row has more or fewer cells than the header (the message names
         its line), if two columns have the same name, if the header looks
         separated by another delimiter, if a required column is missing (the
         message lists the columns found), or some rows are bad: an empty
@@ -174,6 +176,10 @@ def load_manifest(
     array([[1, 1, 0],
            [0, 0, 1]])
     """
+    check_text_encoding(encoding)
+    if not isinstance(sep, str) or not sep:
+        raise ValueError(f"sep must be the non-empty string between the labels of a cell "
+                         f"(e.g. '|'), got {sep!r}.")
     csv = Path(csv).expanduser().resolve()
     if csv.is_dir():
         raise IsADirectoryError(

@@ -23,6 +23,7 @@ __getattr__, __dir__, __all__ = attach(
         "MODALITIES": "._io",
         "atomic_write": "._io",
         "atomic_write_set": "._io",
+        "check_text_encoding": "._io",
         "create_temp": "._io",
         "file_identity": "._io",
         "file_sha256": "._io",

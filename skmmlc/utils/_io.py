@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import hashlib
@@ -20,6 +21,7 @@ __all__ = [
     "MODALITIES",
     "atomic_write",
     "atomic_write_set",
+    "check_text_encoding",
     "create_temp",
     "file_identity",
     "file_sha256",
@@ -170,6 +172,44 @@ def _remove_stale_staging(folder):
         with contextlib.suppress(OSError):
             if entry.is_dir() and now - entry.stat().st_mtime > STALE_STAGING_SECONDS:
                 shutil.rmtree(entry, ignore_errors=True)
+
+
+def check_text_encoding(encoding, *, name="encoding"):
+    """Raise a ``ValueError`` naming ``name`` unless ``encoding`` is a text encoding.
+
+    ``None`` passes (the caller's default). Python's codec registry is
+    asked, as :func:`open` would ask it later, so that an unknown name
+    (``LookupError``) or a codec that is not a text encoding (``"base64"``)
+    is refused before any work.
+
+    Parameters
+    ----------
+    encoding : str or None
+    name : str
+        The parameter or option named in the message.
+
+    Returns
+    -------
+    encoding : str or None
+        As given.
+    """
+    if encoding is None:
+        return None
+    if not isinstance(encoding, str):
+        raise ValueError(f"{name} must be a str naming a text encoding, got "
+                         f"{type(encoding).__name__} {encoding!r}.")
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ValueError(
+            f"{name} {encoding!r} is not a text encoding Python knows: give a codec "
+            "name such as 'utf-8', 'utf-8-sig', 'cp1252', 'latin-1' or 'utf-16' (see "
+            "Python's 'Standard Encodings'), or leave it out (the byte-order mark "
+            "decides, else UTF-8)."
+        )
+    return encoding
 
 
 def file_identity(path):
