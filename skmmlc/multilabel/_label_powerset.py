@@ -42,7 +42,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..utils import check_label_matrix
+from ..utils import check_label_matrix, check_sample_weight
 from ._linear import BatchLinearSVC, fit_ovr_squared_hinge
 from ._rakel import _BaseRakelO, _is_label_matrix
 
@@ -576,6 +576,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        check_sample_weight(sample_weight, X)  # negative, NaN: say so
         if self.solver in ("liblinear", *_BATCHED) and self.kernel != "linear":
             raise ValueError(
                 f"solver={self.solver!r} needs kernel='linear', got "

@@ -37,7 +37,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_label_matrix
+from ..utils import check_label_matrix, check_sample_weight
 
 __all__ = []
 
@@ -180,6 +180,7 @@ class _BaseRakelO(MetaEstimatorMixin, MultiOutputMixin, ClassifierMixin, BaseEst
             ensure_all_finite=False,
             multi_output=True,
         )
+        check_sample_weight(sample_weight, X)  # negative, NaN: say so
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         if not _is_label_matrix(y):  # a label powerset of one (multi-class) label
             self.labelsets_ = None
