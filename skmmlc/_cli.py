@@ -352,6 +352,10 @@ def _add_manifest_options(p):
     p.add_argument("--labels-column", default="labels", help="manifest column of labels")
     p.add_argument("--encoding", default=None, type=_encoding,
                    help="manifest encoding; None: from its byte-order mark, else UTF-8")
+    p.add_argument("--confine-paths", action="store_true",
+                   help="refuse media paths outside the manifest's folder (absolute "
+                        "paths elsewhere, '../', links leading out): for manifests from "
+                        "others, whose paths the extractors would open")
     p.add_argument("--delimiter", default=",", type=_delimiter,
                    help="character between the manifest's cells, e.g. ';' for a "
                         "spreadsheet's CSV in a locale with decimal commas, '\\t' for tabs")
@@ -399,6 +403,7 @@ def _load(args, *, labels=True, label_names=None):
         label_names=label_names,
         encoding=args.encoding,
         delimiter=args.delimiter,
+        confine=args.confine_paths,
     )
 
 

@@ -515,3 +515,18 @@ def test_output_targets_are_checked_before_any_work(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err
     assert err.startswith("skmmlc: error: ") and message in err, err
     assert err.count("\n") == 1
+
+
+def test_confine_paths_option(tmp_path, capsys):
+    from skmmlc._cli import _build_parser, _load
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    inner = tmp_path / "m"
+    inner.mkdir()
+    csv = inner / "m.csv"
+    csv.write_text("video,text,labels\n../a.mp4,flood,Flood\n", encoding="utf-8")
+    args = _build_parser().parse_args(["evaluate", str(csv), str(csv)])
+    assert args.confine_paths is False and len(_load(args).data) == 1
+    args = _build_parser().parse_args(["evaluate", str(csv), str(csv), "--confine-paths"])
+    with pytest.raises(ValueError, match=r"row 0, column 'video': '\.\./a\.mp4' leads outside"):
+        _load(args)
