@@ -86,7 +86,8 @@ def _run_table2(X, Y, label_names, args, output, title):
         )
     _write_table2(result, settings, output, title)
     _print_table2(result, settings, few_positives)
-    _say(f"Wrote {output / 'table2.csv'}, results.json, per_concept_f1.csv, figure2.png")
+    _say(f"Wrote {output / 'table2.csv'}, per_concept_f1.csv, table2.md, figure2.png, "
+         "results.json")
     _say(f"Total time {elapsed:.0f} s")
     return result
 
@@ -158,31 +159,47 @@ def _table2_with_warnings_apart(features, n_steps, Y, label_names, args, tempora
     return result, few_positives
 
 
+#: The files of a Table II run, in the order they are moved into place:
+#: results.json last, so that its presence tells the set is complete.
+TABLE2_FILES = ("table2.csv", "per_concept_f1.csv", "table2.md", "figure2.png",
+                "results.json")
+
+
 def _write_table2(result, settings, output, title):
-    """table2.csv, per_concept_f1.csv, table2.md, results.json and figure2.png."""
-    result.table.to_csv(output / "table2.csv", index=False)
-    result.per_concept_f1.to_csv(output / "per_concept_f1.csv")
-    (output / "table2.md").write_text(
-        result.to_markdown() + "\n\nF1 per label:\n\n" + result.per_label_markdown() + "\n",
-        encoding="utf-8",
-    )
-    (output / "results.json").write_text(
-        json.dumps(
-            {
-                "settings": settings,
-                "table2": result.table.to_dict(orient="records"),
-                "per_concept_f1": result.per_concept_f1.to_dict(orient="index"),
-                "per_label_f1": result.per_label_f1.to_dict(orient="index"),
-                "test_positives": {str(k): int(v) for k, v in result.test_positives.items()},
-            },
-            indent=2,
-            default=str,
-        ),
-        encoding="utf-8",
-    )
-    label = f"{title}\nvisual: {settings['visual_network']}"
-    label += "" if "note" not in settings else f"\n({settings['note']})"
-    result.plot_per_concept(output / "figure2.png", title=label)
+    """table2.csv, per_concept_f1.csv, table2.md, figure2.png and results.json.
+
+    All are written in a staging folder inside ``output``, then moved into
+    place together (:func:`skmmlc.utils.atomic_write_set`): an error or a
+    kill while writing leaves the earlier run's files as they were, and the
+    files in ``output`` are never a mix of two runs.
+    """
+    from .utils import atomic_write_set
+
+    with atomic_write_set(output, TABLE2_FILES) as staging:
+        result.table.to_csv(staging / "table2.csv", index=False)
+        result.per_concept_f1.to_csv(staging / "per_concept_f1.csv")
+        (staging / "table2.md").write_text(
+            result.to_markdown() + "\n\nF1 per label:\n\n" + result.per_label_markdown()
+            + "\n", encoding="utf-8",
+        )
+        label = f"{title}\nvisual: {settings['visual_network']}"
+        label += "" if "note" not in settings else f"\n({settings['note']})"
+        result.plot_per_concept(staging / "figure2.png", title=label)
+        (staging / "results.json").write_text(
+            json.dumps(
+                {
+                    "settings": settings,
+                    "table2": result.table.to_dict(orient="records"),
+                    "per_concept_f1": result.per_concept_f1.to_dict(orient="index"),
+                    "per_label_f1": result.per_label_f1.to_dict(orient="index"),
+                    "test_positives": {str(k): int(v)
+                                       for k, v in result.test_positives.items()},
+                },
+                indent=2,
+                default=str,
+            ),
+            encoding="utf-8",
+        )
 
 
 def _print_table2(result, settings, few_positives):
@@ -250,6 +267,57 @@ def _json_object(text):
     return value
 
 
+def _temporal_params(text):
+    """``--temporal``: a JSON object of :class:`~skmmlc.ResBiLSTMTemporal`
+    parameters, names and values checked now (not after the extraction)."""
+    import difflib
+
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from .temporal import ResBiLSTMTemporal
+
+    value = _json_object(text)
+    known = sorted(set(ResBiLSTMTemporal().get_params()) - {"n_steps"})
+    for key in value:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            why = (" (set from the features)" if key == "n_steps" else "")
+            raise argparse.ArgumentTypeError(
+                f"{key!r} is not a parameter of ResBiLSTMTemporal{why}; {hint}"
+                f"its parameters are {', '.join(known)}")
+    try:
+        ResBiLSTMTemporal(**value)._validate_params()
+    except InvalidParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def _encoding(text):
+    from .utils import check_text_encoding
+
+    try:
+        return check_text_encoding(text, name="--encoding")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _label_separator(text):
+    if not text:
+        raise argparse.ArgumentTypeError(
+            "the separator of the labels in a cell cannot be empty; give e.g. '|' or ';'")
+    return text
+
+
+def _delimiter(text):
+    text = "\t" if text in ("\\t", "tab") else text
+    if len(text) != 1 or text in "\r\n\"":
+        raise argparse.ArgumentTypeError(
+            f"expected one character (not a quote or a line break), e.g. ',', ';' or "
+            f"'\\t' (tab), got {text!r}")
+    return text
+
+
 def _existing_file(text):
     path = Path(text).expanduser()
     if path.is_dir():
@@ -275,15 +343,20 @@ def _weights_option(names):
 
 
 def _add_manifest_options(p):
-    p.add_argument("--sep", default="|", help="separator of the labels in a cell")
+    p.add_argument("--sep", default="|", type=_label_separator,
+                   help="separator of the labels in a cell")
     p.add_argument("--video-column", default="video", help="manifest column of video paths")
     p.add_argument("--audio-column", default="audio",
                    help="manifest column of separate audio paths (may be absent)")
     p.add_argument("--text-column", default="text", help="manifest column of descriptions")
     p.add_argument("--labels-column", default="labels", help="manifest column of labels")
-    p.add_argument("--encoding", default=None,
+    p.add_argument("--encoding", default=None, type=_encoding,
                    help="manifest encoding; None: from its byte-order mark, else UTF-8")
-    p.add_argument("--delimiter", default=",",
+    p.add_argument("--confine-paths", action="store_true",
+                   help="refuse media paths outside the manifest's folder (absolute "
+                        "paths elsewhere, '../', links leading out): for manifests from "
+                        "others, whose paths the extractors would open")
+    p.add_argument("--delimiter", default=",", type=_delimiter,
                    help="character between the manifest's cells, e.g. ';' for a "
                         "spreadsheet's CSV in a locale with decimal commas, '\\t' for tabs")
 
@@ -307,7 +380,7 @@ def _add_feature_options(p, defaults):
                    help="'sound8', a sound8.npy-format file, or 'none' (random). A file "
                         "given by path is unpickled (NumPy allow_pickle): loading it can "
                         "run code; give only files you trust")
-    p.add_argument("--temporal", type=_json_object, default=None,
+    p.add_argument("--temporal", type=_temporal_params, default=None,
                    help="JSON object of ResBiLSTMTemporal parameters, e.g. '{\"units\": 64}' "
                         f"; None: {DEMO_DEFAULTS['temporal']} for demo, the paper's "
                         "network otherwise")
@@ -329,7 +402,8 @@ def _load(args, *, labels=True, label_names=None):
         sep=args.sep,
         label_names=label_names,
         encoding=args.encoding,
-        delimiter="\t" if args.delimiter in ("\\t", "tab") else args.delimiter,
+        delimiter=args.delimiter,
+        confine=args.confine_paths,
     )
 
 
@@ -431,8 +505,11 @@ def _cmd_extract(args):
     if failures:
         import pandas as pd
 
-        pd.DataFrame(failures, columns=["modality", "row", "file", "reason"]).to_csv(
-            report, index=False)
+        from .utils import atomic_write
+
+        with atomic_write(report, "w", encoding="utf-8", newline="") as fh:
+            pd.DataFrame(failures, columns=["modality", "row", "file", "reason"]).to_csv(
+                fh, index=False)
         _say(f"{len(failures)} input(s) could not be read (set to zeros); "
              f"rows, files and reasons: {report}")
         for modality, row, source, _ in failures[:10]:
@@ -470,34 +547,85 @@ def _check_model_target(path):
     The model is written as a temporary file in the target's folder, then
     renamed over it; that folder (created if missing) must take a new file.
     """
+    _check_output_file(path, "--model", "the model file's path, e.g. "
+                       f"{Path(path) / 'skmmlc-model.joblib'}", "training")
+
+
+def _check_output_file(path, option, example, before):
+    """Raise ``OSError`` naming ``option`` unless the file ``path`` can be written.
+
+    It is written as a temporary file in its folder, then renamed over it:
+    the folder (created if missing) must take a new file.
+    """
     path = Path(path)
     if path.is_dir():
-        raise IsADirectoryError(
-            f"--model {path} is a directory: give the model file's path, e.g. "
-            f"{path / 'skmmlc-model.joblib'}")
+        raise IsADirectoryError(f"{option} {path} is a directory: give {example}")
     if path.exists() and not os.access(path, os.W_OK):
         raise PermissionError(
-            f"--model {path} is read-only: make it writable or give another path "
-            "(checked before training)")
+            f"{option} {path} is read-only: make it writable or give another path "
+            f"(checked before {before})")
+    _check_writable_folder(path.parent, f"{option} {path}", before)
+
+
+def _check_output_folder(path, option, files, before):
+    """Raise ``OSError`` naming ``option`` unless ``path`` is (or can be made)
+    a folder that takes new files, none of ``files`` in it being a folder."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(
+            f"{option} {path} is a file, not a folder: give a folder's path "
+            f"(checked before {before})")
+    _check_writable_folder(path, f"{option} {path}", before)
+    for name in files:
+        if (path / name).is_dir():
+            raise IsADirectoryError(
+                f"{option} {path}: {path / name} is a folder, where the run writes the "
+                f"file {name}: move it away or give another folder (checked before "
+                f"{before})")
+
+
+def _check_writable_folder(folder, what, before):
+    """Create ``folder`` if needed and check that it takes a new file."""
     from .utils import create_temp
 
-    above = path.parent
+    folder = Path(folder)
+    above = folder
     while not above.exists() and above != above.parent:
         above = above.parent
     if not above.is_dir():
         raise NotADirectoryError(
-            f"--model {path}: {above} is a file, not a folder; give another path "
-            "(checked before training)")
+            f"{what}: {above} is a file, not a folder; give another path "
+            f"(checked before {before})")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = create_temp(path.parent, ".probe")
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = create_temp(folder, ".probe")
     except OSError as exc:
         raise type(exc)(
-            f"--model {path}: cannot write a file in {path.parent} "
-            f"({exc.strerror or exc}); give a writable path (checked before training)"
+            f"{what}: cannot write a file in {folder} ({exc.strerror or exc}); give a "
+            f"writable path (checked before {before})"
         ) from None
     os.close(fd)
     os.unlink(tmp)
+
+
+def _check_targets(args):
+    """Every output target of the command, checked before any work starts."""
+    command = args.command
+    if command in ("demo", "table2"):
+        _check_output_folder(args.output, "--output", TABLE2_FILES, "the run")
+    elif command == "predict":
+        _check_output_file(args.output, "--output", "the CSV file's path, e.g. "
+                           f"{Path(args.output) / 'predictions.csv'}", "predicting")
+    elif command == "fit":
+        _check_model_target(args.model)
+    if command in ("extract", "fit") and args.cache is not None:
+        _check_output_folder(args.cache, "--cache", (), "extracting")
+    if getattr(args, "scheduler", None) is not None:
+        import importlib.util
+
+        if importlib.util.find_spec("distributed") is None:
+            raise ValueError(
+                "--scheduler needs Dask's distributed scheduler: pip install 'skmmlc[dask]'")
 
 
 def _cmd_fit(args):
@@ -507,7 +635,6 @@ def _cmd_fit(args):
     from .pipeline import make_disaster_pipeline
     from .utils import atomic_write
 
-    _check_model_target(args.model)
     data = _load(args)
     if args.cache is not None:
         _feature_cache(args.cache)  # features of an earlier layout: where fit reads
@@ -561,8 +688,12 @@ def _cmd_predict(args):
     out["labels"] = [args.sep.join(n for n, on in zip(label_names, row) if on) for row in Y_pred]
     for j, name in enumerate(label_names):
         out[f"score:{name}"] = scores[:, j]
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.output, index=False)
+    from .utils import atomic_write
+
+    # a temporary file renamed over the target: an error while writing leaves
+    # the previous predictions as they were
+    with atomic_write(args.output, "w", encoding="utf-8", newline="") as fh:
+        out.to_csv(fh, index=False)
     _say(f"Predicted {len(out)} clips; wrote {args.output}")
 
 
@@ -765,6 +896,7 @@ def main(argv=None):
     from .exceptions import WeightsError
 
     try:
+        _check_targets(args)  # before TensorFlow, the manifest, weights or features
         if getattr(args, "needs_tensorflow", True):
             _configure_tensorflow()
         return args.func(args) or 0

@@ -3,12 +3,19 @@
 Public through :mod:`skmmlc.metrics`. With ``c_l`` the number of rows that
 carry label ``l``:
 
-- ``IRLbl(l) = max_l' c_l' / c_l`` (0 for a label that no row carries);
+- ``IRLbl(l) = max_l' c_l' / c_l``;
 - ``MeanIR`` = mean of IRLbl over the labels, ``MaxIR`` = its maximum,
   ``CVIR = std(IRLbl, ddof=1) / MeanIR``; minority labels: IRLbl > MeanIR;
 - ``SCUMBLE_ins(i) = 1 - geometric_mean(IRLbl of row i's labels) /
   arithmetic_mean(same)`` (0 for a row with fewer than two labels), and
   ``SCUMBLE`` its mean over the rows (Charte et al., HAIS 2014).
+
+**Labels that no row carries** have no imbalance ratio (``c_l = 0``): their
+IRLbl is NaN, and MeanIR, MaxIR, CVIR and the minority labels are computed
+over the labels that some row carries. (Counting them as IRLbl 0 pulled
+MeanIR below 1, the value of balanced data, and made the samplers clone or
+split rows of balanced data.) A ``Y`` where no row carries any label has no
+imbalance at all: these measures raise a ``ValueError``; SCUMBLE is 0.
 """
 
 from __future__ import annotations
@@ -30,12 +37,7 @@ __all__ = [
 
 def _label_matrix(Y):
     """``Y`` as a dense 2-D 0/1 ndarray, with errors that name the problem."""
-    Y = check_label_matrix(Y)
-    if Y.ndim != 2:
-        raise ValueError(
-            f"Y must be a 2-D 0/1 label indicator matrix (n_samples, n_labels); got "
-            f"shape {Y.shape}."
-        )
+    Y = check_label_matrix(Y, indicator=True)
     if Y.shape[0] == 0 or Y.shape[1] == 0:
         raise ValueError(f"Y is empty (shape {Y.shape}): it needs rows and labels.")
     return Y.astype(bool, copy=False)
@@ -50,6 +52,24 @@ def _irlbl(counts):
     return out
 
 
+def _mean_ir(irlbl):
+    """MeanIR from :func:`_irlbl`'s output: the mean over the labels some row
+    carries (IRLbl > 0); NaN when no row carries any."""
+    present = irlbl[irlbl > 0]
+    return float(present.mean()) if present.size else float("nan")
+
+
+def _present_irlbl(Y):
+    """IRLbl of the labels some row of ``Y`` carries; an error when none is."""
+    counts = _label_matrix(Y).sum(axis=0)
+    if not counts.any():
+        raise ValueError(
+            "Y has no positive entry (no row carries any label): its imbalance ratios "
+            "are undefined. Check that Y is the label matrix you meant (e.g. not the "
+            "predictions of a model that predicts nothing).")
+    return _irlbl(counts[counts > 0])
+
+
 def label_imbalance_ratio(Y):
     r"""Imbalance ratio per label, IRLbl.
 
@@ -58,8 +78,8 @@ def label_imbalance_ratio(Y):
         \mathrm{IRLbl}(l) = \frac{\max_{l'} c_{l'}}{c_l},
 
     where :math:`c_l` is the number of rows carrying label :math:`l`. The most
-    frequent label has IRLbl 1; a label that no row carries gets 0 (it is left
-    out of the imbalance, not infinite).
+    frequent label has IRLbl 1; a label that no row carries has none: NaN
+    (the other measures leave it out).
 
     Parameters
     ----------
@@ -69,14 +89,24 @@ def label_imbalance_ratio(Y):
     Returns
     -------
     irlbl : ndarray of shape (n_labels,)
+        NaN for a label that no row carries.
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not a 0/1 matrix, or no row carries any label.
 
     Examples
     --------
     >>> from skmmlc.metrics import label_imbalance_ratio
     >>> label_imbalance_ratio([[1, 1, 0], [1, 0, 1], [1, 0, 0], [1, 0, 0]])
     array([1., 4., 4.])
+    >>> label_imbalance_ratio([[1, 0], [1, 0]])  # no row carries the second label
+    array([ 1., nan])
     """
-    return _irlbl(_label_matrix(Y).sum(axis=0))
+    counts = _label_matrix(Y).sum(axis=0)
+    _present_irlbl(Y)  # the error for a Y without any positive
+    return np.where(counts > 0, _irlbl(counts), np.nan)
 
 
 def mean_imbalance_ratio(Y):
@@ -86,8 +116,10 @@ def mean_imbalance_ratio(Y):
 
         \mathrm{MeanIR} = \frac{1}{|L|} \sum_{l \in L} \mathrm{IRLbl}(l)
 
-    1 for perfectly balanced labels. Labels with IRLbl > MeanIR are the
-    minority labels (:func:`minority_labels`).
+    over the labels :math:`L` that some row carries (a label without
+    positives has no IRLbl). At least 1; 1 for perfectly balanced labels.
+    Labels with IRLbl > MeanIR are the minority labels
+    (:func:`minority_labels`).
 
     Parameters
     ----------
@@ -96,12 +128,18 @@ def mean_imbalance_ratio(Y):
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not a 0/1 matrix, or no row carries any label.
     """
-    return float(label_imbalance_ratio(Y).mean())
+    return float(_present_irlbl(Y).mean())
 
 
 def max_imbalance_ratio(Y):
-    r"""Maximum imbalance ratio, MaxIR = :math:`\max_l \mathrm{IRLbl}(l)`.
+    r"""Maximum imbalance ratio, MaxIR = :math:`\max_l \mathrm{IRLbl}(l)`, over
+    the labels that some row carries.
 
     Parameters
     ----------
@@ -110,8 +148,13 @@ def max_imbalance_ratio(Y):
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not a 0/1 matrix, or no row carries any label.
     """
-    return float(label_imbalance_ratio(Y).max())
+    return float(_present_irlbl(Y).max())
 
 
 def cv_imbalance_ratio(Y):
@@ -122,9 +165,10 @@ def cv_imbalance_ratio(Y):
         \mathrm{CVIR} = \frac{1}{\mathrm{MeanIR}}
         \sqrt{\frac{\sum_{l} (\mathrm{IRLbl}(l) - \mathrm{MeanIR})^2}{|L| - 1}}
 
-    (sample standard deviation, ``ddof=1``, as in mldr). Near 0 when all
-    labels are about equally imbalanced; large when a few labels are much
-    rarer than the others. NaN with a single label.
+    (sample standard deviation, ``ddof=1``, as in mldr) over the labels
+    :math:`L` that some row carries. Near 0 when all labels are about equally
+    imbalanced; large when a few labels are much rarer than the others. NaN
+    (without a warning) when fewer than two labels have a positive row.
 
     Parameters
     ----------
@@ -133,8 +177,13 @@ def cv_imbalance_ratio(Y):
     Returns
     -------
     float
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not a 0/1 matrix, or no row carries any label.
     """
-    irlbl = label_imbalance_ratio(Y)
+    irlbl = _present_irlbl(Y)
     if irlbl.size < 2:
         return float("nan")
     return float(irlbl.std(ddof=1) / irlbl.mean())
@@ -143,6 +192,8 @@ def cv_imbalance_ratio(Y):
 def minority_labels(Y):
     """Boolean mask of the minority labels: IRLbl > MeanIR.
 
+    A label that no row carries is not a minority label (it has no IRLbl).
+
     Parameters
     ----------
     Y : array-like or sparse matrix of shape (n_samples, n_labels)
@@ -150,9 +201,15 @@ def minority_labels(Y):
     Returns
     -------
     mask : ndarray of bool, shape (n_labels,)
+
+    Raises
+    ------
+    ValueError
+        If ``Y`` is not a 0/1 matrix, or no row carries any label.
     """
     irlbl = label_imbalance_ratio(Y)
-    return irlbl > irlbl.mean()
+    with np.errstate(invalid="ignore"):
+        return irlbl > np.nanmean(irlbl)
 
 
 def _scumble_rows(Y, irlbl):

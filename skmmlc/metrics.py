@@ -34,6 +34,7 @@ from ._imbalance_measures import (  # imbalance measures (Charte et al.)
     scumble,
     scumble_per_sample,
 )
+from .utils import check_label_matrix
 
 __all__ = [
     "hamming_loss",
@@ -56,10 +57,36 @@ __all__ = [
 
 
 def _indicator(Y, name):
-    Y = np.asarray(Y)
-    if Y.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_labels); got shape {Y.shape}.")
-    return Y
+    """``Y`` as a 2-D 0/1 ndarray, checked as the estimators check it."""
+    return check_label_matrix(Y, name=name, indicator=True)
+
+
+def _scores(Y_score, name="Y_score"):
+    """``Y_score`` as a 2-D float ndarray without NaN."""
+    if hasattr(Y_score, "toarray"):
+        Y_score = Y_score.toarray()
+    Y_score = np.asarray(Y_score, dtype=float)
+    if Y_score.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_labels); got shape {Y_score.shape}.")
+    nan = np.isnan(Y_score)
+    if nan.any():
+        row, label = np.argwhere(nan)[0]
+        raise ValueError(
+            f"{name} holds {int(nan.sum())} NaN score(s) (the first at row {row}, label "
+            f"{label}): a ranking needs a number for every label. Check the model that "
+            "gave them (a NaN in its input features?), or replace them, e.g. with "
+            f"np.nan_to_num({name}, nan=-np.inf) to rank them last."
+        )
+    return Y_score
+
+
+def _predictions(Y_true, Y_pred):
+    """The 0/1 matrices of :func:`hamming_loss` and :func:`micro_f1`, checked
+    (1-D class labels are left to scikit-learn)."""
+    if np.ndim(Y_true) == 1 and np.ndim(Y_pred) == 1:
+        return Y_true, Y_pred
+    return _indicator(Y_true, "Y_true"), _indicator(Y_pred, "Y_pred")
 
 
 def hamming_loss(Y_true, Y_pred, *, sample_weight=None):
@@ -79,12 +106,21 @@ def hamming_loss(Y_true, Y_pred, *, sample_weight=None):
     loss : float
         Between 0 (perfect) and 1.
 
+    Raises
+    ------
+    ValueError
+        If a 2-D matrix is not 0/1 (e.g. predictions coded 0/2, or -1/+1),
+        with the check the estimators use
+        (:func:`skmmlc.utils.check_label_matrix`). 1-D class labels are
+        passed to scikit-learn as they are.
+
     Examples
     --------
     >>> from skmmlc.metrics import hamming_loss
     >>> hamming_loss([[1, 0], [0, 1]], [[1, 1], [0, 1]])
     0.25
     """
+    Y_true, Y_pred = _predictions(Y_true, Y_pred)
     return float(_skm.hamming_loss(Y_true, Y_pred, sample_weight=sample_weight))
 
 
@@ -103,12 +139,21 @@ def micro_f1(Y_true, Y_pred, *, sample_weight=None):
     f1 : float
         0 when there is no positive in either matrix.
 
+    Raises
+    ------
+    ValueError
+        If a 2-D matrix is not 0/1 (e.g. predictions coded 0/2, or -1/+1),
+        with the check the estimators use
+        (:func:`skmmlc.utils.check_label_matrix`). 1-D class labels are
+        passed to scikit-learn as they are.
+
     Examples
     --------
     >>> from skmmlc.metrics import micro_f1
     >>> round(micro_f1([[1, 0], [0, 1]], [[1, 1], [0, 1]]), 4)
     0.8
     """
+    Y_true, Y_pred = _predictions(Y_true, Y_pred)
     return float(
         _skm.f1_score(
             Y_true, Y_pred, average="micro", sample_weight=sample_weight, zero_division=0
@@ -146,6 +191,13 @@ def average_precision_per_instance(Y_true, Y_score):
     log(n_labels))`` and memory ``O(n_samples * n_labels)``, so thousands of
     labels are fine.
 
+    Raises
+    ------
+    ValueError
+        If ``Y_true`` is not a 2-D 0/1 matrix (e.g. coded -1/+1), or
+        ``Y_score`` holds NaN (the message names the first one's row and
+        label).
+
     Examples
     --------
     >>> from skmmlc.metrics import average_precision_per_instance
@@ -154,7 +206,7 @@ def average_precision_per_instance(Y_true, Y_score):
     array([0.8333,    nan])
     """
     Y_true = _indicator(Y_true, "Y_true").astype(bool)
-    Y_score = _indicator(Y_score, "Y_score").astype(float)
+    Y_score = _scores(Y_score)
     if Y_true.shape != Y_score.shape:
         raise ValueError(f"Shapes differ: {Y_true.shape} and {Y_score.shape}.")
     # rank[i, j]: number of labels k of row i with a score >= s_ij (ties
@@ -199,6 +251,13 @@ def mean_average_precision(Y_true, Y_score, *, no_label_score=None, sample_weigh
     map : float
         ``nan`` if no instance is left to average.
 
+    Raises
+    ------
+    ValueError
+        If ``Y_true`` is not a 2-D 0/1 matrix (e.g. coded -1/+1), or
+        ``Y_score`` holds NaN (the message names the first one's row and
+        label).
+
     Examples
     --------
     >>> from skmmlc.metrics import mean_average_precision
@@ -237,6 +296,11 @@ def per_label_report(Y_true, Y_pred, *, label_names=None):
         paper's Table I "P/N ratio": the label's support divided by the total
         support of all labels; Table I's numbers, e.g. 150 / 3,225 = 0.047,
         follow this definition) and ``prevalence`` (support / n_samples).
+
+    Raises
+    ------
+    ValueError
+        If ``Y_true`` or ``Y_pred`` is not a 2-D 0/1 matrix.
 
     Examples
     --------

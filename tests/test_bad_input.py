@@ -224,9 +224,17 @@ def test_text_file_renamed_mp4(media, kind):
     notes = media["dir"] / "notes.mp4"
     notes.write_text("<html><body>404 Not Found</body></html>\n", encoding="utf-8")
     with pytest.raises(MediaError, match=r"row 1: .*notes\.mp4.*: it holds text, not "
-                       r"media \(it starts with '<html><body>404 Not Found.*'\)\. Replace "
-                       r"it with the real media file.*drop the row"):
+                       r"media \(40 bytes of HTML: a web page, e\.g\. an error page saved in "
+                       r"the file's place\)\. Replace it with the real media file.*drop the "
+                       r"row") as error:
         extract(kind, [media["good"], notes])
+    # the file's content is never quoted (a manifest may point at any file)
+    assert "404" not in str(error.value) and "body" not in str(error.value)
+    secret = media["dir"] / "secret.mp4"
+    secret.write_text("password=hunter2\n", encoding="utf-8")
+    with pytest.raises(MediaError, match=r"17 bytes of plain text") as error:
+        extract(kind, [media["good"], secret])
+    assert "hunter2" not in str(error.value)
 
 
 @pytest.mark.parametrize("name", ["voice.wav", "voice.m4a"])

@@ -352,3 +352,181 @@ def test_resample_option_names_a_sampler(tmp_path):
     assert _sampler(None, 3) is None  # no resampling row
     with pytest.raises(SystemExit):
         _build_parser().parse_args(["table2", str(manifest), "--resample", "smote"])
+
+
+class _FakeTable2Result:
+    """What ``_write_table2`` reads of a Table II result, with a tag in every file."""
+
+    def __init__(self, tag, fail_in_figure=False):
+        self.tag, self.fail_in_figure = tag, fail_in_figure
+        self.table = pd.DataFrame({"method": [tag], "micro_f1": [0.5]})
+        self.per_concept_f1 = pd.DataFrame({"Flood": [0.5]}, index=[tag])
+        self.per_label_f1 = self.per_concept_f1
+        self.test_positives = pd.Series({"Flood": 3})
+
+    def to_markdown(self):
+        return f"| {self.tag} |"
+
+    def per_label_markdown(self):
+        return self.tag
+
+    def plot_per_concept(self, path, title=None):
+        Path(path).write_bytes(b"\x89PNG half a figure of " + self.tag.encode())
+        if self.fail_in_figure:
+            raise OSError(28, "No space left on device")
+
+
+def test_table2_outputs_are_replaced_as_one_set(tmp_path):
+    from skmmlc._cli import TABLE2_FILES, _write_table2
+
+    out = tmp_path / "results"
+    (out / "feature-cache").mkdir(parents=True)  # what else lives there is left alone
+    settings = {"visual_network": "none"}
+    _write_table2(_FakeTable2Result("run-1"), settings, out, "t")
+    first = {name: (out / name).read_bytes() for name in TABLE2_FILES}
+    assert all(b"run-1" in data for data in first.values())
+    # a full disk in the middle of the second run: the first run's files stay, all of them
+    with pytest.raises(OSError, match="No space left"):
+        _write_table2(_FakeTable2Result("run-2", fail_in_figure=True), settings, out, "t")
+    assert {name: (out / name).read_bytes() for name in TABLE2_FILES} == first
+    assert sorted(p.name for p in out.iterdir()) == sorted([*TABLE2_FILES, "feature-cache"])
+    # a run that completes replaces every file of the set
+    _write_table2(_FakeTable2Result("run-3"), settings, out, "t")
+    assert all(b"run-3" in (out / name).read_bytes() for name in TABLE2_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*TABLE2_FILES, "feature-cache"])
+
+
+def test_staging_folders_of_a_killed_run_are_removed_once_stale(tmp_path):
+    from skmmlc.utils._io import STALE_STAGING_SECONDS, atomic_write_set
+
+    stale, live = tmp_path / ".tmp-0123456789abcdef.partial", tmp_path / ".tmp-live.partial"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "table2.csv").write_text("half")
+    old = stale.stat().st_mtime - STALE_STAGING_SECONDS - 10
+    os.utime(stale, (old, old))
+    with atomic_write_set(tmp_path, ["a.txt"]) as staging:
+        (staging / "a.txt").write_text("a")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tmp-live.partial", "a.txt"]
+    with pytest.raises(FileNotFoundError, match="b.txt"), \
+            atomic_write_set(tmp_path, ["a.txt", "b.txt"]) as staging:
+        (staging / "a.txt").write_text("new a")  # b.txt forgotten: nothing replaced
+    assert (tmp_path / "a.txt").read_text() == "a"
+
+
+class _FixedModel:
+    def predict(self, X):
+        return [[1, 0]] * len(X)
+
+    def decision_function(self, X):
+        import numpy as np
+
+        return np.tile([0.5, -0.5], (len(X), 1))
+
+
+def test_predict_writes_its_output_atomically(tmp_path, monkeypatch, capsys):
+    import joblib
+
+    demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=3)
+    model = tmp_path / "m.joblib"
+    joblib.dump({"model": _FixedModel(), "label_names": ["Flood", "Fire"]}, model)
+    out = tmp_path / "preds" / "p.csv"
+    out.parent.mkdir()
+    out.write_text("the previous predictions")
+
+    def full_disk(self, path_or_buf=None, **kwargs):
+        path_or_buf.write("video,labels\nhalf")
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pd.DataFrame, "to_csv", full_disk)
+        assert main(["predict", str(model), str(demo.filename), "--output", str(out)]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert out.read_text() == "the previous predictions"
+    assert [p.name for p in out.parent.iterdir()] == ["p.csv"]  # no temporary file
+    assert main(["predict", str(model), str(demo.filename), "--output", str(out)]) == 0
+    assert pd.read_csv(out)["labels"].tolist() == ["Flood"] * 4
+
+
+def _no_work(monkeypatch):
+    """Fail the test if the command gets as far as TensorFlow, the manifest, the
+    weights, the demo data or any feature."""
+    def fail(*args, **kwargs):
+        raise AssertionError("work started before the options were checked")
+
+    for name in ("_configure_tensorflow", "_load", "_resolve_weights", "_static_features",
+                 "_extractors"):
+        monkeypatch.setattr(f"skmmlc._cli.{name}", fail)
+    monkeypatch.setattr("skmmlc.datasets.make_disaster_demo", fail)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--encoding", "utf-9"], "--encoding 'utf-9' is not a text encoding Python knows"),
+    (["--encoding", "base64"], "--encoding 'base64' is not a text encoding"),
+    (["--sep", ""], "the separator of the labels in a cell cannot be empty"),
+    (["--delimiter", ";;"], "expected one character"),
+    (["--temporal", '{"unit": 4}'], "'unit' is not a parameter of ResBiLSTMTemporal; "
+                                    "did you mean 'units'?"),
+    (["--temporal", '{"n_steps": 4}'], "'n_steps' is not a parameter of ResBiLSTMTemporal "
+                                       "(set from the features)"),
+    (["--temporal", '{"units": "four"}'], "The 'units' parameter of ResBiLSTMTemporal must "
+                                          "be an int"),
+])
+def test_option_values_are_checked_before_any_work(tmp_path, monkeypatch, capsys, argv,
+                                                   message):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    _no_work(monkeypatch)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["table2", str(manifest), "--output", str(tmp_path / "o"), *argv])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in " ".join(err.split()), err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("case", ["predict --output a folder", "table2 --output a file",
+                                  "table2.csv a folder", "extract --cache a file",
+                                  "fit --cache under a file", "demo --output under a file"])
+def test_output_targets_are_checked_before_any_work(tmp_path, monkeypatch, capsys, case):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    model, file = tmp_path / "m.joblib", tmp_path / "file"
+    model.write_bytes(b"model")
+    file.write_text("x")
+    (tmp_path / "out" / "table2.csv").mkdir(parents=True)
+    argv, message = {
+        "predict --output a folder": (["predict", model, manifest, "--output", tmp_path],
+                                      f"--output {tmp_path} is a directory: give the CSV"),
+        "table2 --output a file": (["table2", manifest, "--output", file],
+                                   f"--output {file} is a file, not a folder"),
+        "table2.csv a folder": (["table2", manifest, "--output", tmp_path / "out"],
+                                "table2.csv is a folder, where the run writes the file"),
+        "extract --cache a file": (["extract", manifest, "--cache", file],
+                                   f"--cache {file} is a file, not a folder"),
+        "fit --cache under a file": (["fit", manifest, "--model", tmp_path / "new.joblib",
+                                      "--cache", file / "c"], f"{file} is a file, not a "
+                                                              "folder"),
+        "demo --output under a file": (["demo", "--output", file / "o"],
+                                       f"{file} is a file, not a folder"),
+    }[case]
+    _no_work(monkeypatch)
+    assert main([str(a) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skmmlc: error: ") and message in err, err
+    assert err.count("\n") == 1
+
+
+def test_confine_paths_option(tmp_path, capsys):
+    from skmmlc._cli import _build_parser, _load
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    inner = tmp_path / "m"
+    inner.mkdir()
+    csv = inner / "m.csv"
+    csv.write_text("video,text,labels\n../a.mp4,flood,Flood\n", encoding="utf-8")
+    args = _build_parser().parse_args(["evaluate", str(csv), str(csv)])
+    assert args.confine_paths is False and len(_load(args).data) == 1
+    args = _build_parser().parse_args(["evaluate", str(csv), str(csv), "--confine-paths"])
+    with pytest.raises(ValueError, match=r"row 0, column 'video': '\.\./a\.mp4' leads outside"):
+        _load(args)

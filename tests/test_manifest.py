@@ -142,6 +142,33 @@ def test_absolute_paths_and_missing_manifest(folder):
         load_manifest(folder / "nope.csv")
 
 
+def test_confine_refuses_paths_that_lead_outside_the_manifests_folder(folder):
+    inner = folder / "inner"
+    (inner / "clips").mkdir(parents=True)
+    (inner / "clips" / "ok.mp4").write_bytes(b"x")
+    (inner / "clips" / "link.mp4").symlink_to(folder / "clips" / "c.mp4")  # leads out
+    rows = [
+        {"video": "clips/ok.mp4", "audio": "", "text": "t", "labels": "Flood"},
+        {"video": "../clips/a.mp4", "audio": "", "text": "t", "labels": "Flood"},
+        {"video": str(folder / "clips" / "b.mp4"), "audio": "", "text": "t", "labels": "Flood"},
+        {"video": "clips/ok.mp4", "audio": "../b.wav", "text": "t", "labels": "Flood"},
+        {"video": "clips/link.mp4", "audio": "", "text": "t", "labels": "Flood"},
+    ]
+    csv = write(inner, rows)
+    assert len(load_manifest(csv).data) == 5  # by default a path may lead anywhere
+    with pytest.raises(ValueError) as error:
+        load_manifest(csv, confine=True)
+    message = str(error.value)
+    for row, column, cell in [(1, "video", "'../clips/a.mp4'"),
+                              (2, "video", repr(str(folder / "clips" / "b.mp4"))),
+                              (3, "audio", "'../b.wav'"), (4, "video", "'clips/link.mp4'")]:
+        assert (f"row {row}, column {column!r}: {cell} leads outside the manifest's folder "
+                f"{inner.resolve()}") in message
+    assert "row 0" not in message and "confine=True refuses" in message
+    # inside the folder, confined manifests load as any other
+    assert len(load_manifest(write(inner, rows[:1], "ok.csv"), confine=True).data) == 1
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-32"])
 def test_reads_unicode_exports_with_a_bom(tmp_path, encoding):
     csv = tmp_path / "m.csv"
@@ -209,6 +236,18 @@ def test_latin1_manifest_names_the_encoding_and_the_fix(tmp_path):
         load_manifest(csv, check_files=False)
     data = load_manifest(csv, check_files=False, encoding="cp1252")
     assert data.data.text.tolist() == ["café"]
+
+
+@pytest.mark.parametrize("option, message", [
+    (dict(encoding="utf-9"), "encoding 'utf-9' is not a text encoding Python knows"),
+    (dict(encoding="base64"), "encoding 'base64' is not a text encoding"),
+    (dict(sep=""), "sep must be the non-empty string"),
+])
+def test_unknown_encoding_and_empty_sep_are_value_errors(tmp_path, option, message):
+    csv = tmp_path / "m.csv"
+    csv.write_text("video,text,labels\na.mp4,flood,Flood\n")
+    with pytest.raises(ValueError, match=re.escape(message)):  # was LookupError, or late
+        load_manifest(csv, check_files=False, **option)
 
 
 def test_directory_is_named_as_such(tmp_path):

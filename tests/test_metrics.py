@@ -141,3 +141,30 @@ def test_average_precision_memory_is_linear_in_labels():
     tracemalloc.stop()
     assert peak < 20 * n * n_labels * 8  # 48 MB
     np.testing.assert_allclose(ap[:5], _ap_brute_force(Y[:5], S[:5]))
+
+
+@pytest.mark.parametrize("Y_true, Y_pred, match", [
+    ([[1, 0], [0, 1]], [[2, 0], [0, 2]], r"Y_pred must be a 0/1 .* the values \[0, 2\]"),
+    ([[1, -1], [-1, 1]], [[1, 0], [0, 1]], r"Y_true is coded -1/\+1"),
+    ([[1], [0]], [[2], [0]], "Y_pred must be a 0/1"),  # one label: checked too
+])
+def test_prediction_metrics_refuse_what_is_not_0_1(Y_true, Y_pred, match):
+    # predictions coded 0/2 gave micro-F1 1.0
+    for metric in (M.micro_f1, M.hamming_loss, M.per_label_report):
+        with pytest.raises(ValueError, match=match):
+            metric(Y_true, Y_pred)
+
+
+def test_map_refuses_a_non_0_1_truth_and_nan_scores():
+    S = [[0.9, 0.1], [0.8, 0.2]]
+    with pytest.raises(ValueError, match=r"Y_true is coded -1/\+1"):  # gave MAP 1.0
+        M.mean_average_precision([[1, -1], [1, -1]], S)
+    with pytest.raises(ValueError, match="Y_true must be a 2-D"):
+        M.mean_average_precision([1, 0], S)
+    S_nan = [[0.9, 0.1], [0.8, np.nan]]  # was a numpy IndexError
+    with pytest.raises(ValueError, match=r"1 NaN score\(s\) \(the first at row 1, label 1\)"):
+        M.mean_average_precision([[1, 0], [0, 1]], S_nan)
+    # infinite scores are a ranking like any other
+    assert M.mean_average_precision([[1, 0], [1, 0]], [[np.inf, 0], [-np.inf, 0]]) == 0.75
+    # 1-D class labels stay scikit-learn's
+    assert M.micro_f1([0, 1, 2], [0, 1, 1]) == pytest.approx(2 / 3)

@@ -89,3 +89,17 @@ def test_emotions_and_scene(mulan_dir):
     X, Y = load_mulan(mulan_dir / "scene" / "scene-test.arff", return_X_y=True)
     assert X.shape == (1196, 294) and Y.shape == (1196, 6)
     assert set(np.unique(Y)) == {0, 1} and np.isfinite(X).all()
+
+
+@pytest.mark.parametrize("name", ["emotions", "scene"])
+def test_libsvm_iteration_bound_leaves_normal_fits_unchanged(mulan_dir, name):
+    from skmmlc import LabelPowersetWeightedSVC
+
+    X, Y = load_mulan(mulan_dir / name / f"{name}-train.arff", return_X_y=True)
+    X_test, _ = load_mulan(mulan_dir / name / f"{name}-test.arff", return_X_y=True)
+    bounded = LabelPowersetWeightedSVC(solver="libsvm").fit(X, Y)  # max_iter=-1: bounded
+    unbounded = LabelPowersetWeightedSVC(solver="libsvm", max_iter=2**31 - 1).fit(X, Y)
+    assert bounded.n_iter_.max() < bounded.svc_.max_iter
+    np.testing.assert_array_equal(bounded.predict(X_test), unbounded.predict(X_test))
+    np.testing.assert_array_equal(bounded.decision_function(X_test),
+                                  unbounded.decision_function(X_test))

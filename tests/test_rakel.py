@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -173,3 +173,51 @@ def test_sklearn_compatible_with_one_solve(estimator, check):
     # the batched solver's sample_weight is exactly a repeated row's, unlike
     # libsvm's (see test_label_powerset.py for RakelO's default member)
     check(estimator)
+
+
+class _FitStarted(Exception):
+    pass
+
+
+class _NeverFits(ClassifierMixin, BaseEstimator):
+    """A member whose fit tells that fitting started."""
+
+    def fit(self, X, y, sample_weight=None):
+        raise _FitStarted
+
+    def decision_function(self, X):  # pragma: no cover - never fitted
+        return np.zeros((len(X), 1))
+
+
+def test_many_members_are_announced_before_fitting_starts():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(4, 2)), (rng.random((4, 600)) < 0.5).astype(int)
+    model = RakelO(_NeverFits(), labelset_size=3, random_state=0)
+    with pytest.warns(UserWarning, match=r"RakelO will fit 1200 members \(n_labelsets=None: "
+                                         r"2 \* n_labels, for 600 labels\).*Lower n_labelsets "
+                                         r"\(at least 200"), pytest.raises(_FitStarted):
+        model.fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 200 members: no warning
+        with pytest.raises(_FitStarted):
+            model.set_params(n_labelsets=200).fit(X, Y)
+
+
+def test_libsvm_gets_a_finite_iteration_bound(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skmmlc.multilabel import _limits
+
+    assert _limits.libsvm_max_iter(-1, 40) == 10_000_000
+    assert _limits.libsvm_max_iter(-1, 391) == 39_100_000
+    assert _limits.libsvm_max_iter(500, 391) == 500  # a limit given is kept
+    # C=1e12 on rows that no hyperplane separates: libsvm ran for minutes; with
+    # the bound it stops and says so (bound lowered here to keep the test fast)
+    monkeypatch.setattr(_limits, "LIBSVM_MIN_ITER", 20_000)
+    monkeypatch.setattr(_limits, "LIBSVM_ITER_PER_ROW", 100)
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(40, 5)), np.c_[rng.integers(0, 2, 40), np.zeros(40, int)]
+    model = LabelPowersetWeightedSVC(C=1e12, solver="libsvm")
+    with pytest.warns(ConvergenceWarning, match="max_iter=20000"):
+        model.fit(X, Y)
+    assert model.svc_.max_iter == 20_000 and model.n_iter_.max() == 20_000

@@ -1,6 +1,7 @@
 """Multi-label imbalance measures and samplers (issue 18)."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -82,9 +83,40 @@ def test_measures_toy_oracle():
     assert scumble(sp.csr_matrix(TOY)) == scumble(pd.DataFrame(TOY, columns=list("ABC")))
 
 
-def test_absent_label_has_irlbl_zero():
+def test_absent_label_is_left_out_of_the_imbalance():
     Y = np.array([[1, 0, 0], [1, 1, 0]])
-    np.testing.assert_array_equal(label_imbalance_ratio(Y), [1, 2, 0])
+    np.testing.assert_array_equal(label_imbalance_ratio(Y), [1, 2, np.nan])
+    assert mean_imbalance_ratio(Y) == 1.5  # not (1 + 2 + 0) / 3 = 1
+    assert max_imbalance_ratio(Y) == 2
+    np.testing.assert_array_equal(minority_labels(Y), [False, True, False])
+    # balanced data with a label no row carries: MeanIR 1 (was 2/3), nothing to clone
+    balanced = np.array([[1, 0, 0], [0, 1, 0]] * 4)
+    assert mean_imbalance_ratio(balanced) == 1.0
+    assert not minority_labels(balanced).any()
+    X = np.arange(16.0).reshape(8, 2)
+    for sampler in (MLROS(random_state=0), MLSMOTE(k_neighbors=2, random_state=0),
+                    REMEDIAL()):
+        X_res, Y_res = sampler.fit_resample(X, balanced)
+        assert sampler.mean_ir_ == 1.0
+        np.testing.assert_array_equal(Y_res, balanced)  # were 2 clones with MLROS
+    # one label with positives: CVIR is NaN, without a numpy warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(cv_imbalance_ratio(np.array([[1, 0], [1, 0]])))
+
+
+def test_no_positive_at_all_is_a_clear_error():
+    Y = np.zeros((4, 3), dtype=int)
+    for measure in (label_imbalance_ratio, mean_imbalance_ratio, max_imbalance_ratio,
+                    cv_imbalance_ratio, minority_labels):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # was NaN with "invalid value" from numpy
+            with pytest.raises(ValueError, match="no row carries any label"):
+                measure(Y)
+    assert scumble(Y) == 0.0  # no row with two labels: defined
+    X = np.arange(8.0).reshape(4, 2)
+    X_res, Y_res = MLROS(random_state=0).fit_resample(X, Y)  # nothing to resample
+    assert Y_res.shape == (4, 3)
 
 
 @pytest.mark.parametrize("bad, match", [

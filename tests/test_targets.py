@@ -67,3 +67,30 @@ def test_label_powerset_svc_points_lists_of_names_to_multilabelbinarizer():
     X = np.random.default_rng(0).normal(size=(4, 3))
     with pytest.raises(ValueError, match="MultiLabelBinarizer"):
         LabelPowersetWeightedSVC().fit(X, [["Flood", "Damage"], ["Speak"], ["Flood"], []])
+
+
+@pytest.mark.parametrize("weights, match", [
+    ([1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], r"sample_weight holds 1 negative value\(s\) "
+                                                r"\(the first at row 1: -1\.0\); weights must "
+                                                r"be >= 0"),
+    # scikit-learn's own check says it first where it runs first
+    ([1.0, 1.0, np.nan, 1.0, 1.0, 1.0, 1.0, 1.0], r"sample_weight (holds 1 NaN or infinite "
+                                                  r"value\(s\) \(the first at row 2|contains "
+                                                  r"NaN)"),
+])
+def test_classifiers_refuse_negative_and_non_finite_sample_weights(weights, match):
+    from skmmlc import LabelPowersetWeightedSVC, RakelO
+    from skmmlc.multilabel._linear import BatchLinearSVC
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 3))
+    Y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]] * 2)
+    for model, y in ((LabelPowersetWeightedSVC(), Y),
+                     (LabelPowersetWeightedSVC(solver="liblinear"), Y),
+                     (LabelPowersetWeightedSVC(labelset_size=2, random_state=0), Y),
+                     (RakelO(labelset_size=2, random_state=0), Y),
+                     (BatchLinearSVC(), Y[:, 0])):
+        with pytest.raises(ValueError, match=match):
+            model.fit(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match="every sample_weight is zero"):
+        RakelO(labelset_size=2, random_state=0).fit(X, Y, sample_weight=np.zeros(8))

@@ -28,7 +28,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import Bunch
 
 from ..utils import URL_RE as _URL
-from ..utils import link_problem
+from ..utils import check_text_encoding, link_problem
 
 __all__ = ["load_manifest"]
 
@@ -47,6 +47,7 @@ def load_manifest(
     check_files=True,
     encoding=None,
     delimiter=",",
+    confine=False,
     return_X_y=False,
 ):
     """Load clips, descriptions and labels listed in a manifest CSV.
@@ -77,6 +78,14 @@ def load_manifest(
         the manifest, sorted.
     check_files : bool, default=True
         Check that every video file and every separate audio file exists.
+    confine : bool, default=False
+        Refuse every video or audio path that lies outside the manifest's
+        folder (and its subfolders): an absolute path elsewhere, ``../``, a
+        ``~`` path, or a symbolic link that leads out. For manifests from
+        others: a manifest is a list of paths that the extractors open and
+        decode (see "Manifests from others" in the data guide); with
+        ``confine=True`` they can only name files next to it. The error
+        names every such row.
     encoding : str, optional
         Text encoding of the manifest. By default a byte-order mark decides
         (UTF-8, UTF-16 or UTF-32, as spreadsheet programs write them with
@@ -130,7 +139,9 @@ def load_manifest(
         If the file is not in ``encoding`` (the message names the row and
         says what to pass).
     ValueError
-        If a row has more or fewer cells than the header (the message names
+        If ``encoding`` is not a text encoding Python knows, ``sep`` is empty
+        or ``delimiter`` is not one character (before the file is read); if
+        a row has more or fewer cells than the header (the message names
         its line), if two columns have the same name, if the header looks
         separated by another delimiter, if a required column is missing (the
         message lists the columns found), or some rows are bad: an empty
@@ -174,6 +185,10 @@ def load_manifest(
     array([[1, 1, 0],
            [0, 0, 1]])
     """
+    check_text_encoding(encoding)
+    if not isinstance(sep, str) or not sep:
+        raise ValueError(f"sep must be the non-empty string between the labels of a cell "
+                         f"(e.g. '|'), got {sep!r}.")
     csv = Path(csv).expanduser().resolve()
     if csv.is_dir():
         raise IsADirectoryError(
@@ -195,7 +210,8 @@ def load_manifest(
     audios = table[audio].str.strip() if audio in table.columns else pd.Series([""] * len(table))
     texts = table[text]
 
-    videos, audios = _check_paths(csv, videos, audios, video, audio, check_files)
+    videos, audios = _check_paths(csv, videos, audios, video, audio, check_files,
+                                  confine)
     label_sets, label_names = _parse_labels(csv, table, labels, sep, label_names)
     _warn_near_duplicates(csv, label_names)
     _warn_other_separators(csv, label_names, sep, labels)
@@ -225,7 +241,7 @@ def load_manifest(
     )
 
 
-def _check_paths(csv, videos, audios, video, audio, check_files):
+def _check_paths(csv, videos, audios, video, audio, check_files, confine=False):
     """Absolute video and audio paths; an error naming every bad row."""
     root = csv.parent
     problems = []
@@ -239,11 +255,25 @@ def _check_paths(csv, videos, audios, video, audio, check_files):
                     f"row {i}, column {column!r}: {value!r} is a URL; skmmlc reads local "
                     "files only: download it first and put the local path in the manifest"
                 )
+    cells = {video: list(videos), audio: list(audios)}
     videos = [_resolve(v, root) for v in videos]  # URLs are kept as they are
     audios = [_resolve(a, root) for a in audios]
+    outside = set()
+    if confine:
+        for column, paths in ((video, videos), (audio, audios)):
+            for i, path in enumerate(paths):
+                if path and not _URL.match(path) and not Path(path).is_relative_to(root):
+                    outside.add((column, i))
+                    problems.append(
+                        f"row {i}, column {column!r}: {cells[column][i]!r} leads outside the "
+                        f"manifest's folder {root} (to {path}), which confine=True refuses; "
+                        "put the file in that folder and give its relative path"
+                    )
     if check_files:
         for column, paths in ((video, videos), (audio, audios)):
             for i, path in enumerate(paths):
+                if (column, i) in outside:
+                    continue
                 if path and not _URL.match(path) and not Path(path).is_file():
                     why = link_problem(path)
                     problems.append(f"row {i}, column {column!r}: " + (

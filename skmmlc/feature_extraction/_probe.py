@@ -91,6 +91,18 @@ def _iso_boxes(path, size):
     return types, False
 
 
+def _text_kind(head):
+    """What kind of text a file holds, from its first bytes, in words."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")) or b"<html" in start[:512]:
+        return "HTML: a web page, e.g. an error page saved in the file's place"
+    if start.startswith(b"<?xml") or start.startswith(b"<"):
+        return "XML or HTML markup"
+    if start.startswith((b"{", b"[")):
+        return "JSON or similar: e.g. an API's error response"
+    return "plain text"
+
+
 def diagnose(path):
     """``(kind, reason, fix)`` for a file a decoder could not read.
 
@@ -107,9 +119,10 @@ def diagnose(path):
     except OSError:
         return None, None, None
     if _looks_like_text(head):
-        start = head[:40].decode("utf-8", errors="replace").split("\n")[0]
+        # what kind of text, never the text itself: a manifest may point at
+        # any file, and error messages end up in logs
         return "text", (
-            f"it holds text, not media (it starts with {start!r})"
+            f"it holds text, not media ({size} bytes of {_text_kind(head)})"
         ), "Replace it with the real media file"
     if head[4:8] in _ISO_FIRST_BOXES:
         try:

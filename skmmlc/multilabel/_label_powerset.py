@@ -42,7 +42,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..utils import check_label_matrix
+from ..utils import check_label_matrix, check_sample_weight
+from ._limits import libsvm_max_iter
 from ._linear import BatchLinearSVC, fit_ovr_squared_hinge
 from ._softmax import BatchSoftmaxRegression, fit_grouped_softmax
 from ._rakel import _BaseRakelO, _is_label_matrix
@@ -369,8 +370,11 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     cache_size : float, default=200
         Kernel cache size in MB (libsvm).
     max_iter : int, default=-1
-        Hard limit on solver iterations; -1 means none for libsvm and
-        liblinear's default of 1000 for liblinear and ``"newton"``.
+        Hard limit on solver iterations; -1 means ``max(10_000_000, 100_000 *
+        n_samples)`` per pair of label sets for libsvm (far above what fits
+        that converge take; one that reaches it ends with a
+        ``ConvergenceWarning``) and liblinear's default of 1000 for
+        liblinear and ``"newton"``.
     n_jobs : int or None, default=None
         Members of a ``labelset_size=k`` ensemble fitted in parallel threads
         (the solvers release the GIL); ``None`` means 1, -1 all cores. Not
@@ -663,6 +667,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         check_classification_targets(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        check_sample_weight(sample_weight, X)  # negative, NaN: say so
         if self.solver in ("liblinear", *_JOINT) and self.kernel != "linear":
             raise ValueError(
                 f"solver={self.solver!r} needs kernel='linear', got "
@@ -761,6 +766,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                 stacklevel=4,
             )
         self.svc_ = self._make_svc()
+        if self.solver_ == "libsvm":  # max_iter=-1: a finite bound, see _limits.py
+            self.svc_.set_params(max_iter=libsvm_max_iter(self.max_iter, X.shape[0]))
         self.svc_.fit(X, codes, sample_weight=weights)
         self.n_iter_ = self.svc_.n_iter_
 

@@ -83,6 +83,8 @@ from sklearn.utils.extmath import row_norms
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..utils import check_sample_weight
+
 __all__ = ["BatchLinearSVC", "fit_ovr_squared_hinge", "ovr_objective"]
 
 # A row chunk holds at most this many values per (chunk x columns) block.
@@ -915,6 +917,7 @@ class BatchLinearSVC(ClassifierMixin, BaseEstimator):
         )
         check_classification_targets(y)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        check_sample_weight(sample_weight, X)  # negative, NaN: say so
         self.classes_, codes = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
             raise ValueError(

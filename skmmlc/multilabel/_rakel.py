@@ -37,7 +37,8 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_label_matrix
+from ..utils import check_label_matrix, check_sample_weight
+from ._limits import MANY_MEMBERS
 
 __all__ = []
 
@@ -83,6 +84,25 @@ def _draw_labelsets(n_labels, size, n_labelsets, random_state):
             seen.add(subset)
             chosen.append(subset)
     return np.array(chosen, dtype=np.intp)
+
+
+def _warn_many_members(n_members, n_labels, size, n_labelsets):
+    """Say before the fit that an ensemble of more than :data:`MANY_MEMBERS`
+    members will be fitted, and how to have fewer."""
+    if n_members <= MANY_MEMBERS:
+        return
+    size = min(size, n_labels)
+    why = ("n_labelsets=None: 2 * n_labels" if n_labelsets is None
+           else f"n_labelsets={n_labelsets}")
+    warnings.warn(
+        f"RakelO will fit {n_members} members ({why}, for {n_labels} labels), one "
+        f"label-powerset classifier each: this takes {n_members} times the time and "
+        f"memory of one. Lower n_labelsets (at least {-(-n_labels // size)}, "
+        f"ceil(n_labels / labelset_size), covers every label), or raise labelset_size. "
+        f"(This warning comes above {MANY_MEMBERS} members.)",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _is_label_matrix(y):
@@ -180,6 +200,7 @@ class _BaseRakelO(MetaEstimatorMixin, MultiOutputMixin, ClassifierMixin, BaseEst
             ensure_all_finite=False,
             multi_output=True,
         )
+        check_sample_weight(sample_weight, X)  # negative, NaN: say so
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         if not _is_label_matrix(y):  # a label powerset of one (multi-class) label
             self.labelsets_ = None
@@ -189,6 +210,8 @@ class _BaseRakelO(MetaEstimatorMixin, MultiOutputMixin, ClassifierMixin, BaseEst
         self.classes_ = np.arange(y.shape[1])
         rng = check_random_state(self.random_state)
         self.labelsets_ = _draw_labelsets(y.shape[1], self.labelset_size, self.n_labelsets, rng)
+        _warn_many_members(len(self.labelsets_), y.shape[1], self.labelset_size,
+                           self.n_labelsets)
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(self.labelsets_))
         members = [_seeded(clone(self._base()), seed) for seed in seeds]
         with warnings.catch_warnings():  # members' fits in threads change the filters

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._imbalance_measures import _irlbl
+from .._imbalance_measures import _irlbl, _mean_ir
 from ._base import BaseMultilabelSampler, stack_rows
 
 __all__ = ["MLSMOTE"]
@@ -90,7 +90,8 @@ class MLSMOTE(BaseMultilabelSampler):
         interpolated between. They may be synthetic rows made for an earlier
         label.
     mean_ir_ : float
-        MeanIR of the input.
+        MeanIR of the input, over the labels that some row carries (NaN, and
+        nothing resampled, when no row carries any).
     minority_labels_ : ndarray of int
         Columns of the labels that were over-sampled.
     n_features_in_ : int
@@ -176,7 +177,7 @@ class MLSMOTE(BaseMultilabelSampler):
     def _fit_resample(self, X, Y, rng):
         counts = Y.sum(axis=0).astype(float)
         irlbl = _irlbl(counts)
-        self.mean_ir_ = mean_ir = float(irlbl.mean())
+        self.mean_ir_ = mean_ir = _mean_ir(irlbl)
         X_parts, Y_parts, seeds, refs, done = [X], [Y], [], [], []
         X_all, Y_all = X, Y
         for label in np.flatnonzero(irlbl > mean_ir):  # the input's minority labels

@@ -12,7 +12,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .._imbalance_measures import _irlbl
+from .._imbalance_measures import _irlbl, _mean_ir
 from ._base import BaseMultilabelSampler, stack_rows
 
 __all__ = ["MLROS", "MLRUS"]
@@ -48,7 +48,7 @@ class _RandomResampler(BaseMultilabelSampler):
         budget = int(Y.shape[0] * self.percentage / 100)
         counts = Y.sum(axis=0).astype(float)
         irlbl = _irlbl(counts)
-        self.mean_ir_ = float(irlbl.mean())
+        self.mean_ir_ = _mean_ir(irlbl)
         return budget, counts, irlbl
 
 
@@ -77,7 +77,8 @@ class MLROS(_RandomResampler):
         Row of the input that each output row copies: ``arange(n_samples)``
         (the input, in order) followed by the cloned rows.
     mean_ir_ : float
-        MeanIR of the input.
+        MeanIR of the input, over the labels that some row carries (NaN, and
+        nothing resampled, when no row carries any).
     minority_labels_ : ndarray of int
         Columns of the minority labels of the input.
     n_features_in_ : int
@@ -161,7 +162,8 @@ class MLRUS(_RandomResampler):
     sample_indices_ : ndarray of shape (n_samples_new,)
         Rows of the input that were kept, in their input order.
     mean_ir_ : float
-        MeanIR of the input.
+        MeanIR of the input, over the labels that some row carries (NaN, and
+        nothing resampled, when no row carries any).
     majority_labels_ : ndarray of int
         Columns of the majority labels of the input.
     n_features_in_ : int

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._imbalance_measures import _irlbl, _scumble_rows
+from .._imbalance_measures import _irlbl, _mean_ir, _scumble_rows
 from ._base import BaseMultilabelSampler, stack_rows
 
 __all__ = ["REMEDIAL"]
@@ -36,7 +36,7 @@ class REMEDIAL(BaseMultilabelSampler):
     split_indices_ : ndarray of int
         The rows that were split.
     mean_ir_, scumble_ : float
-        MeanIR and SCUMBLE of the input.
+        MeanIR (over the labels that some row carries) and SCUMBLE of the input.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When ``X`` is a DataFrame with string column names.
@@ -72,7 +72,7 @@ class REMEDIAL(BaseMultilabelSampler):
 
     def _fit_resample(self, X, Y, rng):
         irlbl = _irlbl(Y.sum(axis=0))
-        self.mean_ir_ = mean_ir = float(irlbl.mean())
+        self.mean_ir_ = mean_ir = _mean_ir(irlbl)
         ins = _scumble_rows(Y, irlbl)
         self.scumble_ = float(ins.mean())
         split = np.flatnonzero(ins > ins.mean())

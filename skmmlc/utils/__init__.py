@@ -1,11 +1,11 @@
 """Internal helpers shared by skmmlc's subpackages.
 
-- I/O: :func:`atomic_write`, :func:`file_identity`, :func:`file_sha256`;
+- I/O: :func:`atomic_write`, :func:`atomic_write_set`, :func:`file_identity`, :func:`file_sha256`;
 - TensorFlow: :func:`import_tensorflow` (the one place TensorFlow is imported),
   :func:`keras_seeds`, :func:`with_dtype_policy` (Keras builds that touch no
   process-wide state), and the opt-in process settings
   :func:`quiet_tensorflow` and :func:`grow_gpu_memory`; :func:`draw_seed`;
-- targets: :func:`check_label_matrix`;
+- targets: :func:`check_label_matrix`, :func:`check_sample_weight`;
 - caching the pipeline's steps: :class:`ContentKeyedMemory`;
 - :func:`show_versions` for bug reports;
 - lazy loading of public names: :func:`attach`.
@@ -22,6 +22,8 @@ __getattr__, __dir__, __all__ = attach(
         "attach": "._lazy",
         "MODALITIES": "._io",
         "atomic_write": "._io",
+        "atomic_write_set": "._io",
+        "check_text_encoding": "._io",
         "create_temp": "._io",
         "file_identity": "._io",
         "file_sha256": "._io",
@@ -36,6 +38,7 @@ __getattr__, __dir__, __all__ = attach(
         "TF_LOGS_ENV": "._tensorflow",
         "GPU_MEMORY_GROWTH_ENV": "._tensorflow",
         "check_label_matrix": "._targets",
+        "check_sample_weight": "._targets",
         "ContentKeyedMemory": "._memory",
         "input_files_identity": "._memory",
         "show_versions": "._show_versions",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import hashlib
 import os
 import re
 import secrets
+import shutil
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,8 @@ from sklearn.utils import check_random_state
 __all__ = [
     "MODALITIES",
     "atomic_write",
+    "atomic_write_set",
+    "check_text_encoding",
     "create_temp",
     "file_identity",
     "file_sha256",
@@ -91,6 +96,120 @@ def atomic_write(path, mode="wb", *, encoding=None, newline=None, file_mode=None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: Suffix of the staging folders of :func:`atomic_write_set`.
+_STAGING_SUFFIX = ".partial"
+
+#: Staging folders left by a killed run are removed once this old (seconds).
+STALE_STAGING_SECONDS = 3600
+
+
+@contextlib.contextmanager
+def atomic_write_set(folder, names):
+    """Write a set of files in ``folder`` so that they are never a mix of two runs.
+
+    The files are written into a staging folder inside ``folder`` (yielded;
+    write each of ``names`` there, by any means). When the block ends
+    without an error, the earlier run's files of the set are removed and
+    the new ones are moved into place with :func:`os.replace`, the last of
+    ``names`` last: its presence tells that the set is complete. An error
+    (or a kill) in the block leaves the earlier files as they were; the
+    staging folder is removed (one left by a killed process is removed by
+    the next call, once it is an hour old).
+
+    Parameters
+    ----------
+    folder : str or path-like
+        Where the files go; created if needed.
+    names : sequence of str
+        The file names of the set, every one of which the block must write.
+
+    Yields
+    ------
+    staging : pathlib.Path
+        The folder to write ``names`` into.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the block did not write one of ``names`` (nothing is replaced).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skmmlc.utils._io import atomic_write_set
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with atomic_write_set(folder, ["a.txt", "b.txt"]) as staging:
+    ...     _ = (staging / "a.txt").write_text("a")
+    ...     _ = (staging / "b.txt").write_text("b")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['a.txt', 'b.txt']
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(folder)
+    staging = folder / f".tmp-{secrets.token_hex(8)}{_STAGING_SUFFIX}"
+    staging.mkdir()
+    try:
+        yield staging
+        missing = [name for name in names if not (staging / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"{missing} were not written: nothing replaced.")
+        for name in names:  # never a mix: the earlier set goes first
+            (folder / name).unlink(missing_ok=True)
+        for name in names:
+            os.replace(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_stale_staging(folder):
+    """Remove staging folders of :func:`atomic_write_set` that a killed run left."""
+    now = time.time()
+    for entry in folder.glob(f".tmp-*{_STAGING_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and now - entry.stat().st_mtime > STALE_STAGING_SECONDS:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def check_text_encoding(encoding, *, name="encoding"):
+    """Raise a ``ValueError`` naming ``name`` unless ``encoding`` is a text encoding.
+
+    ``None`` passes (the caller's default). Python's codec registry is
+    asked, as :func:`open` would ask it later, so that an unknown name
+    (``LookupError``) or a codec that is not a text encoding (``"base64"``)
+    is refused before any work.
+
+    Parameters
+    ----------
+    encoding : str or None
+    name : str
+        The parameter or option named in the message.
+
+    Returns
+    -------
+    encoding : str or None
+        As given.
+    """
+    if encoding is None:
+        return None
+    if not isinstance(encoding, str):
+        raise ValueError(f"{name} must be a str naming a text encoding, got "
+                         f"{type(encoding).__name__} {encoding!r}.")
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ValueError(
+            f"{name} {encoding!r} is not a text encoding Python knows: give a codec "
+            "name such as 'utf-8', 'utf-8-sig', 'cp1252', 'latin-1' or 'utf-16' (see "
+            "Python's 'Standard Encodings'), or leave it out (the byte-order mark "
+            "decides, else UTF-8)."
+        )
+    return encoding
 
 
 def file_identity(path):

@@ -11,6 +11,11 @@ silently wrong model:
 
 A scipy sparse indicator matrix is accepted and made dense (label matrices
 are small: one column per label).
+
+:func:`check_sample_weight` refuses sample weights that are negative or not
+finite, which libsvm, liblinear and the batched solvers would otherwise
+take as a cost with a flipped sign (a model fitted to the opposite of the
+data), or turn into NaN.
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ import warnings
 
 import numpy as np
 
-__all__ = ["check_label_matrix"]
+__all__ = ["check_label_matrix", "check_sample_weight"]
 
 _SEPARATORS = ("|", ";", ",")
 
 
-def check_label_matrix(y, *, name="Y"):
+def check_label_matrix(y, *, name="Y", indicator=False):
     """Validate multi-label (or single-label) targets; return them as an array.
 
     Parameters
@@ -33,6 +38,10 @@ def check_label_matrix(y, *, name="Y"):
         A 0/1 indicator matrix, or 1-D class labels.
     name : str
         How the targets are called in messages.
+    indicator : bool, default=False
+        Require a 2-D 0/1 indicator matrix (metrics, imbalance measures):
+        1-D targets are refused, and a single column must hold 0/1 too (by
+        default one column passes as class labels).
 
     Returns
     -------
@@ -44,7 +53,7 @@ def check_label_matrix(y, *, name="Y"):
     ValueError
         For lists of label names (with the ``MultiLabelBinarizer`` recipe),
         a -1/+1 coded matrix (with the conversion), or other values than 0/1
-        in a 2-D ``y``.
+        in a 2-D ``y``; with ``indicator=True``, for a ``y`` that is not 2-D.
 
     Warns
     -----
@@ -61,8 +70,13 @@ def check_label_matrix(y, *, name="Y"):
         arr[0], list | tuple | set | frozenset
     ):
         _raise_lists(arr[0], name)
-    if arr.ndim == 2 and arr.shape[1] == 1:  # one column of class labels: single-label
-        return arr
+    if indicator and arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D 0/1 label indicator matrix (n_samples, n_labels); got "
+            f"shape {arr.shape}."
+        )
+    if arr.ndim == 2 and arr.shape[1] == 1 and not indicator:
+        return arr  # one column of class labels: single-label
     if arr.ndim == 2 and arr.dtype.kind in "OUS":
         _raise_lists(list(arr[0]), name)
     if arr.ndim == 2:
@@ -104,3 +118,58 @@ def _raise_lists(first, name):
         f"mlb = MultiLabelBinarizer(); {name} = mlb.fit_transform({name}) "
         "(mlb.classes_ holds the label names)."
     )
+
+
+def check_sample_weight(sample_weight, X=None, *, name="sample_weight"):
+    """Refuse sample weights that are negative or not finite.
+
+    The classifiers that take ``sample_weight`` call it at the top of
+    ``fit`` (after their own checks of ``X``); it changes nothing.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), scalar or None
+        ``None`` passes.
+    X : array-like or sparse matrix, optional
+        The data the weights go with: their number must be its number of rows.
+    name : str
+        How the weights are called in messages.
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative, NaN or infinite (the message gives how many
+        and the first one's row), if every weight is 0, or if there are not
+        as many weights as rows of ``X``.
+    """
+    if sample_weight is None:
+        return
+    try:
+        sw = np.asarray(sample_weight, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must hold numbers, one per row; got {type(sample_weight).__name__}."
+        ) from None
+    if sw.ndim > 1:
+        raise ValueError(f"{name} must be 1-D (n_samples,); got shape {sw.shape}.")
+    sw = np.atleast_1d(sw)
+    if X is not None and sw.size > 1:
+        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        if sw.size != n_samples:
+            raise ValueError(
+                f"{name} has {sw.size} weights but X has {n_samples} rows: give one "
+                "weight per row.")
+    for bad, what, fix in (
+        (~np.isfinite(sw), "NaN or infinite", "give every row a finite weight"),
+        (sw < 0, "negative",
+         "weights must be >= 0 (0 leaves a row out); a negative weight would flip the "
+         "row's cost in the SVM instead of weighing it"),
+    ):
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{name} holds {int(bad.sum())} {what} value(s) (the first at row {row}: "
+                f"{float(sw[row])!r}); {fix}.")
+    if not sw.any():
+        raise ValueError(f"every {name} is zero: no row is left to fit; give some row a "
+                         "weight > 0.")
