@@ -45,8 +45,8 @@ from sklearn.utils.validation import (
 from ..utils import check_label_matrix, check_sample_weight
 from ._limits import libsvm_max_iter
 from ._linear import BatchLinearSVC, fit_ovr_squared_hinge
-from ._softmax import BatchSoftmaxRegression, fit_grouped_softmax
 from ._rakel import _BaseRakelO, _is_label_matrix
+from ._softmax import BatchSoftmaxRegression, fit_grouped_softmax
 
 __all__ = [
     "LabelPowersetWeightedSVC",
