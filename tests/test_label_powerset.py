@@ -359,12 +359,20 @@ def test_auto_solver_rule():
     n_sets = len(np.unique(Y, axis=0))
     assert n_sets > 500
     clf = LabelPowersetWeightedSVC().fit(X, Y)
-    assert clf.solver_ == "newton"
+    assert clf.solver_ == "softmax"
     assert len(clf.powersets_) == n_sets
     _assert_agree(clf, X[:50])
-    # as many features as rows (at most 2 rows per feature): dual coordinate descent
-    wide = np.hstack([X, rng.normal(size=(600, 297))])
-    assert LabelPowersetWeightedSVC().fit(wide, Y).solver_ == "dual-cd"
+    # more than 5,000 rows, even with few label sets: softmax
+    many = np.repeat(X, 9, axis=0)[:5001]
+    assert LabelPowersetWeightedSVC().fit(many, np.repeat(Y[:, :2], 9, axis=0)[:5001]).solver_ == (
+        "softmax"
+    )
+    # a RAkEL ensemble counts as one problem: its members' label sets together
+    rakel = LabelPowersetWeightedSVC(labelset_size=3, n_labelsets=66, random_state=0)
+    rakel.fit(X, Y)  # 66 members x 8 label sets > 500: all by softmax, in one solve
+    assert {m.solver_ for m in rakel.estimators_} == {"softmax"}
+    small = LabelPowersetWeightedSVC(labelset_size=2, random_state=0).fit(X, Y)  # 24 members
+    assert {m.solver_ for m in small.estimators_} == {"libsvm"}
     # small data, few label sets, or another kernel: libsvm
     assert LabelPowersetWeightedSVC().fit(X, Y[:, :3]).solver_ == "libsvm"
     rbf = LabelPowersetWeightedSVC(kernel="rbf", labelset_size=3, random_state=0)

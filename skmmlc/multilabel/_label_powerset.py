@@ -706,11 +706,10 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         large = n_samples > _AUTO_MAX_SAMPLES or n_sets > _SLOW_LABEL_SETS
         if self.kernel != "linear" or not large:
             return "libsvm"
-        # measured (see Notes): liblinear is faster on one binary problem;
-        # dual coordinate descent where the rows are at most twice the features
-        if n_sets <= 2:
-            return "liblinear"
-        return "dual-cd" if n_samples <= _DUAL_CD_ROWS_PER_FEATURE * n_features else "newton"
+        # measured (docs/benchmarks.md, "labelsets"): past libsvm's sizes the
+        # softmax over label sets is the fastest candidate and at least as
+        # accurate as libsvm and the one-vs-rest SVMs
+        return "softmax"
 
     def _encode(self, X, y, sample_weight):
         """The weighted single-label problem ``(X, codes, weights)`` of checked targets.
@@ -1037,31 +1036,39 @@ class RakelO(_BaseRakelO):
         return LabelPowersetWeightedSVC()
 
     def _fit_members(self, members, X, Y, fit_params):
-        if _in_one_solve(members[0], X, Y, self.labelsets_):
+        solver = _one_solve_solver(members[0], X, Y, self.labelsets_)
+        if solver is not None:
             sample_weight = fit_params.get("sample_weight")
-            return _fit_members_together(members, X, Y, self.labelsets_, sample_weight)
+            return _fit_members_together(members, X, Y, self.labelsets_, sample_weight, solver)
         return super()._fit_members(members, X, Y, fit_params)
 
 
-def _in_one_solve(member, X, Y, labelsets):
-    """Whether RAkEL members like ``member`` all use one batched solver alone."""
+def _one_solve_solver(member, X, Y, labelsets):
+    """The solver that fits RAkEL members like ``member`` in one solve, or None.
+
+    With ``solver="auto"`` the ensemble counts as one problem: when its
+    training rows or its members' label sets together are past the sizes at
+    which one label powerset leaves libsvm, all members are solved together by
+    ``"softmax"``; else each member is fitted on its own (libsvm).
+    """
     if type(member) is not LabelPowersetWeightedSVC:
-        return False
+        return None
     if member.labelset_size is not None or member.sampler is not None:
-        return False
+        return None
     if member.prune_threshold is not None:  # each member would have its own rows
-        return False
+        return None
     if member.kernel != "linear":
-        return False
+        return None
     n_samples = Y.shape[0]
-    solvers = {
-        member._choose_solver(n_samples, X.shape[1], len(np.unique(Y[:, labels], axis=0)))
-        for labels in labelsets
-    }
-    return len(solvers) == 1 and solvers <= set(_JOINT)
+    n_sets = [len(np.unique(Y[:, labels], axis=0)) for labels in labelsets]
+    if member.solver == "auto":
+        large = n_samples > _AUTO_MAX_SAMPLES or sum(n_sets) > _SLOW_LABEL_SETS
+        return "softmax" if large else None
+    solvers = {member._choose_solver(n_samples, X.shape[1], n) for n in n_sets}
+    return solvers.pop() if len(solvers) == 1 and solvers <= set(_JOINT) else None
 
 
-def _fit_members_together(members, X, Y, labelsets, sample_weight):
+def _fit_members_together(members, X, Y, labelsets, sample_weight, solver):
     """Fit RAkEL members with the batched solver in one solve, side by side.
 
     Each member checks and encodes its own columns as in its ``fit``; their
@@ -1075,6 +1082,7 @@ def _fit_members_together(members, X, Y, labelsets, sample_weight):
     n_cols = 0
     for member, labels in zip(members, labelsets):
         problem = member._encode(*member._check_fit_data(X, Y[:, labels], sample_weight))
+        member.solver_ = solver
         if member._n_present() == 1:  # one label set: nothing to solve
             member._fit_svc(*problem)
             continue
