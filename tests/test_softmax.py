@@ -162,12 +162,6 @@ def test_clone_pickle_grid_search(data):
     assert set(search.best_params_) == {"C", "prune_threshold"}
 
 
-def test_softmax_needs_linear_kernel(data):
-    X, Y = data
-    with pytest.raises(ValueError, match="needs kernel='linear'"):
-        LabelPowersetWeightedSVC(solver="softmax", kernel="rbf").fit(X, Y)
-
-
 # --- pruned sets ----------------------------------------------------------
 
 
@@ -219,6 +213,6 @@ def test_label_powerset_with_pruned_sets(data):
     weight = np.linspace(0.5, 2.0, len(X))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for solver in ("libsvm", "softmax", "dual-cd"):
+        for solver in ("libsvm", "softmax"):
             model = LabelPowersetWeightedSVC(solver=solver, prune_threshold=2)
             assert model.fit(X, Y, sample_weight=weight).predict(X).shape == Y.shape

@@ -80,16 +80,16 @@ def test_label_powerset_svc_points_lists_of_names_to_multilabelbinarizer():
 ])
 def test_classifiers_refuse_negative_and_non_finite_sample_weights(weights, match):
     from skmmlc import LabelPowersetWeightedSVC, RakelO
-    from skmmlc.multilabel._linear import BatchLinearSVC
+    from skmmlc.multilabel._softmax import BatchSoftmaxRegression
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(8, 3))
     Y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]] * 2)
     for model, y in ((LabelPowersetWeightedSVC(), Y),
-                     (LabelPowersetWeightedSVC(solver="liblinear"), Y),
+                     (LabelPowersetWeightedSVC(solver="softmax"), Y),
                      (LabelPowersetWeightedSVC(labelset_size=2, random_state=0), Y),
                      (RakelO(labelset_size=2, random_state=0), Y),
-                     (BatchLinearSVC(), Y[:, 0])):
+                     (BatchSoftmaxRegression(), Y[:, 0])):
         with pytest.raises(ValueError, match=match):
             model.fit(X, y, sample_weight=weights)
     with pytest.raises(ValueError, match="every sample_weight is zero"):

@@ -31,7 +31,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.svm import SVC, LinearSVC
+from sklearn.svm import SVC
 from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -44,7 +44,6 @@ from sklearn.utils.validation import (
 
 from ..utils import check_label_matrix, check_sample_weight
 from ._limits import libsvm_max_iter
-from ._linear import BatchLinearSVC, fit_ovr_squared_hinge
 from ._rakel import _BaseRakelO, _is_label_matrix
 from ._softmax import BatchSoftmaxRegression, fit_grouped_softmax
 
@@ -56,20 +55,16 @@ __all__ = [
     "prune_labelsets",
 ]
 
-# "auto" uses liblinear (linear kernel) above these sizes, and libsvm warns
+# "auto" uses the softmax (linear kernel) above these sizes, and libsvm warns
 # above _SLOW_LABEL_SETS label sets (see LabelPowersetWeightedSVC's Notes).
 _AUTO_MAX_SAMPLES = 5_000
 _SLOW_LABEL_SETS = 500
-# the batched solvers of skmmlc.multilabel._linear (linear kernel only);
-# "auto" takes "dual-cd" when rows <= this many times the features
-_BATCHED = ("newton", "dual-cd", "admm")
 # solvers whose RAkEL members are solved together in one problem
-_JOINT = (*_BATCHED, "softmax")
-_DUAL_CD_ROWS_PER_FEATURE = 2
+_JOINT = ("softmax",)
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
-# float32 data stays float32 (the batched solver computes in it; libsvm and
-# liblinear convert to float64 themselves).
+# float32 data stays float32 (the softmax computes in it; libsvm converts to
+# float64 itself).
 _DTYPES = [np.float64, np.float32]
 
 
@@ -330,26 +325,18 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ``2 * n_labels`` (the RAkEL authors' choice for ``k=3``), at most the
         number of distinct ``k``-subsets; it must be at least
         ``ceil(n_labels / k)`` so that every label is in a member.
-    solver : {"auto", "libsvm", "liblinear", "newton", "dual-cd", "admm"}, default="auto"
+    solver : {"auto", "libsvm", "softmax"}, default="auto"
         ``"libsvm"``: :class:`sklearn.svm.SVC` (one-vs-one over label sets,
-        hinge loss, the paper's exact setting). ``"liblinear"``:
-        :class:`sklearn.svm.LinearSVC` (one-vs-rest over label sets, squared
-        hinge loss with a regularised intercept, cost linear in the number
-        of label sets; linear kernel only). ``"newton"``: the same model as
-        ``"liblinear"`` (same objective and stopping rule), all label sets
-        solved at once by a batched Newton method whose steps are
-        matrix-matrix products (linear kernel only; float32 data is kept in
-        float32; the members of a RAkEL ensemble are solved together).
-        ``"dual-cd"``: the same objective, all label sets at once by
-        liblinear's dual coordinate descent with rows in blocks, stopped when
-        the duality gap is at most ``tol`` times the objective (fast where
-        rows are at most about twice the features; what it has not finished
-        after 100 epochs Newton finishes). ``"admm"``: the same objective and
-        stopping rule as ``"dual-cd"``, by ADMM with one Cholesky factor
-        shared by all label sets (fast where rows far outnumber features and
-        many rows sit at the margins of rare label sets, e.g. standardised
-        imbalanced data; slow on unscaled data; what it has not finished
-        after 500 iterations Newton finishes). ``"auto"``: see Notes.
+        hinge loss, the paper's exact setting). ``"softmax"``: not an SVM but
+        a multinomial logistic regression over the label sets with the same
+        row weights and ``C`` (the model of
+        :class:`~sklearn.linear_model.LogisticRegression` with
+        ``sample_weight``), all label sets in one smooth problem solved by
+        L-BFGS with matrix-matrix products (linear kernel only; float32 data
+        is kept in float32; the members of a RAkEL ensemble are solved
+        together). ``"auto"``: libsvm up to 5,000 training rows and 500
+        label sets (the paper's setting) and for other kernels, else
+        ``"softmax"``; see Notes.
     sampler : imbalanced-learn sampler or None, default=None
         Resampler (e.g. ``RandomOverSampler()``) applied to the powerset
         classes before training; it is cloned. Weights are computed on the
@@ -364,26 +351,25 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ``LabelPowerset(SVC())`` of scikit-multilearn. Only used with libsvm
         and ``labelset_size=None``.
     tol : float, default=1e-3
-        Tolerance of the stopping criterion (libsvm's; liblinear's and
-        ``"newton"``'s relative gradient norm; ``"dual-cd"``'s and
-        ``"admm"``'s relative duality gap).
+        Tolerance of the stopping criterion (libsvm's; ``"softmax"``: the
+        largest gradient entry relative to the summed row costs, see
+        ``skmmlc.multilabel._softmax.fit_grouped_softmax``).
     cache_size : float, default=200
         Kernel cache size in MB (libsvm).
     max_iter : int, default=-1
         Hard limit on solver iterations; -1 means ``max(10_000_000, 100_000 *
         n_samples)`` per pair of label sets for libsvm (far above what fits
         that converge take; one that reaches it ends with a
-        ``ConvergenceWarning``) and liblinear's default of 1000 for
-        liblinear and ``"newton"``.
+        ``ConvergenceWarning``) and 1000 L-BFGS iterations for
+        ``"softmax"``.
     n_jobs : int or None, default=None
         Members of a ``labelset_size=k`` ensemble fitted in parallel threads
-        (the solvers release the GIL); ``None`` means 1, -1 all cores. Not
-        used when the members are solved together (``"newton"``,
-        ``"dual-cd"``, ``"admm"``): BLAS
-        threads then share the work.
+        (libsvm releases the GIL); ``None`` means 1, -1 all cores. Not used
+        when the members are solved together (``"softmax"``): BLAS threads
+        then share the work.
     random_state : int, RandomState instance or None, default=None
-        Seeds the choice of label subsets, the sampler, liblinear and the row
-        order of ``"dual-cd"`` (libsvm itself is deterministic here).
+        Seeds the choice of label subsets and the sampler (libsvm and the
+        softmax are deterministic here).
 
     Attributes
     ----------
@@ -399,12 +385,13 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     powerset_counts_ : ndarray of shape (n_powersets,)
         Number of training rows per label set as seen by the SVM (after the
         sampler). Not set with ``labelset_size=k``.
-    svc_ : SVC, LinearSVC, BatchLinearSVC or None
-        The fitted SVM (``BatchLinearSVC``, of
-        ``skmmlc.multilabel._linear``, for the batched solvers: ``coef_``,
-        ``intercept_`` and ``decision_function`` as ``LinearSVC``); None when
+    svc_ : SVC, BatchSoftmaxRegression or None
+        The fitted SVM, or for ``"softmax"`` the softmax regression
+        (``skmmlc.multilabel._softmax.BatchSoftmaxRegression``: ``coef_``,
+        ``intercept_``, ``decision_function`` and ``predict_proba`` as
+        :class:`~sklearn.linear_model.LogisticRegression`); None when
         training had a single label set. Not set with ``labelset_size=k``.
-    solver_ : {"libsvm", "liblinear", "newton", "dual-cd", "admm"}
+    solver_ : {"libsvm", "softmax"}
         The solver used (with ``labelset_size=k``: by the first member).
     multilabel_ : bool
         Whether ``y`` was a 0/1 label indicator matrix (one 0/1 column
@@ -417,9 +404,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ensemble, whose outputs :meth:`predict`, :meth:`decision_function`
         and :meth:`predict_proba` return. ``None`` otherwise.
     n_iter_ : ndarray or int
-        Solver iterations: libsvm's per one-vs-one sub-problem, liblinear's
-        and ``"newton"``'s maximum over the one-vs-rest sub-problems. Not
-        set with ``labelset_size=k``.
+        Solver iterations: libsvm's per one-vs-one sub-problem, L-BFGS's for
+        ``"softmax"``. Not set with ``labelset_size=k``.
     labelsets_ : ndarray of shape (n_labelsets, k)
         With ``labelset_size=k``: the label indices of each member
         (``ensemble_.labelsets_``).
@@ -463,7 +449,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     **Per-label scores (max-marginals).** Let ``d_k`` be the SVM's
     one-vs-rest decision value for label set ``k`` (libsvm: one-vs-one votes
     plus a bounded confidence, as :meth:`sklearn.svm.SVC.decision_function`
-    gives it; liblinear: the margin of the one-vs-rest SVM). With
+    gives it; ``"softmax"``: the label set's log-probability, up to a
+    constant per row). With
     ``break_ties=True`` the predicted label set is ``argmax_k d_k``.
     :meth:`decision_function` returns, for label ``j``,
     ``max_{k: j in set k} d_k - max_{k: j not in set k} d_k``; a maximum over
@@ -493,52 +480,40 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     its sigmoid, so the three always agree. Unlike the full powerset, the
     ensemble can predict label sets that no training row had.
 
-    **Solvers.** libsvm trains ``K (K - 1) / 2`` one-vs-one SVMs for ``K``
-    label sets and its cost grows at least quadratically with the number of
-    rows; a fit with more than 500 label sets warns before it starts.
-    liblinear trains ``K`` one-vs-rest linear SVMs (squared hinge, the
-    intercept regularised like a feature), one after the other, each a
-    sequence of matrix-vector products over all rows. ``"newton"`` solves
-    the same ``K`` problems (same objective, same stopping rule: the same
-    model within the tolerance) as the columns of one weight matrix, by a
-    generalised Newton method with a line search whose every step is a
-    matrix-matrix product over row chunks (memory ``O((d + chunk) K)`` plus
-    one bit per row and label set); each column stops when it has converged.
-    On Mulan emotions and scene its objective is within 1e-5 of liblinear's
-    at ``tol=1e-5`` (micro-F1 equal to 3 decimals). On nearly separable
-    data (as many features as rows) its Newton steps are short and it
-    needs tens of iterations of tens of products each; ``"dual-cd"``, the
-    same objective by liblinear's dual coordinate descent (Hsieh et al.
-    2008) with every column's coordinates updated together, converges there
-    in tens of passes over the rows (1,100 rows x 1,000 features, 592 label
-    sets: 2.5 against 125-197 CPU seconds; per-label logistic regression
-    1.4). With far more rows than features it converges slowly (100
-    epochs, then Newton finishes). There ``"admm"`` is often the fastest
-    (``docs/benchmarks.md``, "admm"): its steps do not depend on which rows
-    are inside the margin, the thing that slows both others down when the
-    label sets are many and rare (the pipeline's 16,000 x 384 selection
-    input, 125 label sets: about half of Newton's time), but it needs
-    hundreds of iterations where Newton needs ten (balanced, well
-    separated classes; unscaled features), so ``"auto"`` does not pick it.
+    **Pruned sets** (``prune_threshold=p``, Read, Pfahringer and Holmes
+    2008): see :func:`prune_labelsets`. The weights are computed on the
+    pruned rows. Off by default; with RAkEL each member prunes its own
+    label sets (the members are then fitted one by one).
 
-    ``"auto"`` keeps libsvm (the paper's setting) for a non-linear kernel
-    and for small problems (at most 5,000 training rows and 500 label sets:
-    there libsvm fits fast and its one-vs-one hinge-loss model is the
-    paper's, a different model from the one-vs-rest squared hinge). Above
-    either size, with a linear kernel, it picks ``"dual-cd"`` when the rows
-    are at most twice the features, else ``"newton"``, or liblinear
-    when there are only 2 label sets (one binary problem: liblinear's
-    single pass of matrix-vector products was faster there). Measured on
-    the 2-core benchmark machine (C=0.9, tol=1e-3, see
-    ``docs/benchmarks.md``, "labelsets" and "solvers"; CPU seconds, the
-    cores being shared): with 6,000 rows x 1,000 features, 8 classes
-    Newton 2.9 s against liblinear 4.2 s, 3 classes 0.83 against 1.11, 2
-    classes 0.63 against 0.39 (300 features: 0.43 against 0.18), and with
-    hundreds to thousands of label sets liblinear does not finish in the
-    time Newton needs (see the "labelsets" table). Below the size
-    thresholds "auto" keeps libsvm; Newton would not beat liblinear there
-    either (2,000 x 100, 8 classes: 0.21 against 0.12 s). A RAkEL ensemble
-    whose members all use one batched solver is solved in one pass.
+    **Solvers.** libsvm trains ``K (K - 1) / 2`` one-vs-one SVMs for ``K``
+    label sets, its fit grows at least quadratically with the rows, and its
+    prediction evaluates all pairs: with 592 label sets and 1,100 rows of
+    1,000 features it fits in 1.3 CPU seconds but predicts 400 rows in 94
+    s; with 2,881 label sets and 16,000 rows the fit alone takes 480 s. A
+    fit with more than 500 label sets warns before it starts.
+    ``"softmax"`` has one weight vector per label set and one smooth,
+    strongly convex objective; each L-BFGS step costs two matrix-matrix
+    products over the rows (``X W`` and ``X^T G``, row chunks of about
+    ``2**22 / K`` rows), memory ``O((d + chunk) K)`` and the L-BFGS history
+    (10 pairs of ``(d + 1) K`` values).
+
+    ``"auto"`` keeps libsvm (the paper's model) for a non-linear kernel and
+    for problems of the paper's size (at most 5,000 training rows and 500
+    label sets), and picks ``"softmax"`` above either size. Measured
+    (``docs/benchmarks.md``, "labelsets"; C=0.9, tol=1e-3, CPU seconds of
+    one core against per-label logistic regression's): on 1,100 rows x
+    1,000 features with 592 label sets the softmax fits in 0.9x logistic
+    regression's time with micro/macro-F1 0.215/0.096 against libsvm's
+    0.193/0.038; on the pipeline's selection input (16,000 x 384, 125 label
+    sets) in 4.2x with 0.741/0.675 against libsvm's 0.748/0.661 (fit 189x,
+    prediction 45 s). On Mulan emotions and scene, where ``"auto"`` keeps
+    libsvm, the softmax is 0.02 below libsvm (emotions 0.640/0.640 against
+    0.662/0.661). The one-vs-rest squared-hinge solvers of earlier versions
+    (liblinear, batched Newton, dual coordinate descent, ADMM) were slower
+    and less accurate than the softmax on every shape measured and were
+    removed. A RAkEL ensemble counts as one problem for ``"auto"``: past
+    those sizes (its rows, or its members' label sets together) its members
+    are solved together by ``"softmax"``.
 
     Examples
     --------
@@ -568,7 +543,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         "prune_subsets": [Interval(numbers.Integral, 1, None, closed="left")],
         "labelset_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_labelsets": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "solver": [StrOptions({"auto", "libsvm", "liblinear", *_JOINT})],
+        "solver": [StrOptions({"auto", "libsvm", *_JOINT})],
         "sampler": [None, HasMethods(["fit_resample"])],
         "break_ties": ["boolean"],
         "tol": [Interval(numbers.Real, 0.0, None, closed="neither")],
@@ -668,7 +643,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         check_sample_weight(sample_weight, X)  # negative, NaN: say so
-        if self.solver in ("liblinear", *_JOINT) and self.kernel != "linear":
+        if self.solver in _JOINT and self.kernel != "linear":
             raise ValueError(
                 f"solver={self.solver!r} needs kernel='linear', got "
                 f"kernel={self.kernel!r}; use solver='libsvm' or 'auto' for other kernels."
@@ -759,7 +734,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             warnings.warn(
                 f"Fitting libsvm on {n_present} label sets trains "
                 f"{n_present * (n_present - 1) // 2} one-vs-one SVMs; this "
-                "will be slow. Use solver='liblinear' (linear kernel) or "
+                "will be slow. Use solver='softmax' (linear kernel) or "
                 "labelset_size=3.",
                 UserWarning,
                 stacklevel=4,
@@ -773,22 +748,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     def _make_svc(self):
         """An unfitted SVM (or softmax regression) for ``solver_``."""
         if self.solver_ == "softmax":
-            return BatchSoftmaxRegression(C=self.C, tol=self.tol, max_iter=self._linear_max_iter())
-        if self.solver_ in _BATCHED:
-            return BatchLinearSVC(
-                C=self.C,
-                tol=self.tol,
-                max_iter=self._linear_max_iter(),
-                solver=self.solver_,
-                random_state=self.random_state,
-            )
-        if self.solver_ == "liblinear":
-            return LinearSVC(
-                C=self.C,
-                tol=self.tol,
-                max_iter=self._linear_max_iter(),
-                random_state=self.random_state,
-            )
+            return BatchSoftmaxRegression(C=self.C, tol=self.tol, max_iter=self._softmax_max_iter())
         return SVC(
             C=self.C,
             kernel=self.kernel,
@@ -802,7 +762,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
             random_state=self.random_state,
         )
 
-    def _linear_max_iter(self):
+    def _softmax_max_iter(self):
         return 1000 if self.max_iter == -1 else self.max_iter
 
     def _resample(self, X, codes, sample_weight):
@@ -1014,7 +974,7 @@ class RakelO(_BaseRakelO):
     labels, the ensemble can predict label sets that no training row had.
 
     When every member is a :class:`LabelPowersetWeightedSVC` that would use
-    the batched linear solver (``solver="newton"``, or ``"auto"`` choosing
+    the softmax over label sets (``solver="softmax"``, or ``"auto"`` choosing
     it; no sampler), all members are solved together in one pass, with the
     same result as fitting them one by one.
 
@@ -1069,16 +1029,16 @@ def _one_solve_solver(member, X, Y, labelsets):
 
 
 def _fit_members_together(members, X, Y, labelsets, sample_weight, solver):
-    """Fit RAkEL members with the batched solver in one solve, side by side.
+    """Fit RAkEL members by ``solver`` (``"softmax"``) in one solve, side by side.
 
     Each member checks and encodes its own columns as in its ``fit``; their
     label sets are then the column groups of one problem, each with its own
-    row weights: the result is the same as fitting the members one by one.
+    row weights: the optimum is the one of fitting the members one by one.
     """
     first = members[0]
     first._validate_params()  # what the members' fit would check
     X = check_array(X, accept_sparse="csr", dtype=_DTYPES)
-    targets, costs, groups, parts = [], [], [], []
+    targets, costs, parts = [], [], []
     n_cols = 0
     for member, labels in zip(members, labelsets):
         problem = member._encode(*member._check_fit_data(X, Y[:, labels], sample_weight))
@@ -1089,35 +1049,22 @@ def _fit_members_together(members, X, Y, labelsets, sample_weight, solver):
         n_sets = len(member.powersets_)
         targets.append(problem[1] + n_cols)
         costs.append(member.C * problem[2])
-        groups.append(np.full(n_sets, len(parts)))
         parts.append((member, n_cols, n_sets))
         n_cols += n_sets
-    if parts and first.solver_ == "softmax":
-        coef, intercept, n_iter, objective = fit_grouped_softmax(
-            X,
-            np.column_stack(targets),
-            np.column_stack(costs),
-            [size for _, _, size in parts],
-            tol=first.tol,
-            max_iter=first._linear_max_iter(),
-        )
-        n_iter = np.full(n_cols, n_iter)
-        objective = np.full(n_cols, objective)
-    elif parts:
-        coef, intercept, n_iter, objective = fit_ovr_squared_hinge(
-            X,
-            np.column_stack(targets),
-            np.column_stack(costs),
-            np.concatenate(groups),
-            tol=first.tol,
-            max_iter=first._linear_max_iter(),
-            solver=first.solver_,
-            random_state=first.random_state,
-        )
+    if not parts:
+        return members
+    coef, intercept, n_iter, objective = fit_grouped_softmax(
+        X,
+        np.column_stack(targets),
+        np.column_stack(costs),
+        [size for _, _, size in parts],
+        tol=first.tol,
+        max_iter=first._softmax_max_iter(),
+    )
     for member, start, size in parts:
         cols = slice(start, start + size)
         svc = member._make_svc()
         svc.classes_, svc.n_features_in_ = np.arange(size), X.shape[1]
-        svc._set_solution(coef[cols], intercept[cols], n_iter[cols], objective[cols])
+        svc._set_solution(coef[cols], intercept[cols], n_iter, objective)
         member.svc_, member.n_iter_ = svc, svc.n_iter_
     return members

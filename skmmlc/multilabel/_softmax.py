@@ -34,6 +34,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..utils import check_sample_weight
+
 __all__ = ["BatchSoftmaxRegression", "fit_grouped_softmax"]
 
 # rows are processed in chunks of about this many (row, column) values
@@ -229,6 +231,7 @@ class BatchSoftmaxRegression(ClassifierMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32])
         check_classification_targets(y)
+        check_sample_weight(sample_weight, X)  # negative, NaN: say so
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
