@@ -41,8 +41,8 @@ class FeatureCache:
       an entry that changed on disk (bit rot, a bad copy) is recomputed, with
       a warning that names it.
     - An entry holding NaN or infinite values (development versions wrote
-      them before features were checked) is never served: it is recomputed and rewritten, with one
-      warning per file and process that names it.
+      them before features were checked) is never served: it is recomputed
+      and rewritten, with one warning per file and process that names it.
     - Entries of earlier formats (other keys) are never looked up again: they
       miss and are recomputed; delete the folder to reclaim their space.
     - A cache that cannot be written (read-only folder, full disk, no
