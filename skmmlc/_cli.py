@@ -453,30 +453,81 @@ def _feature_cache(cache):
     ``extract`` and ``fit`` use the same one (``fit`` gives ``C`` to the
     pipeline as its ``memory``, whose extractors cache in
     ``C/skmmlc-features``), so ``fit`` reuses what ``extract`` wrote. Entries
-    that an earlier ``extract`` wrote in ``C`` itself are moved there.
+    that an earlier ``extract`` wrote in ``C`` itself are moved there
+    (:func:`_move_earlier_layout`; safe while other processes do the same).
     """
     from .pipeline import feature_cache_dir
 
     features = Path(feature_cache_dir(os.fspath(cache)))
-    if cache.is_dir():
-        old = [p for p in cache.iterdir() if p.is_dir() and len(p.name) == 2
-               and any(p.glob("*.npz"))]
-        if old:
-            features.mkdir(parents=True, exist_ok=True)
-            for folder in old:
-                if not (features / folder.name).exists():
-                    os.replace(folder, features / folder.name)
-                else:  # both layouts hold entries of this prefix: merge
-                    for entry in folder.glob("*.npz"):
-                        os.replace(entry, features / folder.name / entry.name)
-                    with contextlib.suppress(OSError):
-                        folder.rmdir()
-            _say(f"Moved the features that an earlier `skmmlc extract` wrote in {cache} "
-                 f"to {features}, where `skmmlc fit --cache` reads them.")
+    if _move_earlier_layout(cache, features):
+        _say(f"Moved the features that an earlier `skmmlc extract` wrote in {cache} "
+             f"to {features}, where `skmmlc fit --cache` reads them.")
     return features
 
 
+def _entry_names(folder):
+    """Names of the cache entries in ``folder`` (not temporary files); [] if it is gone."""
+    try:
+        with os.scandir(folder) as it:
+            return [e.name for e in it
+                    if e.name.endswith(".npz") and not e.name.startswith(".tmp-")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _move_earlier_layout(cache, features):
+    """Move entries of the layout ``C/ab/<key>.npz`` to ``features/ab/``; how many moved.
+
+    Several processes may run this at once (``extract`` and ``fit`` started
+    together, Dask workers): every step is one rename, and a folder or entry
+    that another process moved first (``FileNotFoundError``), or a target
+    folder that another process filled first, is taken as it comes.
+    """
+    try:
+        folders = [p for p in cache.iterdir() if len(p.name) == 2 and p.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    moved = 0
+    for folder in folders:
+        names = _entry_names(folder)
+        if not names:
+            continue
+        target = features / folder.name
+        features.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(folder, target)  # the whole folder, if the target is not there
+            moved += len(names)
+            continue
+        except FileNotFoundError:  # another process moved it first
+            continue
+        except OSError:  # the target holds entries already: merge, entry by entry
+            pass
+        target.mkdir(exist_ok=True)
+        for name in names:
+            try:
+                os.replace(folder / name, target / name)
+                moved += 1
+            except FileNotFoundError:  # another process moved this one
+                pass
+        with contextlib.suppress(OSError):  # not empty (a writer's file), or gone
+            folder.rmdir()
+    return moved
+
+
+def _cache_write_reason(messages):
+    """The reason a feature cache gave for refusing writes, from its warnings' text."""
+    import re
+
+    for message in messages:
+        found = re.search(r"cannot write to the feature cache .* \((.*)\); extraction goes on",
+                          message, re.S)
+        if found:
+            return found.group(1)
+    return None
+
+
 def _cmd_extract(args):
+    """Fill the feature cache; 1 if some features could not be written to it."""
     import warnings
 
     from .exceptions import SkippedRowsWarning
@@ -486,7 +537,7 @@ def _cmd_extract(args):
     args.cache.mkdir(parents=True, exist_ok=True)
     features = _feature_cache(args.cache)
     extractors = _extractors(args, visual_weights, audio_weights, features, verbose=1)
-    failures = []
+    failures, uncached, messages = [], [], []
     with _extraction_backend(args.scheduler):
         for name, (extractor, columns) in extractors.items():
             extractor.set_params(n_jobs=args.n_jobs)
@@ -494,32 +545,60 @@ def _cmd_extract(args):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", SkippedRowsWarning)
                 extractor.fit_transform(data.data[columns])
+            skipped = set()
             for w in caught:
                 if issubclass(w.category, SkippedRowsWarning):
                     failures += [(name, row, err.source, str(err))
                                  for row, err in zip(w.message.rows, w.message.errors)]
+                    skipped.update(w.message.rows)
                 else:
+                    messages.append(str(w.message))
                     warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            # computed but not in the cache (a full disk): rows that failed aside
+            uncached += [(name, row, source) for row, source
+                         in extractor._uncached_rows(data.data[columns]) if row not in skipped]
             _say(f"{name}: {len(data.data)} clips in {time.perf_counter() - start:.1f} s")
+    reason = _cache_write_reason(messages) or "the entry is missing after extraction"
+    uncached = [(name, row, source, f"computed, but not written to the feature cache "
+                 f"({reason}); a rerun computes it again") for name, row, source in uncached]
     report = args.cache / "failures.csv"
-    if failures:
+    status, listed = 0, f"; rows listed in {report}"
+    if failures or uncached:
         import pandas as pd
 
         from .utils import atomic_write
 
-        with atomic_write(report, "w", encoding="utf-8", newline="") as fh:
-            pd.DataFrame(failures, columns=["modality", "row", "file", "reason"]).to_csv(
-                fh, index=False)
-        _say(f"{len(failures)} input(s) could not be read (set to zeros); "
-             f"rows, files and reasons: {report}")
-        for modality, row, source, _ in failures[:10]:
-            _say(f"  {modality} row {row}: {source}")
-        if len(failures) > 10:
-            _say(f"  ... and {len(failures) - 10} more")
+        try:
+            with atomic_write(report, "w", encoding="utf-8", newline="") as fh:
+                pd.DataFrame(failures + uncached,
+                             columns=["modality", "row", "file", "reason"]).to_csv(
+                    fh, index=False)
+        except OSError as exc:
+            print(f"skmmlc: error: cannot write {report} ({exc.strerror or exc}); the "
+                  "first rows follow.", file=sys.stderr)
+            status, listed = 1, ""
+        if failures:
+            _say(f"{len(failures)} input(s) could not be read (set to zeros); "
+                 f"rows, files and reasons: {report}")
+            for modality, row, source, _ in failures[:10]:
+                _say(f"  {modality} row {row}: {source}")
+            if len(failures) > 10:
+                _say(f"  ... and {len(failures) - 10} more")
     else:
         report.unlink(missing_ok=True)  # a previous run's failures are fixed
+    if uncached:
+        for modality, row, source, _ in uncached[:10]:
+            _say(f"  not cached: {modality} row {row}: {source or '(text)'}")
+        if len(uncached) > 10:
+            _say(f"  ... and {len(uncached) - 10} more")
+        print(f"skmmlc: error: {len(uncached)} feature set(s) were computed but not "
+              f"written to the cache {features} ({reason}){listed}. "
+              "Free space or fix the folder, then run `skmmlc extract` again: it "
+              "computes only what is missing.", file=sys.stderr)
+        return 1
     _say(f"Features of {len(data.data)} clips are in {features}; a rerun computes only "
          f"what is missing, and `skmmlc fit --cache {args.cache}` reuses them.")
+    return status
 
 
 def _pipeline_options(args, visual_weights, audio_weights):
@@ -890,7 +969,8 @@ def main(argv=None):
 
     0 on success; 2 for an error in the input (one line on stderr, the
     traceback with ``--debug``); 130 when interrupted; ``fetch-weights``
-    returns 1 when the weights could not be had.
+    returns 1 when the weights could not be had, ``extract`` when some
+    features could not be written to the cache (a full disk).
     """
     args = _build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
     from .exceptions import WeightsError

@@ -251,6 +251,154 @@ def test_features_of_the_earlier_extract_layout_are_moved_where_fit_reads(tmp_pa
     assert sorted(p.name for p in cache.iterdir()) == ["failures.csv", "skmmlc-features"]
 
 
+def _earlier_layout(cache, n_prefixes=2):
+    """An old-layout cache (C/ab/<key>.npz); half its prefixes also in C/skmmlc-features."""
+    expected = {}
+    for i in range(n_prefixes):
+        prefix = f"{i:02x}"
+        for j in range(3):
+            key = f"{prefix}{j}"
+            (cache / prefix).mkdir(parents=True, exist_ok=True)
+            (cache / prefix / f"{key}.npz").write_bytes(key.encode())
+            expected[f"{prefix}/{key}.npz"] = key.encode()
+        if i % 2 == 0:  # fit already wrote entries of this prefix: a merge
+            (cache / "skmmlc-features" / prefix).mkdir(parents=True, exist_ok=True)
+            (cache / "skmmlc-features" / prefix / f"{prefix}new.npz").write_bytes(b"new")
+            expected[f"{prefix}/{prefix}new.npz"] = b"new"
+    return expected
+
+
+def _assert_moved(cache, expected):
+    features = cache / "skmmlc-features"
+    found = {p.relative_to(features).as_posix(): p.read_bytes() for p in features.rglob("*")
+             if p.is_file()}
+    assert found == expected
+    assert [p.name for p in cache.iterdir()] == ["skmmlc-features"]
+
+
+def _count_moves(monkeypatch, at=None, between=None):
+    """Count os.rename/os.replace calls; run ``between()`` just before call number ``at``."""
+    calls = []
+    for name in ("rename", "replace"):
+        real = getattr(os, name)
+
+        def move(src, dst, *args, _real=real, **kwargs):
+            calls.append(src)
+            if len(calls) - 1 == at:
+                between()
+            return _real(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(os, name, move)
+    return calls
+
+
+def test_migrating_the_earlier_layout_is_safe_when_another_process_moves_first(
+        tmp_path, monkeypatch, capsys):
+    """Another process migrates the same cache between any check and any move of
+    this one (every interleaving of a whole migration into this one's moves)."""
+    from skmmlc._cli import _feature_cache
+
+    probe = tmp_path / "probe"
+    expected = _earlier_layout(probe)
+    with monkeypatch.context() as m:
+        calls = _count_moves(m)
+        _feature_cache(probe)
+    _assert_moved(probe, expected)
+    n_moves = len(calls)
+    assert n_moves >= 4
+    for at in range(n_moves):
+        cache = tmp_path / f"race{at}"
+        expected = _earlier_layout(cache)
+        other = []
+
+        def other_process(m, cache=cache, other=other):
+            m.undo()  # the other process' moves are not interrupted
+            other.append(_feature_cache(cache))
+
+        with monkeypatch.context() as m:
+            _count_moves(m, at=at, between=lambda m=m, f=other_process: f(m))
+            assert _feature_cache(cache) == cache / "skmmlc-features"
+        assert other, at
+        _assert_moved(cache, expected)
+
+
+def test_migrating_the_earlier_layout_from_several_threads_at_once(tmp_path, capsys):
+    import threading
+
+    from skmmlc._cli import _feature_cache
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for round_ in range(5):
+            cache = tmp_path / f"r{round_}"
+            expected = _earlier_layout(cache, n_prefixes=40)
+            barrier, errors = threading.Barrier(4), []
+
+            def migrate(cache=cache, barrier=barrier, errors=errors):
+                barrier.wait()
+                try:
+                    _feature_cache(cache)
+                except Exception as exc:  # noqa: BLE001 - collected, then asserted
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=migrate) for _ in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert errors == []
+            _assert_moved(cache, expected)
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def test_extract_into_a_cache_that_fills_up_reports_what_is_missing(tmp_path, monkeypatch,
+                                                                   capsys):
+    import contextlib
+    import errno
+
+    import skmmlc._cli as cli
+    import skmmlc.feature_extraction._cache as cache_module
+
+    demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=5)
+    cache = tmp_path / "cache"
+    real_extractors, real_write = cli._extractors, cache_module.atomic_write
+
+    def audio_and_text(*args, **kwargs):  # the visual network adds time, not coverage
+        return {k: v for k, v in real_extractors(*args, **kwargs).items() if k != "visual"}
+
+    writes = []
+
+    @contextlib.contextmanager
+    def fills_up(path, *args, **kwargs):
+        writes.append(path)
+        if len(writes) > 3:  # three entries fit
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        with real_write(path, *args, **kwargs) as fh:
+            yield fh
+
+    monkeypatch.setattr(cli, "_extractors", audio_and_text)
+    monkeypatch.setattr(cache_module, "atomic_write", fills_up)
+    argv = ["extract", str(demo.filename), "--cache", str(cache), *TINY]
+    with pytest.warns(UserWarning, match="No space left on device"):
+        assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "skmmlc: error: 5 feature set(s) were computed but not written to the cache" in err
+    assert "No space left on device" in err and "failures.csv" in err
+    failures = pd.read_csv(cache / "failures.csv")
+    assert sorted(zip(failures.modality, failures.row)) == [
+        ("audio", 3), ("text", 0), ("text", 1), ("text", 2), ("text", 3)]
+    assert failures.reason.str.contains(
+        "not written to the feature cache \\(No space left on device\\)").all()
+    # the audio row names its file (the video's sound track: no audio column)
+    assert failures.file[failures.modality == "audio"].tolist() == [demo.data.video[3]]
+    monkeypatch.setattr(cache_module, "atomic_write", real_write)  # room again
+    assert main(argv) == 0
+    assert not (cache / "failures.csv").exists()
+    assert len(list((cache / "skmmlc-features").rglob("*.npz"))) == 8
+
+
 @pytest.mark.parametrize("delimiter, typed", [(";", ";"), ("\t", "\\t")])
 def test_delimiter_option(tmp_path, capsys, delimiter, typed):
     from skmmlc._cli import _build_parser, _load

@@ -459,3 +459,146 @@ def test_memory_refit_sees_replaced_media(sounds, tmp_path, wav_factory, monkeyp
     # a refit trains the temporal network on the new content: other features
     assert np.allclose(new_step, old_step) != content_keyed
     assert refit.memory == memory  # the parameter is left as it was given
+
+
+# -- entries that must not be trusted (issue 26, "Cache trust") -------------------------
+def _nan_entry(path):
+    """An entry as versions before the finite check could write it: NaN, valid checksum."""
+    with np.load(path) as entry:
+        features = entry["features"].copy()
+    features[0, 0] = np.nan
+    features[-1, -1] = np.inf
+    with open(path, "wb") as fh:
+        np.savez(fh, features=features,
+                 sha256=np.array(hashlib.sha256(features.tobytes()).hexdigest()))
+
+
+def test_non_finite_entry_is_recomputed_and_rewritten(vectors, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    texts = make_texts(3)
+    est = glove(vectors, cache).fit(texts)
+    clean = est.transform(texts)
+    files = entries(cache)
+    _nan_entry(files[1])
+    calls = count_forwards(monkeypatch)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = est.transform(texts)
+    np.testing.assert_array_equal(again, clean)
+    assert sum(calls) == 1  # only that entry was recomputed
+    named = [str(w.message) for w in caught if "NaN or infinite" in str(w.message)]
+    assert len(named) == 1 and str(files[1]) in named[0]
+    with np.load(files[1]) as entry:  # rewritten, finite
+        assert np.isfinite(entry["features"]).all()
+    calls.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(est.transform(texts), clean)
+    assert sum(calls) == 0
+
+
+def test_non_finite_entry_in_a_cache_that_cannot_be_rewritten_warns_once(
+        vectors, tmp_path, monkeypatch):
+    from skmmlc.feature_extraction._cache import FeatureCache
+
+    cache = tmp_path / "cache"
+    texts = make_texts(2)
+    est = glove(vectors, cache).fit(texts)
+    clean = est.transform(texts)
+    _nan_entry(entries(cache)[0])
+    monkeypatch.setattr(FeatureCache, "put", lambda self, key, array: None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            np.testing.assert_array_equal(est.transform(texts), clean)
+    assert len([w for w in caught if "NaN or infinite" in str(w.message)]) == 1
+
+
+def _byte_extractor():
+    """A file extractor whose features are a file's first bytes (no network)."""
+    from skmmlc.feature_extraction._base import BaseExtractor
+
+    class Bytes(BaseExtractor):
+        def __init__(self, batch_size=1, cache=None, on_error="raise", verbose=0,
+                     n_jobs=None):
+            self.batch_size, self.cache, self.on_error = batch_size, cache, on_error
+            self.verbose, self.n_jobs = verbose, n_jobs
+
+        def _output_shape(self):
+            return (1, 4)
+
+        def _runner_key(self):
+            return "bytes"
+
+        def _build_runner(self):
+            return "bytes"
+
+        def _weights_identity(self):
+            return "none"
+
+        def _read(self, item, row):
+            with open(item, "rb") as fh:
+                return fh.read(4)
+
+        def _forward(self, runner, decoded):
+            return np.array([[list(d)] for d in decoded], dtype=np.float32)
+
+    return Bytes
+
+
+def _same_size_same_mtime(path, data):
+    """Rewrite ``path`` with ``data`` (same size) and restore its mtime, as cp -p does."""
+    st = os.stat(path)
+    assert len(data) == st.st_size
+    path.write_bytes(data)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+@pytest.mark.parametrize("where", [0, 200_000 - 1, None], ids=["head", "tail", "same"])
+def test_file_rewritten_with_same_size_and_mtime_is_not_served_from_the_cache(
+        tmp_path, where):
+    """cp -p, rsync -a, unzip: other content, same size, same mtime: recomputed."""
+    clip = tmp_path / "clip.bin"
+    data = bytearray(np.random.default_rng(0).integers(1, 255, 200_000, dtype=np.uint8))
+    clip.write_bytes(bytes(data))
+    est = _byte_extractor()(cache=tmp_path / "cache").fit([str(clip)])
+    first = est.transform([str(clip)])
+    if where is not None:
+        data[where] = 0  # a byte of the header or of the index at the end
+    _same_size_same_mtime(clip, bytes(data))
+    again = est.transform([str(clip)])
+    fresh = _byte_extractor()().fit([str(clip)]).transform([str(clip)])
+    np.testing.assert_array_equal(again, fresh)
+    if where == 0:
+        assert again[0, 0] == 0 != first[0, 0]
+    n = 1 if where is None else 2  # the same content keeps its entry
+    assert len(entries(tmp_path / "cache")) == n
+
+
+def test_keys_hold_the_cache_format(vectors, tmp_path, monkeypatch):
+    """Entries written under another format version are not served."""
+    from skmmlc.feature_extraction._cache import FeatureCache
+
+    cache = tmp_path / "cache"
+    texts = make_texts(2)
+    est = glove(vectors, cache).fit(texts)
+    clean = est.transform(texts)
+    for path in entries(cache):  # what another version computed: other values
+        with np.load(path) as entry:
+            features = entry["features"] + 1
+        with open(path, "wb") as fh:
+            np.savez(fh, features=features,
+                     sha256=np.array(hashlib.sha256(features.tobytes()).hexdigest()))
+    monkeypatch.setattr(FeatureCache, "format_version", FeatureCache.format_version + 1)
+    calls = count_forwards(monkeypatch)
+    np.testing.assert_array_equal(est.transform(texts), clean)
+    assert sum(calls) == 2 and len(entries(cache)) == 4  # new entries beside the old
+
+
+def test_memory_key_sees_a_file_rewritten_with_same_size_and_mtime(tmp_path):
+    clip = tmp_path / "a.mp4"
+    clip.write_bytes(b"x" * 100)
+    X = pd.DataFrame({"video": [str(clip)]})
+    before = input_files_identity(X)
+    _same_size_same_mtime(clip, b"y" * 100)
+    assert input_files_identity(X) != before

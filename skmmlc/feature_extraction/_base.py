@@ -38,12 +38,12 @@ from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ..exceptions import MediaError, SkippedRowsWarning
 from ..utils import URL_RE as _URL
-from ..utils import file_identity, file_sha256, link_problem
+from ..utils import file_fingerprint, file_identity, file_sha256, link_problem
 from . import _parallel
 from ._cache import MODELS, FeatureCache, fill_from_cache
 from ._parallel import progress_bar
 
-__all__ = ["BaseExtractor", "FeatureCache", "file_identity", "file_sha256"]
+__all__ = ["BaseExtractor", "FeatureCache", "file_fingerprint", "file_identity", "file_sha256"]
 
 
 def _is_missing(value):
@@ -325,7 +325,7 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         if _is_missing(path):
             return None
         try:
-            return "file:" + file_identity(os.fspath(path))
+            return "file:" + file_fingerprint(os.fspath(path))
         except OSError:
             return None
 
@@ -373,8 +373,23 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         keys = []
         for i, item in enumerate(items):
             input_id = self._input_identity(item, i)
-            keys.append(None if input_id is None else _digest(ident, input_id))
+            keys.append(None if input_id is None
+                        else _digest(FeatureCache.format_version, ident, input_id))
         return keys
+
+    def _uncached_rows(self, X):
+        """Rows of ``X`` whose features have no entry in ``self.cache``.
+
+        Rows that have no key (no file to read) are left out. Returns
+        ``[(row, source), ...]``: ``source`` is the row's file (None for
+        text).
+        """
+        items = self._validate_input(X, reset=False)
+        missing = FeatureCache(self.cache).missing(self._cache_keys(items))
+        if self._input_kind == "text":
+            return [(i, None) for i in missing]
+        return [(i, first_present(items[i]) if isinstance(items[i], tuple) else items[i])
+                for i in missing]
 
     def _compute(self, items, rows, out, cache, keys, progress=None):
         """Decode ``rows`` of ``items`` and run the model on them, chunk by chunk.

@@ -26,9 +26,12 @@ __all__ = ["FeatureCache", "MODELS", "SharedCache", "clear_model_cache", "fill_f
 class FeatureCache:
     """A directory of feature files, one per (input, extractor) pair.
 
-    Keys are SHA-256 digests of the extractor's identity (class, parameters
-    that change the output, weights identity) and the input's identity
-    (:func:`file_identity` for files, the text itself for strings).
+    Keys are SHA-256 digests of the cache format (:attr:`format_version`),
+    the extractor's identity (class, parameters that change the output,
+    weights identity) and the input's identity
+    (:func:`~skmmlc.utils.file_fingerprint` for files: resolved path, size,
+    modification time and a hash of the first and last 64 KiB; the text
+    itself for strings).
 
     - Entries are written to a temporary file in the same directory, then
       renamed into place (``os.replace`` is atomic on POSIX and Windows), so an
@@ -37,6 +40,11 @@ class FeatureCache:
     - Each entry stores the SHA-256 of its features and is verified when read:
       an entry that changed on disk (bit rot, a bad copy) is recomputed, with
       a warning that names it.
+    - An entry holding NaN or infinite values (development versions wrote
+      them before features were checked) is never served: it is recomputed
+      and rewritten, with one warning per file and process that names it.
+    - Entries of earlier formats (other keys) are never looked up again: they
+      miss and are recomputed; delete the folder to reclaim their space.
     - A cache that cannot be written (read-only folder, full disk, no
       permission) degrades to read-only: one warning names the folder and the
       reason, extraction goes on, entries already there are still used.
@@ -46,7 +54,14 @@ class FeatureCache:
       process opens the cache.
     """
 
+    #: Part of every key: bumped when the entries' layout, or what an
+    #: extractor computes for the same input and parameters, changes, so that
+    #: entries of other versions are never served. 1: keys of path, size and
+    #: modification time; 2: keys with the ends' hash (file_fingerprint).
+    format_version = 2
+
     _suffix = ".npz"
+    _warned = set()  # non-finite entries this process has named
     _stale_after = 3600.0  # seconds without a change: an abandoned temporary file
     _swept = set()  # directories this process has cleaned
     _sweep_lock = threading.Lock()
@@ -113,7 +128,22 @@ class FeatureCache:
                 stacklevel=4,
             )
             return None
+        if features.dtype.kind in "fc" and not np.isfinite(features).all():
+            if str(path) not in self._warned:
+                self._warned.add(str(path))
+                warnings.warn(
+                    f"feature cache entry {path} holds NaN or infinite values (written "
+                    "by an earlier version of skmmlc?); recomputing it.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            return None
         return features
+
+    def missing(self, keys):
+        """Positions of the ``keys`` (None skipped) that have no entry on disk."""
+        return [i for i, key in enumerate(keys)
+                if key is not None and not self._path(key).is_file()]
 
     def put(self, key, array):
         if not self.writable:
@@ -122,7 +152,8 @@ class FeatureCache:
         try:
             with atomic_write(self._path(key)) as fh:
                 np.savez(fh, features=array,
-                         sha256=np.array(hashlib.sha256(array.tobytes()).hexdigest()))
+                         sha256=np.array(hashlib.sha256(array.tobytes()).hexdigest()),
+                         format=np.array(self.format_version))
         except OSError as exc:  # read-only, disk full, no permission
             self.writable = False
             warnings.warn(

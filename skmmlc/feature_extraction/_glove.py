@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import MediaError
 from ..utils import link_problem
-from ._base import BaseExtractor, _is_missing, file_identity
+from ._base import BaseExtractor, _is_missing, file_fingerprint
 from ._cache import MODELS
 
 __all__ = ["GloveFeatures"]
@@ -181,7 +181,7 @@ def _vectors_identity(vectors):
     if kind == "default":
         return _default_identity()
     if kind == "file":
-        return "file:" + file_identity(os.fspath(vectors))
+        return "file:" + file_fingerprint(os.fspath(vectors))
     return "gensim-data:" + vectors
 
 

@@ -12,10 +12,15 @@ intercept ``b`` not penalised: for one group the objective of
 :class:`sklearn.linear_model.LogisticRegression` (multinomial, L2, ``C``,
 ``sample_weight=weight``). It is smooth and strictly convex in ``W``, so a
 quasi-Newton method (L-BFGS) needs one function-and-gradient evaluation per
-step: two matrix-matrix products over the rows (``X W`` and ``X^T G``),
-computed in ``X``'s dtype (float32 data stays float32) over row chunks.
+step: two matrix-matrix products over the rows (``X W`` and ``X^T G``)
+over row chunks. They are computed in float32 (float64 data is copied to
+float32 once) unless ``tol < 1e-4``: the stopping rule compares the
+largest gradient entry with ``tol`` times the summed row costs, and float32
+products give every gradient entry to about ``1e-7 sqrt(n)`` of that sum,
+far below it (on the "labelsets" benchmark the predictions are the same as
+with float64 products, at half the time).
 
-Unlike the one-vs-rest squared hinge of ``_linear``, the conditioning does
+Unlike the one-vs-rest squared hinge of earlier versions, the conditioning does
 not get worse with rare classes: a rare label set's column only needs its
 few rows pushed above the others, and every step moves all columns
 together. It is not an SVM (no margin, no support vectors), and its scores
@@ -40,6 +45,8 @@ __all__ = ["BatchSoftmaxRegression", "fit_grouped_softmax"]
 
 # rows are processed in chunks of about this many (row, column) values
 _CHUNK_VALUES = 2**22
+# below this tol the products run in X's dtype, at or above it in float32
+_FLOAT32_TOL = 1e-4
 
 
 def _group_starts(n_classes):
@@ -110,8 +117,8 @@ def fit_grouped_softmax(
     Parameters
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Training data, float32 or float64 (products use its dtype; the
-        objective, gradient and iterates are float64).
+        Training data (the objective, gradient and iterates are float64;
+        the products float32 or, with ``tol < 1e-4``, ``X``'s dtype).
     targets : ndarray of shape (n_samples,) or (n_samples, n_groups)
         Column index of each row's class in each group (global: group ``g``
         owns columns ``sum(n_classes[:g])`` to ``sum(n_classes[:g + 1])``).
@@ -121,6 +128,7 @@ def fit_grouped_softmax(
         Number of classes (columns) of each group; ``None``: one group of
         ``targets.max() + 1``.
     tol : float, default=1e-4
+        From ``1e-4`` on the products run in float32 (see the module).
         L-BFGS stops when the largest gradient entry is at most ``tol``
         times ``sum(costs)`` (a mean gradient per unit of cost, as
         scikit-learn's ``LogisticRegression``, whose loss is a weighted
@@ -141,6 +149,8 @@ def fit_grouped_softmax(
     """
     if sparse.issparse(X):
         X = X.tocsr()
+    if tol >= _FLOAT32_TOL:
+        X = X.astype(np.float32, copy=False)
     elif X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
     targets = np.asarray(targets, dtype=np.intp)
@@ -177,8 +187,8 @@ class BatchSoftmaxRegression(ClassifierMixin, BaseEstimator):
     """Weighted multinomial logistic regression fitted by :func:`fit_grouped_softmax`.
 
     The model of ``LogisticRegression(C=C)`` (multinomial, L2, intercept not
-    penalised) with ``sample_weight``; here the products run in ``X``'s dtype
-    (float32 stays float32) and several such problems over the same rows can
+    penalised) with ``sample_weight``; here the products run in float32
+    (unless ``tol < 1e-4``) and several such problems over the same rows can
     be solved together (the members of a RAkEL ensemble). The label
     powerset's ``solver="softmax"`` fits it over the label sets.
 

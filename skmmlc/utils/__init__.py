@@ -1,6 +1,7 @@
 """Internal helpers shared by skmmlc's subpackages.
 
-- I/O: :func:`atomic_write`, :func:`atomic_write_set`, :func:`file_identity`, :func:`file_sha256`;
+- I/O: :func:`atomic_write`, :func:`atomic_write_set`, :func:`file_identity`,
+  :func:`file_fingerprint`, :func:`file_sha256`;
 - TensorFlow: :func:`import_tensorflow` (the one place TensorFlow is imported),
   :func:`keras_seeds`, :func:`with_dtype_policy` (Keras builds that touch no
   process-wide state), and the opt-in process settings
@@ -25,6 +26,7 @@ __getattr__, __dir__, __all__ = attach(
         "atomic_write_set": "._io",
         "check_text_encoding": "._io",
         "create_temp": "._io",
+        "file_fingerprint": "._io",
         "file_identity": "._io",
         "file_sha256": "._io",
         "link_problem": "._io",

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "atomic_write_set",
     "check_text_encoding",
     "create_temp",
+    "file_fingerprint",
     "file_identity",
     "file_sha256",
     "link_problem",
@@ -221,6 +223,53 @@ def file_identity(path):
     p = Path(path)
     st = p.stat()
     return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+#: Bytes read at each end of a file by :func:`file_fingerprint`.
+FINGERPRINT_BLOCK = 64 * 1024
+
+
+def file_fingerprint(path):
+    """:func:`file_identity` plus a hash of the first and last 64 KiB of the file.
+
+    Path, size and modification time alone miss a file rewritten with the
+    same size and its modification time restored (``cp -p``, ``rsync -a``,
+    ``unzip``, ``tar x``): a clip replaced by another of the same size keeps
+    its identity. The SHA-256 of its first and last 64 KiB (a container's
+    header and index, the first and last frames' data) tells such files
+    apart at the cost of two small reads: about 0.1 ms for a 100 MB file
+    in the page cache, 0.5-2 ms read from disk, where a hash of the whole
+    file costs about 65 ms (cached) to 100 ms (from disk) per 100 MB, on
+    every run, even when every feature is cached. A change confined to the
+    middle of a file that keeps its size and modification time is not seen.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Only a regular file is read; for anything else (a named
+        pipe, a device) this is :func:`file_identity`.
+
+    Returns
+    -------
+    identity : str
+        ``"<resolved path>|<size>|<mtime_ns>|<hash of both ends>"``.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be found or read.
+    """
+    p = Path(path)
+    if not stat.S_ISREG(os.stat(p).st_mode):  # never open a pipe: it could block
+        return file_identity(p)
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        h.update(fh.read(FINGERPRINT_BLOCK))
+        if st.st_size > FINGERPRINT_BLOCK:
+            fh.seek(max(FINGERPRINT_BLOCK, st.st_size - FINGERPRINT_BLOCK))
+            h.update(fh.read(FINGERPRINT_BLOCK))
+    return f"{p.resolve()}|{st.st_size}|{st.st_mtime_ns}|{h.hexdigest()[:32]}"
 
 
 #: A cell or path that starts with a URL scheme ("https://...").

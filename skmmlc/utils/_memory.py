@@ -5,8 +5,9 @@ arguments. For skmmlc the input ``X`` holds *paths*: replacing a video by
 another one under the same name, or restoring a missing file, leaves ``X``
 unchanged, and a plain ``joblib.Memory`` would serve the old fitted fusion
 step. :class:`ContentKeyedMemory` adds to the key the identity (resolved
-path, size, modification time) of every file that ``X`` names, so such a
-refit recomputes.
+path, size, modification time, a hash of the first and last 64 KiB: see
+:func:`~skmmlc.utils.file_fingerprint`) of every file that ``X`` names, so
+such a refit recomputes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import os
 import joblib
 import numpy as np
 
-from ._io import file_identity
+from ._io import file_fingerprint
 
 __all__ = ["ContentKeyedMemory", "input_files_identity"]
 
@@ -49,7 +50,7 @@ def _identity(value):
     if not isinstance(value, str | os.PathLike) or not str(value).strip():
         return None
     try:
-        return file_identity(os.fspath(value))
+        return file_fingerprint(os.fspath(value))
     except (OSError, ValueError):  # not a file (a description, a missing path)
         return f"missing:{os.fspath(value)}"
 
