@@ -173,12 +173,16 @@ def _model(name):
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
 
-    from skmmlc import LabelPowersetWeightedSVC
+    from skmmlc import LabelPowersetWeightedSVC, RakelO
 
     params = MODELS[name][1]
     if params is None:
         return OneVsRestClassifier(LogisticRegression())
-    return LabelPowersetWeightedSVC(random_state=0, **params)
+    params = dict(params)
+    k = params.pop("labelset_size", None)
+    svc = LabelPowersetWeightedSVC(random_state=0, **params)
+    # RAkEL: the members solved together where their solver allows it
+    return svc if k is None else RakelO(svc, labelset_size=k, random_state=0)
 
 
 def child(shape, name):
@@ -208,9 +212,15 @@ def child(shape, name):
         "macro_f1": float(f1_score(Y_test, Y_pred, average="macro", zero_division=0)),
         "load": os.getloadavg()[1],
         "warnings": sorted({type(w.message).__name__ for w in caught}),
-        "solver": getattr(model, "solver_", None),
+        "solver": _solver(model),
         "n_classes": _n_classes(model),
     }))
+
+
+def _solver(model):
+    """The solver used (a RakelO's: its first member's)."""
+    members = getattr(model, "estimators_", None) or [model]
+    return getattr(members[0], "solver_", None)
 
 
 def _n_classes(model):

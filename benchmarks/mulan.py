@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC
 
-from skmmlc import LabelPowersetWeightedSVC, RFRecursiveSelector
+from skmmlc import LabelPowersetWeightedSVC, RakelO, RFRecursiveSelector
 from skmmlc.datasets import load_mulan
 from skmmlc.metrics import (
     hamming_loss,
@@ -85,13 +85,34 @@ C_RBF = [float(c) for c in np.round(np.logspace(0, np.log10(30), 7), 2)]  # 1 ..
 CV_FOLDS = 5
 
 
+def _lp(params):
+    """The classifier of (unprefixed) ``params``: ``labelset_size=k`` gives RAkEL-o,
+    ``RakelO(LabelPowersetWeightedSVC(...), labelset_size=k)``."""
+    params = dict(params)
+    k = params.pop("labelset_size", None)
+    svc = LabelPowersetWeightedSVC(random_state=0, **params)
+    return svc if k is None else RakelO(svc, labelset_size=k, random_state=0)
+
+
+def _flat(params):
+    """Grid parameters as ``lp__*`` ones: a RakelO step (``"lp": RakelO``,
+    ``lp__base_estimator__C``) becomes ``lp__labelset_size`` and ``lp__C``."""
+    flat = {}
+    for key, value in params.items():
+        if key == "lp":
+            flat["lp__labelset_size"] = value.labelset_size
+        else:
+            flat[key.replace("lp__base_estimator__", "lp__")] = value
+    return flat
+
+
 def tuned_lp():
     """Scaler + LabelPowersetWeightedSVC tuned by 5-fold CV on the training split.
 
     The scaler is a grid dimension: StandardScaler, MinMaxScaler or none. A fixed
     numeric gamma only means something relative to the feature scale, so each
     scaler gets its own gamma values ("scale" = 1 / (n_features * X.var())).
-    RAkEL (labelset_size=3) is searched on a reduced sub-grid around the full
+    RAkEL (``RakelO``, labelset_size=3) is searched on a reduced sub-grid around the full
     powerset's best regions of the previous run.
     """
     weightings = [None, "balanced", "paper"]
@@ -125,19 +146,19 @@ def tuned_lp():
         },
         {
             "scale": [StandardScaler()],
-            "lp__kernel": ["rbf"],
-            "lp__C": [1.0, 3.11],
-            "lp__gamma": ["scale"],
-            "lp__weighting": [None, "paper"],
-            "lp__labelset_size": [3],
+            "lp": [_lp({"labelset_size": 3})],
+            "lp__base_estimator__kernel": ["rbf"],
+            "lp__base_estimator__C": [1.0, 3.11],
+            "lp__base_estimator__gamma": ["scale"],
+            "lp__base_estimator__weighting": [None, "paper"],
         },
         {
             "scale": [MinMaxScaler()],
-            "lp__kernel": ["rbf"],
-            "lp__C": [1.76, 3.11],
-            "lp__gamma": [0.1],
-            "lp__weighting": ["balanced", "paper"],
-            "lp__labelset_size": [3],
+            "lp": [_lp({"labelset_size": 3})],
+            "lp__base_estimator__kernel": ["rbf"],
+            "lp__base_estimator__C": [1.76, 3.11],
+            "lp__base_estimator__gamma": [0.1],
+            "lp__base_estimator__weighting": ["balanced", "paper"],
         },
     ]
     pipe = Pipeline([
@@ -192,17 +213,12 @@ def models():
         "LabelPowersetWeightedSVC(weighting=None), C=0.9": lambda _: make_pipeline(
             StandardScaler(), LabelPowersetWeightedSVC(weighting=None)
         ),
-        "RAkEL: LabelPowersetWeightedSVC(labelset_size=3), linear, C=0.9":
-            lambda _: make_pipeline(
-                StandardScaler(), LabelPowersetWeightedSVC(labelset_size=3, random_state=0)
-            ),
+        "RAkEL: RakelO(LabelPowersetWeightedSVC(), labelset_size=3), linear, C=0.9":
+            lambda _: make_pipeline(StandardScaler(), _lp({"labelset_size": 3})),
         "RFRecursiveSelector + LabelPowersetWeightedSVC (paper)": lambda _: selector(),
         "LabelPowersetWeightedSVC, tuned (GridSearchCV)": lambda _: tuned_lp(),
         "RFRecursiveSelector + tuned LabelPowersetWeightedSVC": lambda best: selector(
-            LabelPowersetWeightedSVC(
-                random_state=0,
-                **{k.split("__", 1)[1]: v for k, v in best.items() if k != "scale"},
-            ),
+            _lp({k.split("__", 1)[1]: v for k, v in best.items() if k != "scale"}),
             best.get("scale"),
         ),
         "BinaryRelevance(SVC linear, C=0.9), scikit-multilearn": lambda _: _SkmlBaseline("BR"),
@@ -214,11 +230,12 @@ def _previous_choice(name, search, X_train, Y_train, X_test, Y_test):
     """CV and test micro-F1 of the setting the previous run's search chose."""
     wanted = PREVIOUS_CHOICE[name]
     for index, params in enumerate(search.cv_results_["params"]):
+        flat = _flat(params)
         same = all(
-            isinstance(params.get(k), v) if k == "scale" else params.get(k) == v
+            isinstance(flat.get(k), v) if k == "scale" else flat.get(k) == v
             for k, v in wanted.items()
         )
-        if same and params.get("lp__labelset_size") is None:
+        if same and flat.get("lp__labelset_size") is None:
             model = clone(search.estimator).set_params(**params).fit(X_train, Y_train)
             test = micro_f1(Y_test, model.predict(X_test))
             return search.cv_results_["mean_test_score"][index], test
@@ -234,7 +251,7 @@ def _search_summary(name, search):
     order = np.argsort(-mean)
     top10 = mean[order[:10]]
     per_scaler, per_weighting, per_size = {}, {}, {}
-    for params, score in zip(res["params"], mean):
+    for params, score in zip(map(_flat, res["params"]), mean):
         key = _describe({"scale": params["scale"]}).split(",")[0]
         per_scaler[key] = max(per_scaler.get(key, 0.0), score)
         key = f"weighting={params['lp__weighting']!r}"
@@ -243,7 +260,7 @@ def _search_summary(name, search):
         per_size[key] = max(per_size.get(key, 0.0), score)
     scalers = ", ".join(f"{k} {v:.3f}" for k, v in per_scaler.items())
     return {
-        "chosen": _describe(search.best_params_),
+        "chosen": _describe(_flat(search.best_params_)),
         "cv": search.best_score_,
         "fold_min": fold.min(),
         "fold_max": fold.max(),
@@ -292,7 +309,7 @@ def main():
             model = build(best)
             result = evaluate(model, X_train, Y_train, X_test, Y_test, rare)
             if isinstance(model, GridSearchCV):
-                best = model.best_params_
+                best = _flat(model.best_params_)
                 info = summaries[name] = _search_summary(name, model)
                 info["previous"] = _previous_choice(
                     name, model, X_train, Y_train, X_test, Y_test

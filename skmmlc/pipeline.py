@@ -39,7 +39,7 @@ from .feature_extraction import (
     VisualInceptionFeatures,
 )
 from .feature_selection import RFRecursiveSelector
-from .multilabel import LabelPowersetWeightedSVC
+from .multilabel import LabelPowersetWeightedSVC, RakelO
 from .temporal import ResBiLSTMTemporal
 from .utils import MODALITIES, ContentKeyedMemory, check_label_matrix
 
@@ -159,7 +159,9 @@ def make_disaster_pipeline(
         defaults to a :class:`LabelPowersetWeightedSVC` with the ``classify``
         options (tune both with ``select__estimator__C`` and ``classify__C``).
     classify : dict, optional
-        Keyword arguments for the final :class:`LabelPowersetWeightedSVC`.
+        Keyword arguments for the final :class:`LabelPowersetWeightedSVC`;
+        with ``labelset_size=k`` (and ``n_labelsets``, ``n_jobs``) the step is
+        ``RakelO(LabelPowersetWeightedSVC(...), labelset_size=k, ...)``.
     scale : bool, default=True
         Standardise the fused temporal features before selection and the SVM
         (a ``"scale"`` step; not in the paper). The 384 fused features have
@@ -238,9 +240,9 @@ def make_disaster_pipeline(
     classify = dict(classify or {})
     select = dict(select or {})
     select.setdefault("random_state", random_state)
-    classifier = _resampled(LabelPowersetWeightedSVC(**classify), resample)
+    classifier = _resampled(_classifier(classify), resample)
     # the selector scores feature subsets with the same classifier as the last step
-    select.setdefault("estimator", _resampled(LabelPowersetWeightedSVC(**classify), resample))
+    select.setdefault("estimator", _resampled(_classifier(classify), resample))
     steps = [("fusion", fusion)]
     if scale:
         steps.append(("scale", StandardScaler()))
@@ -249,6 +251,22 @@ def make_disaster_pipeline(
         ("classify", classifier),
     ]
     return MultimodalDisasterPipeline(steps, memory=memory)
+
+
+def _classifier(classify):
+    """``LabelPowersetWeightedSVC(**classify)``; with ``labelset_size=k`` in
+    ``classify``, ``RakelO`` of it (with ``n_labelsets``, ``n_jobs`` and
+    ``random_state``), the deprecated parameter's replacement."""
+    classify = dict(classify)
+    labelset_size = classify.pop("labelset_size", None)
+    if labelset_size is None:
+        return LabelPowersetWeightedSVC(**classify)
+    ensemble = {k: classify.pop(k) for k in ("n_labelsets", "n_jobs") if k in classify}
+    if "random_state" in classify:
+        ensemble["random_state"] = classify["random_state"]
+    return RakelO(
+        LabelPowersetWeightedSVC(**classify), labelset_size=labelset_size, **ensemble
+    )
 
 
 def _resampled(classifier, resample):

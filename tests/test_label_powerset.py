@@ -22,8 +22,8 @@ SW_REASON = (
     [
         LabelPowersetWeightedSVC(),
         LabelPowersetWeightedSVC(weighting="balanced"),
-        LabelPowersetWeightedSVC(labelset_size=2, random_state=0),
         RakelO(random_state=0),
+        RakelO(LabelPowersetWeightedSVC(), labelset_size=2, random_state=0),
     ],
     expected_failed_checks=lambda est: {
         "check_sample_weight_equivalence_on_dense_data": SW_REASON,
@@ -265,6 +265,17 @@ def test_single_label_y_is_plain_weighted_svc():
     np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0)
 
 
+def _model(labelset_size=None, **params):
+    """The full powerset, or RAkEL-o with ``labelset_size=k`` (RakelO)."""
+    if labelset_size is None:
+        return LabelPowersetWeightedSVC(random_state=0, **params)
+    return RakelO(LabelPowersetWeightedSVC(**params), labelset_size=labelset_size, random_state=0)
+
+
+def _solvers(clf):
+    return {m.solver_ for m in getattr(clf, "estimators_", [clf])}
+
+
 def _assert_agree(clf, X):
     pred = clf.predict(X)
     scores = clf.decision_function(X)
@@ -278,25 +289,23 @@ def _assert_agree(clf, X):
 @pytest.mark.parametrize("solver", ["libsvm", "softmax"])
 def test_predict_decision_proba_agree(data, labelset_size, solver):
     X, Y = data
-    clf = LabelPowersetWeightedSVC(
-        labelset_size=labelset_size, solver=solver, random_state=0
-    ).fit(X, Y)
-    assert clf.solver_ == solver
+    clf = _model(labelset_size, solver=solver).fit(X, Y)
+    assert _solvers(clf) == {solver}
     _assert_agree(clf, X)
 
 
 def test_rakel_members_cover_all_labels_without_repeats(data):
     X, Y = data  # 4 labels
-    clf = LabelPowersetWeightedSVC(labelset_size=3, random_state=0).fit(X, Y)
+    clf = RakelO(labelset_size=3, random_state=0).fit(X, Y)
     # 2 x 4 requested, but only comb(4, 3) = 4 distinct 3-label subsets exist
     assert clf.labelsets_.shape == (4, 3)
     assert len({tuple(s) for s in clf.labelsets_}) == 4
-    clf = LabelPowersetWeightedSVC(labelset_size=2, n_labelsets=2, random_state=3).fit(X, Y)
+    clf = RakelO(labelset_size=2, n_labelsets=2, random_state=3).fit(X, Y)
     assert sorted(clf.labelsets_.ravel().tolist()) == [0, 1, 2, 3]
     for labels, member in zip(clf.labelsets_, clf.estimators_):
         assert member.powersets_.shape[1] == len(labels)
     with pytest.raises(ValueError, match="cannot cover"):
-        LabelPowersetWeightedSVC(labelset_size=2, n_labelsets=1).fit(X, Y)
+        RakelO(labelset_size=2, n_labelsets=1).fit(X, Y)
 
 
 def test_rakel_deterministic_with_seed(data):
@@ -304,9 +313,7 @@ def test_rakel_deterministic_with_seed(data):
     Y = np.column_stack([Y, Y[:, ::-1] ^ 1])  # 8 labels: 70 possible 4-subsets
 
     def fitted(seed):
-        return LabelPowersetWeightedSVC(labelset_size=4, n_labelsets=5, random_state=seed).fit(
-            X, Y
-        )
+        return RakelO(labelset_size=4, n_labelsets=5, random_state=seed).fit(X, Y)
 
     a, b, c = fitted(0), fitted(0), fitted(1)
     np.testing.assert_array_equal(a.labelsets_, b.labelsets_)
@@ -323,7 +330,7 @@ def test_rakel_predicts_label_set_never_seen():
     Y = (X > 0).astype(int)
     assert [1, 1, 1] not in Y.tolist()
     probe = np.array([[1.0, 1.0, 1.0]])
-    rakel = LabelPowersetWeightedSVC(C=10, labelset_size=2, random_state=0).fit(X, Y)
+    rakel = RakelO(LabelPowersetWeightedSVC(C=10), labelset_size=2, random_state=0).fit(X, Y)
     assert rakel.predict(probe).tolist() == [[1, 1, 1]]
     assert all([1, 1] in m.powersets_.tolist() for m in rakel.estimators_)
     full = LabelPowersetWeightedSVC(C=10).fit(X, Y)
@@ -335,7 +342,7 @@ def test_label_never_positive_with_ensemble(data, labelset_size):
     X, Y = data
     Y = Y.copy()
     Y[:, 1] = 0
-    clf = LabelPowersetWeightedSVC(labelset_size=labelset_size, random_state=0).fit(X, Y)
+    clf = _model(labelset_size).fit(X, Y)
     scores = clf.decision_function(X)
     assert np.isfinite(scores).all() and (scores[:, 1] < 0).all()
     assert (clf.predict(X)[:, 1] == 0).all()
@@ -374,15 +381,15 @@ def test_auto_solver_rule():
         "softmax"
     )
     # a RAkEL ensemble counts as one problem: its members' label sets together
-    rakel = LabelPowersetWeightedSVC(labelset_size=3, n_labelsets=66, random_state=0)
+    rakel = RakelO(labelset_size=3, n_labelsets=66, random_state=0)
     rakel.fit(X, Y)  # 66 members x 8 label sets > 500: all by softmax, in one solve
     assert {m.solver_ for m in rakel.estimators_} == {"softmax"}
-    small = LabelPowersetWeightedSVC(labelset_size=2, random_state=0).fit(X, Y)  # 24 members
+    small = RakelO(labelset_size=2, random_state=0).fit(X, Y)  # 24 members
     assert {m.solver_ for m in small.estimators_} == {"libsvm"}
     # small data, few label sets, or another kernel: libsvm
     assert LabelPowersetWeightedSVC().fit(X, Y[:, :3]).solver_ == "libsvm"
-    rbf = LabelPowersetWeightedSVC(kernel="rbf", labelset_size=3, random_state=0)
-    assert rbf.fit(X, Y).solver_ == "libsvm"
+    rbf = RakelO(LabelPowersetWeightedSVC(kernel="rbf"), labelset_size=3, random_state=0)
+    assert _solvers(rbf.fit(X, Y)) == {"libsvm"}
     # libsvm with many label sets warns before it starts fitting
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
@@ -400,43 +407,6 @@ def test_max_marginals_match_brute_force():
     best_in = np.where(member[None], scores[:, :, None], floor[:, :, None]).max(axis=1)
     best_out = np.where(~member[None], scores[:, :, None], floor[:, :, None]).max(axis=1)
     np.testing.assert_allclose(_max_marginals(scores, member), best_in - best_out)
-
-
-def test_single_label_y_ignores_labelset_size():
-    X = np.array([[0.0], [0.2], [1.0], [1.2], [2.0], [2.2]])
-    y = np.array(["a", "a", "b", "b", "c", "c"])
-    plain = LabelPowersetWeightedSVC(C=10).fit(X, y)
-    rakel = LabelPowersetWeightedSVC(C=10, labelset_size=2).fit(X, y)
-    np.testing.assert_array_equal(rakel.predict(X), plain.predict(X))
-    np.testing.assert_allclose(rakel.decision_function(X), plain.decision_function(X))
-
-
-def test_rakel_pickle_clone_and_grid_search(data):
-    X, Y = data
-    clf = LabelPowersetWeightedSVC(labelset_size=2, random_state=0).fit(X, Y)
-    restored = pickle.loads(pickle.dumps(clf))
-    np.testing.assert_allclose(restored.decision_function(X), clf.decision_function(X))
-    fresh = clone(clf)
-    assert fresh.get_params() == clf.get_params()
-    with pytest.raises(NotFittedError):
-        fresh.predict(X)
-    search = GridSearchCV(
-        LabelPowersetWeightedSVC(random_state=0),
-        {"labelset_size": [None, 2], "C": [0.1, 1.0]},
-        scoring="f1_micro",
-        cv=3,
-    ).fit(X, Y)
-    assert len(search.cv_results_["params"]) == 4
-    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
-    assert search.predict(X).shape == Y.shape
-
-
-def test_rakel_parallel_members_same_as_serial(data):
-    X, Y = data
-    serial = LabelPowersetWeightedSVC(labelset_size=2, random_state=0).fit(X, Y)
-    parallel = LabelPowersetWeightedSVC(labelset_size=2, random_state=0, n_jobs=2).fit(X, Y)
-    np.testing.assert_array_equal(serial.labelsets_, parallel.labelsets_)
-    np.testing.assert_allclose(serial.decision_function(X), parallel.decision_function(X))
 
 
 def test_score_is_subset_accuracy_not_micro_f1():

@@ -37,7 +37,8 @@ def _outputs(model, X):
         ({"weighting": "balanced", "kernel": "rbf"}, {"labelset_size": 1}, False),
     ],
 )
-def test_same_as_labelset_size(data, params, rakel_params, with_weights):
+def test_deprecated_labelset_size_warns_and_is_rakelo(data, params, rakel_params, with_weights):
+    # the one test of the deprecated LabelPowersetWeightedSVC(labelset_size=k)
     X, Y = data
     sw = np.random.default_rng(0).uniform(0.5, 2, len(X)) if with_weights else None
     old = LabelPowersetWeightedSVC(
@@ -45,7 +46,12 @@ def test_same_as_labelset_size(data, params, rakel_params, with_weights):
         labelset_size=rakel_params["labelset_size"],
         n_labelsets=rakel_params.get("n_labelsets"),
         random_state=0,
-    ).fit(X, Y, sample_weight=sw)
+    )
+    k = rakel_params["labelset_size"]
+    with pytest.warns(FutureWarning, match=rf"labelset_size={k}\) is deprecated and will be "
+                                           rf"removed in 0\.3.*RakelO\(LabelPowersetWeightedSVC"
+                                           rf"\(\.\.\.\), labelset_size={k}\)"):
+        old.fit(X, Y, sample_weight=sw)
     new = RakelO(LabelPowersetWeightedSVC(**params), **rakel_params, random_state=0)
     new.fit(X, Y, sample_weight=sw)
     np.testing.assert_array_equal(new.labelsets_, old.labelsets_)
@@ -100,6 +106,36 @@ def test_one_solve_equals_members_one_by_one(data):
         np.testing.assert_allclose(member.svc_.coef_, alone.svc_.coef_, atol=1e-3)
         np.testing.assert_array_equal(member.powersets_, alone.powersets_)
         np.testing.assert_array_equal(member.predict(X), alone.predict(X))
+
+
+class _Member(LabelPowersetWeightedSVC):
+    """A subclass: found by its hooks, not by its class."""
+
+
+class _Alone(LabelPowersetWeightedSVC):
+    def _joint_problem(self, X, Y, sample_weight=None):
+        return None
+
+
+def test_subclass_member_is_solved_together(data, monkeypatch):
+    from skmmlc.multilabel import _rakel
+
+    X, Y = data
+    calls = []
+    solve = _rakel._JOINT_SOLVERS["softmax"]
+    monkeypatch.setitem(_rakel._JOINT_SOLVERS, "softmax",
+                        lambda *a, **k: calls.append(a[3]) or solve(*a, **k))
+    base = LabelPowersetWeightedSVC(solver="softmax")
+    sub = RakelO(_Member(solver="softmax"), labelset_size=3, random_state=0).fit(X, Y)
+    assert len(calls) == 1 and len(calls[0]) == len(sub.estimators_)  # one solve
+    assert all(type(m) is _Member and m.solver_ == "softmax" for m in sub.estimators_)
+    same = RakelO(base, labelset_size=3, random_state=0).fit(X, Y)
+    for got, expected in zip(_outputs(sub, X), _outputs(same, X)):
+        np.testing.assert_array_equal(got, expected)
+    # a member that offers no joint problem is fitted on its own, through its fit
+    calls.clear()
+    alone = RakelO(_Alone(solver="softmax"), labelset_size=3, random_state=0).fit(X, Y)
+    assert calls == [] and all(m.svc_.n_features_in_ == X.shape[1] for m in alone.estimators_)
 
 
 def test_one_d_y_delegates_to_one_clone(data):
@@ -229,3 +265,15 @@ def test_libsvm_gets_a_finite_iteration_bound(monkeypatch):
     with pytest.warns(ConvergenceWarning, match="max_iter=20000"):
         model.fit(X, Y)
     assert model.svc_.max_iter == 20_000 and model.n_iter_.max() == 20_000
+
+
+def test_pipeline_builds_rakelo_for_labelset_size():
+    from skmmlc.pipeline import make_disaster_pipeline
+
+    pipe = make_disaster_pipeline(
+        classify={"labelset_size": 3, "n_labelsets": 4, "C": 2.0, "random_state": 1}
+    )
+    for step in (pipe.named_steps["classify"], pipe.named_steps["select"].estimator):
+        assert isinstance(step, RakelO)
+        assert (step.labelset_size, step.n_labelsets, step.random_state) == (3, 4, 1)
+        assert step.base_estimator.C == 2.0 and step.base_estimator.labelset_size is None

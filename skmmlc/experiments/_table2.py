@@ -487,17 +487,20 @@ class _ProposedHead(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _svm(self):
-        from ..multilabel import LabelPowersetWeightedSVC
+        from ..multilabel import LabelPowersetWeightedSVC, RakelO
         from ..resampling import ResampledClassifier
 
-        svc = LabelPowersetWeightedSVC(
-            **dict(
-                self.classify_params or {},
-                C=self.C,
+        params = dict(self.classify_params or {}, C=self.C, random_state=self.random_state)
+        if self.labelset_size is None:
+            svc = LabelPowersetWeightedSVC(**params)
+        else:  # RAkEL-o
+            ensemble = {k: params.pop(k) for k in ("n_labelsets", "n_jobs") if k in params}
+            svc = RakelO(
+                LabelPowersetWeightedSVC(**params),
                 labelset_size=self.labelset_size,
                 random_state=self.random_state,
+                **ensemble,
             )
-        )
         return svc if self.resample is None else ResampledClassifier(clone(self.resample), svc)
 
     def fit(self, X, Y, X_val, Y_val):

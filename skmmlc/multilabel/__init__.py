@@ -3,8 +3,8 @@
 - :class:`LabelPowersetWeightedSVC`: the label-powerset SVM weighted against
   label imbalance;
 - :class:`RakelO`: RAkEL-o, an ensemble of label-powerset classifiers (by
-  default such SVMs) on random ``k``-label subsets, which
-  ``LabelPowersetWeightedSVC(labelset_size=k)`` fits;
+  default such SVMs) on random ``k``-label subsets (the deprecated
+  ``LabelPowersetWeightedSVC(labelset_size=k)`` fits one);
 - :func:`powerset_encode`, :func:`label_weights`: its label-set coding and the
   paper's per-row weights.
 """
@@ -15,7 +15,7 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         "LabelPowersetWeightedSVC": "._label_powerset",
-        "RakelO": "._label_powerset",
+        "RakelO": "._rakel",
         "powerset_encode": "._label_powerset",
         "label_weights": "._label_powerset",
         "prune_labelsets": "._label_powerset",

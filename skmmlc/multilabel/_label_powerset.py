@@ -11,13 +11,12 @@ inverse frequency of the labels, normalised by the sum of those weights:
 By default the same relative weights are rescaled to average 1 over the
 training rows instead (``weighting="paper"``), so that ``C`` keeps the meaning
 it has in :class:`sklearn.svm.SVC`; ``weighting="paper_literal"`` is the
-normalisation above. With ``labelset_size=k`` the model is RAkEL-o
-(Tsoumakas et al. 2011): a :class:`RakelO` ensemble of such weighted
-label-powerset SVMs on random k-label subsets.
-
-``RakelO`` is defined here rather than in ``_rakel`` (which holds the
-ensemble's machinery, ``_BaseRakelO``) because it and
-``LabelPowersetWeightedSVC`` each build the other.
+normalisation above. RAkEL-o (Tsoumakas et al. 2011), an ensemble of such
+weighted label-powerset SVMs on random k-label subsets, is
+:class:`~skmmlc.multilabel.RakelO` (``_rakel``); the SVM offers its problem to
+that ensemble's joint solve through ``_joint_problem`` and
+``_set_joint_solution``. Its ``labelset_size=k`` is deprecated (removed in
+0.3): it fits a ``RakelO``, imported where it is built.
 """
 
 import numbers
@@ -37,19 +36,16 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
-    check_array,
     check_is_fitted,
     validate_data,
 )
 
-from ..utils import check_label_matrix, check_sample_weight
+from ..utils import check_label_matrix, check_sample_weight, is_label_matrix
 from ._limits import libsvm_max_iter
-from ._rakel import _BaseRakelO, _is_label_matrix
-from ._softmax import BatchSoftmaxRegression, fit_grouped_softmax
+from ._softmax import BatchSoftmaxRegression, JointProblem
 
 __all__ = [
     "LabelPowersetWeightedSVC",
-    "RakelO",
     "label_weights",
     "powerset_encode",
     "prune_labelsets",
@@ -59,7 +55,8 @@ __all__ = [
 # above _SLOW_LABEL_SETS label sets (see LabelPowersetWeightedSVC's Notes).
 _AUTO_MAX_SAMPLES = 5_000
 _SLOW_LABEL_SETS = 500
-# solvers whose RAkEL members are solved together in one problem
+# solvers whose RAkEL members are solved together in one problem (see
+# LabelPowersetWeightedSVC._joint_problem)
 _JOINT = ("softmax",)
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
@@ -273,9 +270,9 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     Each distinct row of the training label matrix ``Y`` (a label set,
     including the empty one) becomes one class of a single-label problem,
     solved by an SVM with per-row weights that penalise mistakes on rare
-    labels more (the paper's cost-sensitive SVM). With ``labelset_size=k``
-    the model is RAkEL-o: a :class:`RakelO` ensemble of such models, each on
-    a random subset of ``k`` labels. A 1-D ``y`` is an ordinary
+    labels more (the paper's cost-sensitive SVM). RAkEL-o, an ensemble of
+    such models each on a random subset of ``k`` labels, is
+    ``RakelO(LabelPowersetWeightedSVC(), labelset_size=k)``. A 1-D ``y`` is an ordinary
     (multi-class) problem: each class is its own "label set", and
     ``predict`` returns class labels.
 
@@ -320,7 +317,13 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         fits ``ensemble_``, a :class:`RakelO` of copies of this model with
         ``labelset_size=None``, and the outputs are its own. Ignored for a
         1-D ``y``.
+
+        .. deprecated:: 0.1
+           Use ``RakelO(LabelPowersetWeightedSVC(...), labelset_size=k)``;
+           ``labelset_size``, ``n_labelsets`` and ``n_jobs`` will be removed
+           in 0.3 (a ``FutureWarning`` at ``fit`` when it is not None).
     n_labelsets : int or None, default=None
+        Deprecated with ``labelset_size`` (``RakelO``'s ``n_labelsets``).
         Number of members with ``labelset_size=k``: ``None`` means
         ``2 * n_labels`` (the RAkEL authors' choice for ``k=3``), at most the
         number of distinct ``k``-subsets; it must be at least
@@ -363,6 +366,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         ``ConvergenceWarning``) and 1000 L-BFGS iterations for
         ``"softmax"``.
     n_jobs : int or None, default=None
+        Deprecated with ``labelset_size`` (``RakelO``'s ``n_jobs``).
         Members of a ``labelset_size=k`` ensemble fitted in parallel threads
         (libsvm releases the GIL); ``None`` means 1, -1 all cores. Not used
         when the members are solved together (``"softmax"``): BLAS threads
@@ -420,6 +424,8 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     See Also
     --------
+    RakelO : RAkEL-o, an ensemble of this model on random label subsets; its
+        members are solved together through :meth:`_joint_problem`.
     RFRecursiveSelector : The paper's feature selection around this model.
     skmmlc.multilabel._label_powerset.label_weights : The weighting rules.
 
@@ -468,7 +474,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     :class:`~sklearn.calibration.CalibratedClassifierCV` for a 1-D ``y`` if
     calibration matters.
 
-    **RAkEL** (``labelset_size=k``). The model is then
+    **RAkEL** (deprecated ``labelset_size=k``). The model is then
     ``RakelO(LabelPowersetWeightedSVC(...), labelset_size=k,
     n_labelsets=n_labelsets, n_jobs=n_jobs, random_state=random_state)``
     with this model's other parameters in the members. The first
@@ -615,6 +621,16 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         self : LabelPowersetWeightedSVC
             Fitted estimator.
         """
+        if self.labelset_size is not None:
+            warnings.warn(
+                f"LabelPowersetWeightedSVC(labelset_size={self.labelset_size}) is "
+                "deprecated and will be removed in 0.3 (with n_labelsets and n_jobs, "
+                "used only for it); use RakelO(LabelPowersetWeightedSVC(...), "
+                f"labelset_size={self.labelset_size}) instead, from skmmlc or "
+                "skmmlc.multilabel.",
+                FutureWarning,
+                stacklevel=3,
+            )
         X, y, sample_weight = self._check_fit_data(X, y, sample_weight)
         if self.multilabel_ and self.labelset_size is not None:
             return self._fit_ensemble(X, y, sample_weight)
@@ -649,7 +665,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                 f"kernel={self.kernel!r}; use solver='libsvm' or 'auto' for other kernels."
             )
         self.outputs_2d_ = y.ndim == 2
-        self.multilabel_ = _is_label_matrix(y)
+        self.multilabel_ = is_label_matrix(y)
         if self.multilabel_:
             return X, y.astype(np.int64), sample_weight
         if y.ndim == 2 and y.shape[1] != 1:
@@ -660,7 +676,12 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         return X, y.ravel(), sample_weight
 
     def _fit_ensemble(self, X, Y, sample_weight):
-        """RAkEL-o: a :class:`RakelO` of copies of this model with ``labelset_size=None``."""
+        """RAkEL-o: a :class:`RakelO` of copies of this model with ``labelset_size=None``.
+
+        The deprecated ``labelset_size=k`` (removed in 0.3, with this method).
+        """
+        from ._rakel import RakelO  # here: _rakel imports this module's class
+
         base = clone(self).set_params(labelset_size=None, n_labelsets=None, n_jobs=None)
         self.ensemble_ = RakelO(
             base,
@@ -735,7 +756,7 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
                 f"Fitting libsvm on {n_present} label sets trains "
                 f"{n_present * (n_present - 1) // 2} one-vs-one SVMs; this "
                 "will be slow. Use solver='softmax' (linear kernel) or "
-                "labelset_size=3.",
+                "RakelO(LabelPowersetWeightedSVC(), labelset_size=3).",
                 UserWarning,
                 stacklevel=4,
             )
@@ -764,6 +785,81 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
 
     def _softmax_max_iter(self):
         return 1000 if self.max_iter == -1 else self.max_iter
+
+    def _joint_problem(self, X, Y, sample_weight=None):
+        """This model's problem, for an ensemble that solves its members together.
+
+        The hook of :class:`~skmmlc.multilabel.RakelO` (see its Notes): with
+        ``solver="softmax"``, or ``"auto"``, a linear kernel, no sampler and
+        no pruning, the data are checked and encoded as :meth:`fit` does
+        (setting the fitted attributes but ``svc_``, ``n_iter_`` and
+        ``solver_``) and the weighted label-set problem is returned, naming
+        the solver ``"softmax"``; with ``"auto"`` it asks for a joint solve
+        only above 5,000 rows or 500 label sets in the ensemble together
+        (``only_above``). Else None: the ensemble calls :meth:`fit`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        Y : array-like of shape (n_samples, n_labels)
+            0/1 label indicator matrix (this member's labels).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights, as in :meth:`fit`.
+
+        Returns
+        -------
+        problem : skmmlc.multilabel._softmax.JointProblem or None
+            Then pass its solution to :meth:`_set_joint_solution`.
+        """
+        if self.labelset_size is not None or self.sampler is not None:
+            return None
+        if self.prune_threshold is not None:  # the rows would be this member's own
+            return None
+        if self.kernel != "linear" or self.solver not in ("auto", *_JOINT):
+            return None
+        self._validate_params()  # what fit would check
+        X, Y, sample_weight = self._check_fit_data(X, Y, sample_weight)
+        if not self.multilabel_:
+            return None
+        X, codes, weights = self._encode(X, Y, sample_weight)
+        return JointProblem(
+            solver="softmax",
+            X=X,
+            targets=codes,
+            costs=self.C * weights,
+            n_classes=len(self.powersets_),
+            tol=self.tol,
+            max_iter=self._softmax_max_iter(),
+            only_above=(_AUTO_MAX_SAMPLES, _SLOW_LABEL_SETS) if self.solver == "auto" else None,
+        )
+
+    def _set_joint_solution(self, problem, solution):
+        """Keep the solution of :meth:`_joint_problem`'s problem; the model is fitted.
+
+        Parameters
+        ----------
+        problem : skmmlc.multilabel._softmax.JointProblem
+            What :meth:`_joint_problem` returned.
+        solution : tuple or None
+            ``(coef, intercept, n_iter, objective)``, this problem's columns
+            of the joint solution (:func:`~skmmlc.multilabel._softmax.fit_grouped_softmax`);
+            None for a problem of one label set (nothing to solve).
+
+        Returns
+        -------
+        self : LabelPowersetWeightedSVC
+            Fitted estimator.
+        """
+        self.solver_ = problem.solver
+        if solution is None:
+            self.svc_, self.n_iter_ = None, np.zeros(0, dtype=np.int32)
+            return self
+        svc = self._make_svc()
+        svc.classes_, svc.n_features_in_ = np.arange(problem.n_classes), problem.X.shape[1]
+        svc._set_solution(*solution)
+        self.svc_, self.n_iter_ = svc, svc.n_iter_
+        return self
 
     def _resample(self, X, codes, sample_weight):
         sampler = clone(self.sampler)
@@ -899,172 +995,3 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         tags.classifier_tags.multi_label = True
         tags.target_tags.multi_output = True
         return tags
-
-
-class RakelO(_BaseRakelO):
-    """RAkEL-o: label-powerset classifiers on overlapping random label subsets.
-
-    Each of ``n_labelsets`` clones of ``base_estimator`` is fitted on the
-    columns of ``Y`` of a random subset of ``labelset_size`` labels (the
-    subsets together cover every label, none twice); a label's score is the
-    mean of the per-label scores (``decision_function``) of the members that
-    hold it, and a label is predicted when its score is positive (Tsoumakas
-    et al. 2011, overlapping variant, as scikit-multilearn's ``RakelO``).
-    ``LabelPowersetWeightedSVC(labelset_size=k)`` is
-    ``RakelO(LabelPowersetWeightedSVC(), labelset_size=k)`` with the same
-    parameters and results.
-
-    The name is scikit-multilearn's: the ensemble itself neither weights nor
-    resamples; the weighting against label imbalance is the members' (the
-    default member is :class:`LabelPowersetWeightedSVC`, each weighting by its
-    own labels), so any label-powerset classifier fits in.
-
-    Parameters
-    ----------
-    base_estimator : estimator or None, default=None
-        The member, cloned for each label subset: a multi-label classifier
-        with ``fit(X, Y)`` and a per-label ``decision_function``, positive
-        for a predicted label. ``None``: :class:`LabelPowersetWeightedSVC()
-        <LabelPowersetWeightedSVC>`. Tune it as ``base_estimator__C``.
-    labelset_size : int, default=3
-        ``k``, the number of labels of each member (the RAkEL authors' choice
-        is 3); at most the number of labels.
-    n_labelsets : int or None, default=None
-        Number of members: ``None`` means ``2 * n_labels`` (the RAkEL
-        authors' choice for ``k=3``), at most the number of distinct
-        ``k``-subsets; it must be at least ``ceil(n_labels / k)`` so that
-        every label is in a member.
-    n_jobs : int or None, default=None
-        Members fitted in parallel threads (the SVM solvers release the GIL);
-        ``None`` means 1, -1 all cores. Not used when the members are solved
-        together (see Notes).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the choice of label subsets and, through a seed drawn for each,
-        the members' own ``random_state``.
-
-    Attributes
-    ----------
-    classes_ : ndarray
-        ``np.arange(n_labels)``, the column indices (after a 1-D ``y``: the
-        member's ``classes_``).
-    labelsets_ : ndarray of shape (n_labelsets, k) or None
-        The label indices of each member; ``None`` after a 1-D ``y`` (or a
-        column of class labels), which ``estimators_[0]`` was fitted on as
-        it is, a "label powerset of one label".
-    estimators_ : list of estimators
-        The fitted members; member ``i`` was fitted on
-        ``Y[:, labelsets_[i]]`` (its ``classes_`` index that subset).
-    n_features_in_ : int
-        Number of features seen in fit.
-    feature_names_in_ : ndarray of str
-        Names of features seen in fit, when ``X`` has string column names.
-
-    See Also
-    --------
-    LabelPowersetWeightedSVC : The default member; its ``labelset_size=k``
-        fits this ensemble.
-
-    Notes
-    -----
-    The first ``ceil(n_labels / k)`` subsets split a random permutation of
-    the labels, so every label is in a member; the others are drawn
-    uniformly among the subsets not drawn yet. :meth:`predict` is
-    ``decision_function(X) > 0`` and :meth:`predict_proba` its logistic
-    sigmoid, so the three always agree. Unlike one label powerset over all
-    labels, the ensemble can predict label sets that no training row had.
-
-    When every member is a :class:`LabelPowersetWeightedSVC` that would use
-    the softmax over label sets (``solver="softmax"``, or ``"auto"`` choosing
-    it; no sampler), all members are solved together in one pass, with the
-    same result as fitting them one by one.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skmmlc import LabelPowersetWeightedSVC, RakelO
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(60, 4))
-    >>> Y = (X[:, :3] > 0).astype(int)
-    >>> model = RakelO(LabelPowersetWeightedSVC(C=10), labelset_size=2, random_state=0)
-    >>> model.fit(X, Y).labelsets_.shape
-    (3, 2)
-    >>> model.predict([[1.0, -1.0, 1.0, 0.0]]).tolist()
-    [[1, 0, 1]]
-    """
-
-    def _default_base(self):
-        return LabelPowersetWeightedSVC()
-
-    def _fit_members(self, members, X, Y, fit_params):
-        solver = _one_solve_solver(members[0], X, Y, self.labelsets_)
-        if solver is not None:
-            sample_weight = fit_params.get("sample_weight")
-            return _fit_members_together(members, X, Y, self.labelsets_, sample_weight, solver)
-        return super()._fit_members(members, X, Y, fit_params)
-
-
-def _one_solve_solver(member, X, Y, labelsets):
-    """The solver that fits RAkEL members like ``member`` in one solve, or None.
-
-    With ``solver="auto"`` the ensemble counts as one problem: when its
-    training rows or its members' label sets together are past the sizes at
-    which one label powerset leaves libsvm, all members are solved together by
-    ``"softmax"``; else each member is fitted on its own (libsvm).
-    """
-    if type(member) is not LabelPowersetWeightedSVC:
-        return None
-    if member.labelset_size is not None or member.sampler is not None:
-        return None
-    if member.prune_threshold is not None:  # each member would have its own rows
-        return None
-    if member.kernel != "linear":
-        return None
-    n_samples = Y.shape[0]
-    n_sets = [len(np.unique(Y[:, labels], axis=0)) for labels in labelsets]
-    if member.solver == "auto":
-        large = n_samples > _AUTO_MAX_SAMPLES or sum(n_sets) > _SLOW_LABEL_SETS
-        return "softmax" if large else None
-    solvers = {member._choose_solver(n_samples, X.shape[1], n) for n in n_sets}
-    return solvers.pop() if len(solvers) == 1 and solvers <= set(_JOINT) else None
-
-
-def _fit_members_together(members, X, Y, labelsets, sample_weight, solver):
-    """Fit RAkEL members by ``solver`` (``"softmax"``) in one solve, side by side.
-
-    Each member checks and encodes its own columns as in its ``fit``; their
-    label sets are then the column groups of one problem, each with its own
-    row weights: the optimum is the one of fitting the members one by one.
-    """
-    first = members[0]
-    first._validate_params()  # what the members' fit would check
-    X = check_array(X, accept_sparse="csr", dtype=_DTYPES)
-    targets, costs, parts = [], [], []
-    n_cols = 0
-    for member, labels in zip(members, labelsets):
-        problem = member._encode(*member._check_fit_data(X, Y[:, labels], sample_weight))
-        member.solver_ = solver
-        if member._n_present() == 1:  # one label set: nothing to solve
-            member._fit_svc(*problem)
-            continue
-        n_sets = len(member.powersets_)
-        targets.append(problem[1] + n_cols)
-        costs.append(member.C * problem[2])
-        parts.append((member, n_cols, n_sets))
-        n_cols += n_sets
-    if not parts:
-        return members
-    coef, intercept, n_iter, objective = fit_grouped_softmax(
-        X,
-        np.column_stack(targets),
-        np.column_stack(costs),
-        [size for _, _, size in parts],
-        tol=first.tol,
-        max_iter=first._softmax_max_iter(),
-    )
-    for member, start, size in parts:
-        cols = slice(start, start + size)
-        svc = member._make_svc()
-        svc.classes_, svc.n_features_in_ = np.arange(size), X.shape[1]
-        svc._set_solution(coef[cols], intercept[cols], n_iter, objective)
-        member.svc_, member.n_iter_ = svc, svc.n_iter_
-    return members

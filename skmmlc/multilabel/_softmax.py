@@ -29,6 +29,7 @@ are log-probabilities of the label sets.
 
 import numbers
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -41,12 +42,57 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ..utils import check_sample_weight
 
-__all__ = ["BatchSoftmaxRegression", "fit_grouped_softmax"]
+__all__ = ["BatchSoftmaxRegression", "JointProblem", "fit_grouped_softmax"]
 
 # rows are processed in chunks of about this many (row, column) values
 _CHUNK_VALUES = 2**22
 # below this tol the products run in X's dtype, at or above it in float32
 _FLOAT32_TOL = 1e-4
+
+
+class JointProblem(NamedTuple):
+    """A member's single-label problem, handed to an ensemble that solves its members together.
+
+    What a RAkEL member's ``_joint_problem`` returns (see
+    :class:`~skmmlc.multilabel.RakelO`, Notes): its targets encoded and its
+    rows weighted, and which joint solver it uses. The ensemble groups the
+    problems that name the same ``solver`` (and ``tol``, ``max_iter``),
+    solves each group in one :func:`fit_grouped_softmax` call (each problem
+    a group of columns) and gives each member its columns of the solution.
+
+    Parameters
+    ----------
+    solver : str
+        The joint solver: ``"softmax"`` (:func:`fit_grouped_softmax`).
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The rows as the member checked them: the ensemble's rows in the same
+        order, only converted (a member that drops, adds or reorders rows
+        has no joint problem).
+    targets : ndarray of shape (n_samples,)
+        Each row's class, ``0`` to ``n_classes - 1``.
+    costs : ndarray of shape (n_samples,)
+        Each row's cost (``C`` times its weight).
+    n_classes : int
+        The member's number of classes; a problem of one class is not
+        solved (its member gets ``None`` as its solution).
+    tol, max_iter : float, int
+        The solver's options.
+    only_above : (int, int) or None
+        ``None``: always solve jointly. ``(max_rows, max_classes)``: only
+        when the group has more rows than ``max_rows`` or more classes, over
+        its problems together, than ``max_classes``; else each member of
+        the group is fitted on its own by its ``fit`` (what
+        ``solver="auto"`` asks for).
+    """
+
+    solver: str
+    X: object
+    targets: np.ndarray
+    costs: np.ndarray
+    n_classes: int
+    tol: float
+    max_iter: int
+    only_above: tuple | None = None
 
 
 def _group_starts(n_classes):

@@ -6,7 +6,8 @@
   :func:`keras_seeds`, :func:`with_dtype_policy` (Keras builds that touch no
   process-wide state), and the opt-in process settings
   :func:`quiet_tensorflow` and :func:`grow_gpu_memory`; :func:`draw_seed`;
-- targets: :func:`check_label_matrix`, :func:`check_sample_weight`;
+- targets: :func:`check_label_matrix`, :func:`check_sample_weight`,
+  :func:`is_label_matrix`;
 - caching the pipeline's steps: :class:`ContentKeyedMemory`;
 - :func:`show_versions` for bug reports;
 - lazy loading of public names: :func:`attach`.
@@ -41,6 +42,7 @@ __getattr__, __dir__, __all__ = attach(
         "GPU_MEMORY_GROWTH_ENV": "._tensorflow",
         "check_label_matrix": "._targets",
         "check_sample_weight": "._targets",
+        "is_label_matrix": "._targets",
         "ContentKeyedMemory": "._memory",
         "input_files_identity": "._memory",
         "show_versions": "._show_versions",

@@ -16,6 +16,8 @@ are small: one column per label).
 finite, which libsvm, liblinear and the batched solvers would otherwise
 take as a cost with a flipped sign (a model fitted to the opposite of the
 data), or turn into NaN.
+
+:func:`is_label_matrix` tells a checked 0/1 label matrix from class labels.
 """
 
 from __future__ import annotations
@@ -24,9 +26,40 @@ import warnings
 
 import numpy as np
 
-__all__ = ["check_label_matrix", "check_sample_weight"]
+__all__ = ["check_label_matrix", "check_sample_weight", "is_label_matrix"]
 
 _SEPARATORS = ("|", ";", ",")
+
+
+def is_label_matrix(y):
+    """Whether validated targets ``y`` are a 0/1 label indicator matrix.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Targets as checked by ``validate_data(..., multi_output=True)``.
+
+    Returns
+    -------
+    bool
+        True for a 0/1 indicator matrix. One 0/1 column is one label (the
+        classifiers' predictions keep its ``(n_samples, 1)`` shape); a column
+        of other values, or a 1-D ``y``, is single-label class labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmmlc.utils import is_label_matrix
+    >>> is_label_matrix(np.array([[0, 1], [1, 1]])), is_label_matrix(np.array([0, 2]))
+    (True, False)
+    """
+    from sklearn.utils.multiclass import type_of_target
+
+    if y.ndim != 2:
+        return False
+    if y.shape[1] == 1:
+        return bool(np.isin(y, (0, 1)).all())
+    return type_of_target(y) == "multilabel-indicator"
 
 
 def check_label_matrix(y, *, name="Y", indicator=False):
