@@ -156,6 +156,56 @@ def test_no_reaching_into_private_modules(path):
     assert bad == [], f"{importer} imports private modules of other packages: {bad}"
 
 
+def _unit(module):
+    """The subpackage (or top-level module) of skmmlc that ``module`` belongs to."""
+    return ".".join(module.split(".")[:2])
+
+
+def _private_names(path):
+    """``(module, name, line)`` of each private name ``path`` imports from skmmlc."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            parts = package.split(".")
+            parts = parts[: len(parts) - (node.level - 1)]
+            base = ".".join(parts + ([node.module] if node.module else []))
+        else:
+            base = node.module or ""
+        if base.split(".")[0] != "skmmlc":
+            continue
+        for alias in node.names:
+            if alias.name.startswith("_") and not alias.name.startswith("__"):
+                if not _is_module(f"{base}.{alias.name}"):  # a module: checked above
+                    yield base, alias.name, node.lineno
+
+
+def _private_name_violations(path):
+    importer = _module_name(path)
+    return [
+        f"line {line}: from {module} import {name}"
+        for module, name, line in _private_names(path)
+        if _unit(module) != _unit(importer)
+    ]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT.parent)))
+def test_no_private_names_of_other_packages(path):
+    # a name with a leading underscore stays in its subpackage: another one
+    # imports what the owner makes public (without the underscore)
+    bad = _private_name_violations(path)
+    assert bad == [], f"{_module_name(path)} imports private names of other packages: {bad}"
+
+
+def test_private_name_check_can_fail(tmp_path, monkeypatch):
+    module = ROOT / "resampling" / "_remedial.py"
+    source = "from ..metrics import _hidden\nfrom ._base import _own\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: source)
+    assert _private_name_violations(module) == ["line 1: from skmmlc.metrics import _hidden"]
+
+
 def test_subpackages_by_stage():
     # the paper's four stages, each a public subpackage re-exporting its estimators
     from skmmlc import feature_extraction, feature_selection, multilabel, temporal

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._imbalance_measures import _irlbl, _mean_ir
+from ..metrics import irlbl_from_counts, mean_ir_from_irlbl
 from ._base import BaseMultilabelSampler, stack_rows
 
 __all__ = ["MLSMOTE"]
@@ -176,8 +176,8 @@ class MLSMOTE(BaseMultilabelSampler):
 
     def _fit_resample(self, X, Y, rng):
         counts = Y.sum(axis=0).astype(float)
-        irlbl = _irlbl(counts)
-        self.mean_ir_ = mean_ir = _mean_ir(irlbl)
+        irlbl = irlbl_from_counts(counts)
+        self.mean_ir_ = mean_ir = mean_ir_from_irlbl(irlbl)
         X_parts, Y_parts, seeds, refs, done = [X], [Y], [], [], []
         X_all, Y_all = X, Y
         for label in np.flatnonzero(irlbl > mean_ir):  # the input's minority labels

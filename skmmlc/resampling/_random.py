@@ -12,7 +12,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from .._imbalance_measures import _irlbl, _mean_ir
+from ..metrics import irlbl_from_counts, mean_ir_from_irlbl
 from ._base import BaseMultilabelSampler, stack_rows
 
 __all__ = ["MLROS", "MLRUS"]
@@ -47,8 +47,8 @@ class _RandomResampler(BaseMultilabelSampler):
     def _budget_and_imbalance(self, Y):
         budget = int(Y.shape[0] * self.percentage / 100)
         counts = Y.sum(axis=0).astype(float)
-        irlbl = _irlbl(counts)
-        self.mean_ir_ = _mean_ir(irlbl)
+        irlbl = irlbl_from_counts(counts)
+        self.mean_ir_ = mean_ir_from_irlbl(irlbl)
         return budget, counts, irlbl
 
 

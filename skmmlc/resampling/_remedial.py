@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._imbalance_measures import _irlbl, _mean_ir, _scumble_rows
+from ..metrics import irlbl_from_counts, mean_ir_from_irlbl, scumble_rows
 from ._base import BaseMultilabelSampler, stack_rows
 
 __all__ = ["REMEDIAL"]
@@ -71,9 +71,9 @@ class REMEDIAL(BaseMultilabelSampler):
         pass
 
     def _fit_resample(self, X, Y, rng):
-        irlbl = _irlbl(Y.sum(axis=0))
-        self.mean_ir_ = mean_ir = _mean_ir(irlbl)
-        ins = _scumble_rows(Y, irlbl)
+        irlbl = irlbl_from_counts(Y.sum(axis=0))
+        self.mean_ir_ = mean_ir = mean_ir_from_irlbl(irlbl)
+        ins = scumble_rows(Y, irlbl)
         self.scumble_ = float(ins.mean())
         split = np.flatnonzero(ins > ins.mean())
         minority = irlbl > mean_ir

@@ -1,22 +1,6 @@
 """Multi-label metrics of the paper (section IV.B) and scorers for model selection.
 
-- :func:`hamming_loss`: fraction of wrong label assignments.
-- :func:`micro_f1`: F1 over the global counts of true/false positives and
-  false negatives of all labels.
-- :func:`mean_average_precision`: mean over instances of the average
-  precision of each instance's label ranking.
-- :func:`per_label_report`: per-label precision, recall, F1, support and the
-  P/N ratio of the paper's Table I, as a DataFrame.
-
-Scorers (usable as ``scoring=`` in ``GridSearchCV``): :data:`micro_f1_scorer`,
-:data:`hamming_loss_scorer` (negated, greater is better) and
-:data:`mean_average_precision_scorer`; :func:`multilabel_scoring` returns all
-three in a dict for multi-metric search.
-
-Imbalance of a label matrix (Charte et al., 2015): :func:`label_imbalance_ratio`
-(IRLbl), :func:`mean_imbalance_ratio` (MeanIR), :func:`max_imbalance_ratio`
-(MaxIR), :func:`cv_imbalance_ratio` (CVIR), :func:`minority_labels`,
-:func:`scumble_per_sample` (SCUMBLE_ins) and :func:`scumble` (SCUMBLE).
+Public through :mod:`skmmlc.metrics`, which documents them.
 """
 
 import numpy as np
@@ -25,16 +9,7 @@ from scipy.stats import rankdata
 from sklearn import metrics as _skm
 from sklearn.utils.validation import check_consistent_length
 
-from ._imbalance_measures import (  # imbalance measures (Charte et al.)
-    cv_imbalance_ratio,
-    label_imbalance_ratio,
-    max_imbalance_ratio,
-    mean_imbalance_ratio,
-    minority_labels,
-    scumble,
-    scumble_per_sample,
-)
-from .utils import check_label_matrix
+from ..utils import check_label_matrix
 
 __all__ = [
     "hamming_loss",
@@ -46,13 +21,6 @@ __all__ = [
     "hamming_loss_scorer",
     "mean_average_precision_scorer",
     "multilabel_scoring",
-    "label_imbalance_ratio",
-    "mean_imbalance_ratio",
-    "max_imbalance_ratio",
-    "cv_imbalance_ratio",
-    "minority_labels",
-    "scumble_per_sample",
-    "scumble",
 ]
 
 

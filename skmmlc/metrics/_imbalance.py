@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .utils import check_label_matrix
+from ..utils import check_label_matrix
 
 __all__ = [
+    "irlbl_from_counts",
+    "mean_ir_from_irlbl",
+    "scumble_rows",
     "label_imbalance_ratio",
     "mean_imbalance_ratio",
     "max_imbalance_ratio",
@@ -43,8 +46,21 @@ def _label_matrix(Y):
     return Y.astype(bool, copy=False)
 
 
-def _irlbl(counts):
-    """IRLbl from the label counts (0 for an absent label)."""
+def irlbl_from_counts(counts):
+    """IRLbl from the label counts (0 for an absent label).
+
+    Internal to skmmlc (the samplers of :mod:`skmmlc.resampling` use it).
+
+    Parameters
+    ----------
+    counts : array-like of shape (n_labels,)
+        Number (or weight) of rows that carry each label.
+
+    Returns
+    -------
+    irlbl : ndarray of shape (n_labels,)
+        ``max(counts) / counts``, 0 where a count is 0.
+    """
     counts = np.asarray(counts, dtype=float)
     out = np.zeros_like(counts)
     present = counts > 0
@@ -52,9 +68,22 @@ def _irlbl(counts):
     return out
 
 
-def _mean_ir(irlbl):
-    """MeanIR from :func:`_irlbl`'s output: the mean over the labels some row
-    carries (IRLbl > 0); NaN when no row carries any."""
+def mean_ir_from_irlbl(irlbl):
+    """MeanIR from :func:`irlbl_from_counts`'s output.
+
+    Internal to skmmlc (the samplers of :mod:`skmmlc.resampling` use it).
+
+    Parameters
+    ----------
+    irlbl : ndarray of shape (n_labels,)
+        IRLbl per label, 0 for a label no row carries.
+
+    Returns
+    -------
+    mean_ir : float
+        The mean over the labels some row carries (IRLbl > 0); NaN when no
+        row carries any.
+    """
     present = irlbl[irlbl > 0]
     return float(present.mean()) if present.size else float("nan")
 
@@ -67,7 +96,7 @@ def _present_irlbl(Y):
             "Y has no positive entry (no row carries any label): its imbalance ratios "
             "are undefined. Check that Y is the label matrix you meant (e.g. not the "
             "predictions of a model that predicts nothing).")
-    return _irlbl(counts[counts > 0])
+    return irlbl_from_counts(counts[counts > 0])
 
 
 def label_imbalance_ratio(Y):
@@ -106,7 +135,7 @@ def label_imbalance_ratio(Y):
     """
     counts = _label_matrix(Y).sum(axis=0)
     _present_irlbl(Y)  # the error for a Y without any positive
-    return np.where(counts > 0, _irlbl(counts), np.nan)
+    return np.where(counts > 0, irlbl_from_counts(counts), np.nan)
 
 
 def mean_imbalance_ratio(Y):
@@ -212,8 +241,23 @@ def minority_labels(Y):
         return irlbl > np.nanmean(irlbl)
 
 
-def _scumble_rows(Y, irlbl):
-    """SCUMBLE_ins of every row of a boolean ``Y`` given the labels' IRLbl."""
+def scumble_rows(Y, irlbl):
+    """SCUMBLE_ins of every row of a boolean ``Y`` given the labels' IRLbl.
+
+    Internal to skmmlc (the samplers of :mod:`skmmlc.resampling` use it).
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_samples, n_labels)
+        Boolean label matrix.
+    irlbl : ndarray of shape (n_labels,)
+        IRLbl per label (:func:`irlbl_from_counts`).
+
+    Returns
+    -------
+    scumble : ndarray of shape (n_samples,)
+        SCUMBLE_ins of each row, in [0, 1] (0 for fewer than two labels).
+    """
     counts = Y.sum(axis=1)
     with np.errstate(divide="ignore"):
         log_ir = np.where(irlbl > 0, np.log(np.where(irlbl > 0, irlbl, 1.0)), 0.0)
@@ -255,7 +299,7 @@ def scumble_per_sample(Y):
     array([0.2, 0.2, 0. , 0. ])
     """
     Y = _label_matrix(Y)
-    return _scumble_rows(Y, _irlbl(Y.sum(axis=0)))
+    return scumble_rows(Y, irlbl_from_counts(Y.sum(axis=0)))
 
 
 def scumble(Y):
