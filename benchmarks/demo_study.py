@@ -189,7 +189,7 @@ def report(args, rows, per_label, chosen, seconds, Y, labels, audio_weights,
 
     md = f"""## Demo data ({args.n_clips} clips): proposed vs late fusion vs static baseline
 
-`benchmarks/demo_study.py`: the Table II protocol (`skmmlc.protocol.run_table2`,
+`benchmarks/demo_study.py`: the Table II protocol (`skmmlc.experiments.run_table2`,
 defaults) on the demo data ({args.n_clips} clips, demo settings
 { {k: v for k, v in DEMO_DEFAULTS.items() if k != "n_clips"} }; {visual_network},
 SoundNet weights {audio_weights!r}, GloVe 6B 50-d), seeds

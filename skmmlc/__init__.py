@@ -45,9 +45,19 @@ __getattr__, __dir__, __all__ = attach(
         "model_selection",
         "multilabel",
         "pipeline",
-        "protocol",
         "resampling",
         "temporal",
     ),
 )
 __all__ += ["__version__"]
+
+_lazy_getattr = __getattr__
+
+
+def __getattr__(name):
+    # skmmlc.protocol: deprecated (a FutureWarning when imported), out of __all__
+    if name == "protocol":
+        import importlib
+
+        return importlib.import_module(".protocol", __name__)
+    return _lazy_getattr(name)

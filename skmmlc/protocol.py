@@ -1,10 +1,20 @@
 """The paper's Table II protocol: :mod:`skmmlc.experiments` under its first name.
 
-Kept so that ``skmmlc.protocol.run_table2`` (the README's path) keeps working;
-new code imports from :mod:`skmmlc.experiments`.
+Deprecated: importing it warns (``FutureWarning``), and it will be removed in
+0.3. Import from :mod:`skmmlc.experiments` instead
+(``from skmmlc.experiments import run_table2``).
 """
 
-from .experiments import (
+import warnings
+
+warnings.warn(
+    "skmmlc.protocol is deprecated and will be removed in 0.3; import from "
+    "skmmlc.experiments instead (e.g. from skmmlc.experiments import run_table2).",
+    FutureWarning,
+    stacklevel=2,
+)
+
+from .experiments import (  # noqa: E402 (after the warning)
     MIN_TEST_POSITIVES,
     TABLE2_ROWS,
     FewTestPositivesWarning,

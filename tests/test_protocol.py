@@ -225,14 +225,6 @@ def test_long_concept_names_are_wrapped_for_the_ticks():
     assert _wrap_label("Flood/Storm") == "Flood/Storm"  # short enough: kept
 
 
-def test_first_home_of_the_protocol_still_works():
-    # README: skmmlc.protocol.run_table2
-    from skmmlc import experiments, protocol
-
-    assert protocol.run_table2 is experiments.run_table2
-    assert protocol.FewTestPositivesWarning is experiments.FewTestPositivesWarning
-
-
 def test_heads_choose_the_first_best_candidate_and_refit_on_train():
     # the heads' GridSearchCV keeps the first of equal validation scores, in the
     # order the candidates are given (not the grid's sorted parameter names),

