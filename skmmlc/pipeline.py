@@ -22,6 +22,7 @@ Parameter names follow the step names, e.g. ``select__step``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils._param_validation import Hidden
+from sklearn.utils.metaestimators import available_if
 
 from .feature_extraction import (
     BaseExtractor,
@@ -310,7 +311,59 @@ def static_branches(modalities=MODALITIES, *, video="video", audio="audio", text
     return branches
 
 
-class MultimodalDisasterPipeline(Pipeline):
+class SklearnValidation:
+    """The pipeline's one adapter to scikit-learn's private parameter validation.
+
+    A mixin of :class:`MultimodalDisasterPipeline`, and the only code of
+    this module that touches a scikit-learn private name. It relies on
+
+    - ``Pipeline._parameter_constraints``, the class attribute that
+      ``BaseEstimator._validate_params`` checks ``get_params(deep=False)``
+      against, which the public ``fit`` calls through
+      ``sklearn.base._fit_context``: extended here to accept
+      ``steps=None`` (the paper's steps; scikit-learn's rejects None);
+    - ``BaseEstimator._validate_params()``, called on the pipeline and on
+      every estimator nested in its steps before anything is fitted.
+
+    Both exist, with these names and meaning, from scikit-learn 1.2 (where
+    parameter validation came in) to 1.9 (checked: 1.9.1; skmmlc requires
+    1.6 or later). No public route exists: scikit-learn offers no public way
+    to declare what a parameter accepts (``_parameter_constraints`` is read
+    by its own ``fit``; without the extension, ``Pipeline.fit`` rejects
+    ``steps=None``), nor to check an estimator's parameters without fitting
+    it, and ``fit`` of the later steps runs only after the features are
+    extracted, minutes later. The extractors' checks that constraints
+    cannot express (their ``_check_params`` hook, skmmlc's own) run here
+    too, for the same reason. ``tests/test_pipeline.py``
+    (``test_sklearn_private_api_of_the_adapter``) fails, naming this class,
+    if scikit-learn changes any of it.
+    """
+
+    _parameter_constraints: dict = {
+        **Pipeline._parameter_constraints,
+        "steps": [*Pipeline._parameter_constraints["steps"], None],
+    }
+
+    def _validate_all_params(self):
+        """Validate the parameters of the pipeline, then of every nested estimator."""
+        self._validate_params()  # memory, steps... first: the default steps use memory
+        for estimator in _estimators(self.steps):
+            if hasattr(estimator, "_parameter_constraints"):
+                estimator._validate_params()
+            if isinstance(estimator, BaseExtractor):
+                estimator._check_params()
+
+
+def _pipeline_has(method):
+    """``available_if`` check: ``Pipeline`` itself offers ``method`` for these steps."""
+
+    def check(self):
+        return hasattr(super(MultimodalDisasterPipeline, self), method)
+
+    return check
+
+
+class MultimodalDisasterPipeline(SklearnValidation, Pipeline):
     """The paper's multi-label multimodal framework as one scikit-learn Pipeline.
 
     Late fusion of three modality branches (static deep features, then a
@@ -369,51 +422,59 @@ class MultimodalDisasterPipeline(Pipeline):
     ['audio', 'text', 'visual']
     """
 
-    _parameter_constraints: dict = {
-        **Pipeline._parameter_constraints,
-        "steps": [list, Hidden(tuple), None],
-    }
-
     def __init__(self, steps=None, *, transform_input=None, memory=None, verbose=False):
         super().__init__(
             steps, transform_input=transform_input, memory=memory, verbose=verbose
         )
 
     # ``steps=None`` means the paper's steps. The parameter keeps the value it
-    # was given (None), as scikit-learn requires; where Pipeline reads
-    # ``self.steps`` it gets the default steps, built on first use and kept in
-    # ``_default_steps`` (they hold the fitted stages after ``fit``). See
-    # docs/design.md, "Why MultimodalDisasterPipeline is built this way".
+    # was given (None, in ``_steps_param``), as scikit-learn requires; where
+    # Pipeline reads ``self.steps`` it gets the default steps, built on first use
+    # and kept in ``_default_steps`` (they hold the fitted stages after ``fit``).
+    # See docs/design.md, "Why MultimodalDisasterPipeline is built this way".
     @property
     def steps(self):
         """The steps: the ``steps`` parameter, or the paper's when it is None."""
-        steps = self.__dict__.get("steps")
-        if steps is not None:
-            return steps
-        default = self.__dict__.get("_default_steps")
-        if default is None:
-            default = self.__dict__["_default_steps"] = _paper_steps(self.memory)
-        return default
+        if self._steps_param is not None:
+            return self._steps_param
+        if getattr(self, "_default_steps", None) is None:
+            self._default_steps = _paper_steps(self.memory)
+        return self._default_steps
 
     @steps.setter
     def steps(self, value):
-        default = self.__dict__.get("_default_steps")
-        if self.__dict__.get("steps") is None and _same_steps(value, default):
+        default = getattr(self, "_default_steps", None)
+        if getattr(self, "_steps_param", None) is None and _same_steps(value, default):
             # Pipeline.fit re-lists the steps it fits: still the default ones
-            self.__dict__["_default_steps"] = value
+            self._default_steps = value
             return
         if value is None:  # back to the paper's steps: fresh ones
-            self.__dict__.pop("_default_steps", None)
-        self.__dict__["steps"] = value
+            self._forget_default_steps()
+        self._steps_param = value
+
+    def _forget_default_steps(self):
+        """Drop the paper's steps built so far: built again on next use."""
+        if hasattr(self, "_default_steps"):
+            del self._default_steps
 
     def get_params(self, deep=True):
         """Parameters; ``steps`` is None for the paper's steps.
 
         With ``deep=True`` the parameters of the steps (default ones
         included) are listed too, e.g. ``select__step``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also list the parameters of the steps, ``step__param``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
         """
         params = super().get_params(deep=deep)
-        params["steps"] = self.__dict__.get("steps")
+        params["steps"] = self._steps_param
         return params
 
     def set_params(self, **params):
@@ -423,17 +484,26 @@ class MultimodalDisasterPipeline(Pipeline):
         ``select__step``) makes them the value of ``steps``, so that clones
         keep the change. Setting ``memory`` moves the feature cache of the
         extractors that used the previous ``memory``'s directory.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters of the pipeline, and of its steps as ``step__param``.
+
+        Returns
+        -------
+        self : MultimodalDisasterPipeline
         """
         nested = any("__" in key for key in params)
-        if nested and "steps" not in params and self.__dict__.get("steps") is None:
-            self.__dict__["steps"] = self.steps  # the paper's steps, made explicit
-            self.__dict__.pop("_default_steps", None)
+        if nested and "steps" not in params and self._steps_param is None:
+            self._steps_param = self.steps  # the paper's steps, made explicit
+            self._forget_default_steps()
         if "memory" in params and "steps" not in params:  # new steps bring their caches
             params = {**self._feature_cache_updates(params["memory"]), **params}
         super().set_params(**params)
-        if "memory" in params and self.__dict__.get("steps") is None:
+        if "memory" in params and self._steps_param is None:
             # the paper's steps are derived from memory: built again on next use
-            self.__dict__.pop("_default_steps", None)
+            self._forget_default_steps()
         return self
 
     def _feature_cache_updates(self, memory):
@@ -442,7 +512,7 @@ class MultimodalDisasterPipeline(Pipeline):
             old, new = feature_cache_dir(self.memory), feature_cache_dir(memory)
         except TypeError:  # not a memory: fit's parameter validation says so
             return {}
-        if self.__dict__.get("steps") is None:  # the paper's steps: rebuilt by set_params
+        if self._steps_param is None:  # the paper's steps: rebuilt by set_params
             return {}
         return {
             f"{key}__cache": new
@@ -470,17 +540,78 @@ class MultimodalDisasterPipeline(Pipeline):
         -------
         self : MultimodalDisasterPipeline
         """
-        return super().fit(X, self._check_fit_input(X, y), **params)
+        y = self._check_fit_input(X, y)
+        with self._content_keyed_memory():
+            return super().fit(X, y, **params)
+
+    @available_if(_pipeline_has("fit_transform"))
+    def fit_transform(self, X, y=None, **params):
+        """Fit, then transform with the last step; see :class:`~sklearn.pipeline.Pipeline`.
+
+        Available when the last step transforms (not with the paper's steps).
+
+        Parameters
+        ----------
+        X : iterable
+            Training data, as the first step reads it.
+        y : iterable, default=None
+            Training targets.
+        **params : dict
+            Fit parameters of the steps (``step__param``), as in Pipeline.
+
+        Returns
+        -------
+        Xt : ndarray of shape (n_samples, n_transformed_features)
+        """
+        with self._content_keyed_memory():
+            return super().fit_transform(X, y, **params)
+
+    @available_if(_pipeline_has("fit_predict"))
+    def fit_predict(self, X, y=None, **params):
+        """Fit, then ``fit_predict`` of the last step; see :class:`~sklearn.pipeline.Pipeline`.
+
+        Available when the last step has ``fit_predict`` (not with the
+        paper's steps).
+
+        Parameters
+        ----------
+        X : iterable
+            Training data, as the first step reads it.
+        y : iterable, default=None
+            Training targets.
+        **params : dict
+            Fit parameters of the steps (``step__param``), as in Pipeline.
+
+        Returns
+        -------
+        y_pred : ndarray
+        """
+        with self._content_keyed_memory():
+            return super().fit_predict(X, y, **params)
+
+    @contextlib.contextmanager
+    def _content_keyed_memory(self):
+        """``memory`` as :func:`content_keyed` makes it, for the duration of a fit.
+
+        A directory or plain joblib.Memory caches fitted steps under a hash
+        of X, which holds paths: a :class:`ContentKeyedMemory` keys them on
+        the files' content identity as well, so that a refit after a media
+        file changed does not reuse the old step. Pipeline reads ``memory``
+        (through the public ``check_memory``, which takes any object with a
+        ``cache`` method); the parameter is given back as it was.
+        """
+        memory = self.memory
+        self.memory = content_keyed(memory)
+        try:
+            yield
+        finally:
+            self.memory = memory
 
     def _check_fit_input(self, X, y):
         """Every check that needs no extraction, so that a mistake costs no time."""
-        self._validate_params()  # memory, steps... first: the default steps use memory
-        for estimator in _estimators(self.steps):
-            if hasattr(estimator, "_parameter_constraints"):
-                estimator._validate_params()
-            if isinstance(estimator, BaseExtractor):
-                estimator._check_params()
-        self.__dict__.pop("label_names_", None)
+        self._validate_all_params()
+        if hasattr(self, "label_names_"):
+            del self.label_names_
         if y is None:
             return y
         if hasattr(y, "columns"):  # a DataFrame: keep its column names
@@ -500,26 +631,28 @@ class MultimodalDisasterPipeline(Pipeline):
             )
         return y
 
-    def _fit(self, *args, **kwargs):
-        # A directory or plain joblib.Memory caches fitted steps under a hash of X,
-        # which holds paths: key them on the files' content identity as well, so
-        # that a refit after a media file changed does not reuse the old step.
-        memory = self.memory
-        if memory is None or isinstance(memory, ContentKeyedMemory):
-            return super()._fit(*args, **kwargs)
-        location = getattr(memory, "location", memory)
-        if location is None or not isinstance(location, str | os.PathLike):
-            return super()._fit(*args, **kwargs)
-        self.memory = ContentKeyedMemory(location, verbose=0)
-        try:
-            return super()._fit(*args, **kwargs)
-        finally:
-            self.memory = memory
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         return tags
+
+
+def content_keyed(memory):
+    """The ``memory`` a fit uses: a directory's keyed on the input files' content too.
+
+    A directory (str) or a ``joblib.Memory`` with a directory becomes a
+    :class:`~skmmlc.utils.ContentKeyedMemory` at the same location; anything
+    else (None, a ContentKeyedMemory, a Memory-like object without a
+    directory, a value that parameter validation rejects) is returned as is.
+    """
+    if isinstance(memory, ContentKeyedMemory) or not (
+        isinstance(memory, str) or hasattr(memory, "cache")
+    ):
+        return memory
+    location = getattr(memory, "location", memory)
+    if not isinstance(location, str | os.PathLike):
+        return memory
+    return ContentKeyedMemory(location, verbose=0)
 
 
 def _paper_steps(memory):

@@ -231,8 +231,8 @@ def test_estimator_checks(check, check_data):
 
 def test_default_pipeline_builds_nothing_in_init():
     model = MultimodalDisasterPipeline()
-    assert vars(model) == {"steps": None, "transform_input": None, "memory": None,
-                           "verbose": False}
+    # every attribute holds a parameter's value as given: nothing built yet
+    assert sorted(vars(model).values(), key=repr) == [False, None, None, None]
     assert model.get_params(deep=False)["steps"] is None
     assert repr(model) == "MultimodalDisasterPipeline()"
     # the steps are the paper's, built where Pipeline reads them
@@ -299,3 +299,85 @@ def test_grid_search_reuses_cached_features(clips, glove_file, tmp_path, monkeyp
         error_score="raise",
     ).fit(X, Y)
     assert calls["n"] == 0
+
+
+# -- the one adapter to scikit-learn's private API (skmmlc.pipeline.SklearnValidation) ---
+ADAPTER = "skmmlc.pipeline.SklearnValidation"
+
+
+def test_sklearn_private_api_of_the_adapter():
+    """What the adapter relies on is still there, with the expected shape."""
+    import inspect
+
+    from sklearn.base import BaseEstimator
+
+    from skmmlc.pipeline import SklearnValidation
+
+    def changed(what):
+        return (f"scikit-learn changed {what}, which {ADAPTER} relies on: update the "
+                "adapter (see its docstring)")
+
+    constraints = getattr(Pipeline, "_parameter_constraints", None)
+    assert isinstance(constraints, dict), changed("Pipeline._parameter_constraints")
+    init = set(inspect.signature(Pipeline.__init__).parameters) - {"self"}
+    assert set(constraints) == init, changed("Pipeline._parameter_constraints' keys")
+    assert isinstance(constraints["steps"], list), changed("the constraints of steps")
+    validate = getattr(BaseEstimator, "_validate_params", None)
+    assert callable(validate), changed("BaseEstimator._validate_params")
+    assert list(inspect.signature(validate).parameters) == ["self"], changed(
+        "BaseEstimator._validate_params' signature")
+    # and the adapter uses them: steps=None passes, a bad value fails before fitting
+    assert MultimodalDisasterPipeline._parameter_constraints is (
+        SklearnValidation._parameter_constraints)
+    MultimodalDisasterPipeline()._validate_all_params()
+    with pytest.raises(ValueError, match="'C' parameter of LabelPowersetWeightedSVC"):
+        MultimodalDisasterPipeline().set_params(classify__C=-1.0)._validate_all_params()
+    with pytest.raises(ValueError, match="'verbose' parameter of MultimodalDisaster"):
+        MultimodalDisasterPipeline(verbose="loud")._validate_all_params()
+
+
+def test_pipeline_uses_no_other_sklearn_private_name():
+    """Outside the adapter, skmmlc/pipeline.py names no scikit-learn private."""
+    import ast
+    import inspect
+
+    from sklearn.compose import ColumnTransformer
+
+    import skmmlc.pipeline as module
+    from skmmlc.pipeline import SklearnValidation
+
+    source = inspect.getsource(module)
+    adapter = inspect.getsource(SklearnValidation)
+    tree = ast.parse(source.replace(adapter, ""))
+    sklearn_names = set(dir(Pipeline)) | set(dir(ColumnTransformer))
+    private = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn"):
+            private |= {node.module for part in node.module.split(".") if part[:1] == "_"}
+            private |= {a.name for a in node.names if a.name.startswith("_")}
+        elif isinstance(node, ast.FunctionDef) and node.name in sklearn_names and (
+                node.name.startswith("_") and not node.name.startswith("__")):
+            private.add(f"override of {node.name}")
+        elif isinstance(node, ast.Attribute) and node.attr in (
+                "_validate_params", "_parameter_constraints", "_fit", "__dict__"):
+            private.add(node.attr)
+    assert not private, f"scikit-learn private names outside {ADAPTER}: {sorted(private)}"
+
+
+def test_custom_steps_fit_transform_with_content_keyed_memory(tmp_path):
+    """fit_transform is offered as by Pipeline, and caches through ContentKeyedMemory."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.arange(12.0).reshape(6, 2)
+    model = MultimodalDisasterPipeline(
+        [("a", StandardScaler()), ("b", StandardScaler())], memory=str(tmp_path))
+    np.testing.assert_allclose(model.fit_transform(X), StandardScaler().fit_transform(X))
+    assert model.memory == str(tmp_path)  # the parameter is left as it was given
+    # the fitted first step was cached by ContentKeyedMemory (its function: _call)
+    cached = {p.name for p in (tmp_path / "joblib").rglob("*") if p.is_dir()}
+    assert "_call" in cached
+    classifier = MultimodalDisasterPipeline(
+        [("a", StandardScaler()), ("b", LogisticRegression())])
+    assert not hasattr(classifier, "fit_transform")
+    assert not hasattr(classifier, "fit_predict")
