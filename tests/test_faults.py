@@ -441,6 +441,36 @@ def test_refit_sees_replaced_and_restored_files(tmp_path):
     assert input_files_identity(X) != ident_missing
 
 
+def first_video_size(log, second=None, third=None, X=None):
+    """Size of the first file in the "video" column of whichever of X is given; logs calls."""
+    with open(log, "a") as fh:
+        fh.write("call\n")
+    frame = next(v for v in (second, third, X) if v is not None)
+    return os.path.getsize(frame["video"][0])
+
+
+@pytest.mark.parametrize("where", ["second", "third", "keyword"])
+def test_content_key_finds_the_files_wherever_the_caller_puts_x(tmp_path, where):
+    """The key does not depend on X being the second argument of the cached call."""
+    path, log = tmp_path / "a.mp4", str(tmp_path / "calls.log")
+    path.write_bytes(b"x" * 10)
+    X = pd.DataFrame({"video": [str(path)]})
+    cached = ContentKeyedMemory(tmp_path / "cache", verbose=0).cache(first_video_size)
+    args = {"second": ((log, X), {}), "third": ((log, None, X), {}),
+            "keyword": ((log,), {"X": X})}
+    call_args, call_kwargs = args[where]
+
+    def n_calls():
+        with open(log) as fh:
+            return fh.read().count("call")
+
+    assert cached(*call_args, **call_kwargs) == 10
+    assert cached(*call_args, **call_kwargs) == 10 and n_calls() == 1  # served
+    path.write_bytes(b"y" * 20)  # same name, other content
+    os.utime(path, ns=(1, 1))
+    assert cached(*call_args, **call_kwargs) == 20 and n_calls() == 2
+
+
 @pytest.mark.parametrize("content_keyed", [True, False])
 def test_memory_refit_sees_replaced_media(sounds, tmp_path, wav_factory, monkeypatch,
                                           content_keyed):

@@ -55,6 +55,12 @@ def _identity(value):
         return f"missing:{os.fspath(value)}"
 
 
+def _holds_data(value):
+    """True for what may name input files: a DataFrame, an array, a list or tuple."""
+    return hasattr(value, "columns") or hasattr(value, "dtype") or isinstance(
+        value, list | tuple)
+
+
 def _call(func, content_key, args, kwargs, ignored):
     """What is cached: ``func(*args, **kwargs)``; ``content_key`` only keys it."""
     return func(*args, **kwargs, **ignored)
@@ -63,10 +69,14 @@ def _call(func, content_key, args, kwargs, ignored):
 class ContentKeyedMemory(joblib.Memory):
     """``joblib.Memory`` whose cache keys also hold the identity of the input files.
 
-    Use it as a Pipeline's ``memory``; :func:`~skmmlc.make_disaster_pipeline`
-    does so when given a directory. The second positional argument of a
-    cached call (``X`` in scikit-learn's ``_fit_transform_one``) is inspected
-    with :func:`input_files_identity`.
+    Use it as a Pipeline's ``memory`` (any object with a ``cache`` method
+    is one, by ``sklearn.utils.validation.check_memory``);
+    :class:`~skmmlc.MultimodalDisasterPipeline` fits with one when its
+    ``memory`` is a directory. Every argument of a cached call that holds
+    data (a DataFrame, an array, a list: ``X`` wherever the caller passes
+    it) is inspected with :func:`input_files_identity`, so nothing depends
+    on how scikit-learn's Pipeline lays out the arguments of the function
+    it caches.
     """
 
     def cache(self, func=None, ignore=None, **kwargs):
@@ -78,8 +88,8 @@ class ContentKeyedMemory(joblib.Memory):
         @functools.wraps(func)
         def wrapper(*args, **call_kwargs):
             ignored = {k: call_kwargs.pop(k) for k in ignore if k in call_kwargs}
-            X = args[1] if len(args) > 1 else call_kwargs.get("X")
-            key = input_files_identity(X)
+            key = [input_files_identity(value)
+                   for value in (*args, *call_kwargs.values()) if _holds_data(value)]
             return memorized(func, key, args, call_kwargs, ignored)
 
         return wrapper
