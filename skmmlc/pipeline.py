@@ -346,7 +346,7 @@ class SklearnValidation:
 
     def _validate_all_params(self):
         """Validate the parameters of the pipeline, then of every nested estimator."""
-        self._validate_params()  # memory, steps... first: the default steps use memory
+        self._validate_params()  # the pipeline's own first (memory, verbose...)
         for estimator in _estimators(self.steps):
             if hasattr(estimator, "_parameter_constraints"):
                 estimator._validate_params()
