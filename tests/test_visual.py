@@ -19,7 +19,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skmmlc.exceptions import SkippedRowsWarning
-from skmmlc.feature_extraction import _visual
+from skmmlc.feature_extraction import _decode_video, _visual
 from skmmlc.feature_extraction._base import MediaError
 from skmmlc.feature_extraction._visual import (
     VisualInceptionFeatures,
@@ -140,7 +140,7 @@ def test_a_long_clip_holds_only_the_sampled_frames(clip_factory, monkeypatch):
     converted and kept (benchmarks/long_clip.py: a 30-minute 1080p clip)."""
     path = clip_factory("long.mp4", n_frames=240, seconds=8.0, audio=False, fps=30)
     converted = []
-    monkeypatch.setattr(_visual, "_open_capture", lambda p: CountingCapture(p, converted))
+    monkeypatch.setattr(_decode_video, "_open_capture", lambda p: CountingCapture(p, converted))
     frames, index, n_decoded = _read_frames(path, 8, 75)
     assert n_decoded == 240
     assert len(converted) == 8  # one colour conversion per sampled frame
@@ -162,7 +162,7 @@ def test_frames_are_rgb(tmp_path):
 @pytest.mark.parametrize("claimed", [3, 1000, 0, -1])
 def test_frame_count_that_lies(tmp_path, monkeypatch, claimed):
     path = brightness_clip(tmp_path, "b.mp4", 20)
-    monkeypatch.setattr(_visual, "_open_capture", lambda p: LyingCapture(p, claimed))
+    monkeypatch.setattr(_decode_video, "_open_capture", lambda p: LyingCapture(p, claimed))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         frames, index, n_decoded = _read_frames(path, 5, 75)
@@ -439,7 +439,7 @@ def test_zero_decodable_frames(tmp_path, clip_factory, monkeypatch):
         def grab(self):
             return False
 
-    monkeypatch.setattr(_visual, "_open_capture", lambda p: Empty(p, 6))
+    monkeypatch.setattr(_decode_video, "_open_capture", lambda p: Empty(p, 6))
     with pytest.raises(MediaError, match="no decodable video frames") as info:
         small().fit_transform([str(path)])
     assert info.value.row == 0 and "c.mp4" in str(info.value)

