@@ -255,6 +255,13 @@ def test_libsvm_gets_a_finite_iteration_bound(monkeypatch):
     assert _limits.libsvm_max_iter(-1, 40) == 10_000_000
     assert _limits.libsvm_max_iter(-1, 391) == 39_100_000
     assert _limits.libsvm_max_iter(500, 391) == 500  # a limit given is kept
+    # libsvm counts in a C int: above 21,474 rows the per-row bound would
+    # overflow it (a 26,000-row fit raised OverflowError inside libsvm)
+    assert _limits.libsvm_max_iter(-1, 26_000) == 2**31 - 1
+    assert _limits.libsvm_max_iter(2**40, 10) == 2**31 - 1
+    from sklearn.svm import SVC
+
+    SVC(max_iter=_limits.libsvm_max_iter(-1, 26_000)).fit([[0.0], [1.0]], [0, 1])
     # C=1e12 on rows that no hyperplane separates: libsvm ran for minutes; with
     # the bound it stops and says so (bound lowered here to keep the test fast)
     monkeypatch.setattr(_limits, "LIBSVM_MIN_ITER", 20_000)

@@ -25,13 +25,18 @@ LIBSVM_MIN_ITER = 10_000_000
 #: Iterations per training row libsvm gets under ``max_iter=-1``.
 LIBSVM_ITER_PER_ROW = 100_000
 
+#: libsvm's iteration counter is a C int: no bound may exceed it.
+LIBSVM_MAX_INT = 2**31 - 1
+
 #: A RAkEL-o ensemble of more members than this gives a warning before its fit.
 MANY_MEMBERS = 1_000
 
 
 def libsvm_max_iter(max_iter, n_samples):
     """The ``max_iter`` to give :class:`sklearn.svm.SVC`: ``max_iter``, or for
-    -1 (no limit) ``max(LIBSVM_MIN_ITER, LIBSVM_ITER_PER_ROW * n_samples)``.
+    -1 (no limit) ``max(LIBSVM_MIN_ITER, LIBSVM_ITER_PER_ROW * n_samples)``,
+    at most ``2**31 - 1`` (libsvm's counter is a C ``int``; above 21,474
+    rows the per-row bound would overflow it).
 
     Parameters
     ----------
@@ -45,5 +50,5 @@ def libsvm_max_iter(max_iter, n_samples):
     int
     """
     if max_iter != -1:
-        return max_iter
-    return max(LIBSVM_MIN_ITER, LIBSVM_ITER_PER_ROW * int(n_samples))
+        return min(max_iter, LIBSVM_MAX_INT)
+    return min(max(LIBSVM_MIN_ITER, LIBSVM_ITER_PER_ROW * int(n_samples)), LIBSVM_MAX_INT)
