@@ -101,6 +101,21 @@ def test_products_in_float32_unless_tol_is_below_1e_4(monkeypatch):
     assert clf.predict(X[:5].astype(np.float32)).shape == (5, 4)
 
 
+def test_each_group_is_solved_as_exactly_as_alone():
+    # 12 copies of one problem as 12 groups: the stop must come when the
+    # largest gradient entry is at most tol times ONE group's summed costs,
+    # as for the problem alone, not 12 times that (the sum over all groups)
+    X, y, w = _classes()
+    copies, tol = 12, 1e-3
+    targets = y[:, None] + 4 * np.arange(copies)
+    costs = np.tile(w[:, None], copies)
+    coef, intercept, _, _ = fit_grouped_softmax(X, targets, costs, [4] * copies, tol=tol)
+    problem = _softmax._Softmax(X, targets, costs, [4] * copies, 2**22)
+    _, grad = problem.fun_grad(np.vstack([coef.T, intercept]).ravel())
+    # float32 products: the gradient is known to ~1e-6 of the summed costs
+    assert np.abs(grad).max() <= (tol + 1e-5) * w.sum()
+
+
 def test_max_iter_warns():
     X, y, w = _classes()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):

@@ -176,9 +176,11 @@ def fit_grouped_softmax(
     tol : float, default=1e-4
         From ``1e-4`` on the products run in float32 (see the module).
         L-BFGS stops when the largest gradient entry is at most ``tol``
-        times ``sum(costs)`` (a mean gradient per unit of cost, as
-        scikit-learn's ``LogisticRegression``, whose loss is a weighted
-        mean), or when a step no longer lowers the objective.
+        times the summed costs of a group (a mean gradient per unit of
+        cost, as scikit-learn's ``LogisticRegression``, whose loss is a
+        weighted mean; with several groups, the smallest group's sum, so
+        that each group is solved at least as exactly as it would be
+        alone), or when a step no longer lowers the objective.
     max_iter : int, default=100
         Most L-BFGS iterations; a ``ConvergenceWarning`` if reached.
     chunk_values : int, default=2**22
@@ -214,7 +216,7 @@ def fit_grouped_softmax(
         method="L-BFGS-B",
         options={
             "maxiter": max_iter,
-            "gtol": tol * max(float(costs.sum()), np.finfo(float).tiny),
+            "gtol": tol * max(float(costs.sum(axis=0).min()), np.finfo(float).tiny),
             "ftol": 64 * np.finfo(float).eps,
         },
     )
