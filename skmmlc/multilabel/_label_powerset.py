@@ -60,8 +60,8 @@ _SLOW_LABEL_SETS = 500
 _JOINT = ("softmax",)
 # Scores are computed in row batches of at most this many values per batch.
 _BATCH_VALUES = 2**22
-# float32 data stays float32 (the softmax computes in it; libsvm converts to
-# float64 itself).
+# float32 data is not copied to float64 here (the softmax's products run in
+# float32 at the default tol; libsvm converts to float64 itself).
 _DTYPES = [np.float64, np.float32]
 
 
@@ -335,9 +335,9 @@ class LabelPowersetWeightedSVC(MultiOutputMixin, ClassifierMixin, BaseEstimator)
         row weights and ``C`` (the model of
         :class:`~sklearn.linear_model.LogisticRegression` with
         ``sample_weight``), all label sets in one smooth problem solved by
-        L-BFGS with matrix-matrix products (linear kernel only; float32 data
-        is kept in float32; the members of a RAkEL ensemble are solved
-        together). ``"auto"``: libsvm up to 5,000 training rows and 500
+        L-BFGS with matrix-matrix products (linear kernel only; products in
+        float32 unless ``tol < 1e-4``; the members of a RAkEL ensemble are
+        solved together). ``"auto"``: libsvm up to 5,000 training rows and 500
         label sets (the paper's setting) and for other kernels, else
         ``"softmax"``; see Notes.
     sampler : imbalanced-learn sampler or None, default=None

@@ -13,7 +13,7 @@ A scipy sparse indicator matrix is accepted and made dense (label matrices
 are small: one column per label).
 
 :func:`check_sample_weight` refuses sample weights that are negative or not
-finite, which libsvm, liblinear and the batched solvers would otherwise
+finite, which libsvm and the softmax solver would otherwise
 take as a cost with a flipped sign (a model fitted to the opposite of the
 data), or turn into NaN.
 
