@@ -148,13 +148,11 @@ def prune_labelsets(Y, threshold, n_subsets=2):
     # frequent set f is a subset of pruned set s when all of f's labels are in s
     inside = sets[pruned].astype(np.int64) @ held.T == held.sum(axis=1)
     # rank: larger, then more frequent, then first seen (frequent is in that order)
-    order = np.lexsort((frequent, -counts[frequent], -held.sum(axis=1)))
-    keep_for = {}
-    for s, row in zip(pruned, inside[:, order]):
-        keep_for[s] = frequent[order[row]][:n_subsets]
-    rows, new_codes = [np.flatnonzero(counts[codes] > threshold)], []
-    new_codes.append(codes[rows[0]])
-    for s, subsets in keep_for.items():
+    ranked = np.lexsort((frequent, -counts[frequent], -held.sum(axis=1)))
+    kept = np.flatnonzero(counts[codes] > threshold)
+    rows, new_codes = [kept], [codes[kept]]
+    for s, is_subset in zip(pruned, inside[:, ranked]):
+        subsets = frequent[ranked[is_subset]][:n_subsets]
         members = np.flatnonzero(codes == s)
         rows.append(np.repeat(members, subsets.size))
         new_codes.append(np.tile(subsets, members.size))
