@@ -116,6 +116,66 @@ def test_each_group_is_solved_as_exactly_as_alone():
     assert np.abs(grad).max() <= (tol + 1e-5) * w.sum()
 
 
+def test_a_converged_group_leaves_the_products():
+    # an easy group (strongly regularised: small costs) and a hard one
+    # (large costs): once the easy one stops, the passes over the rows
+    # multiply only the hard one's columns, and each group takes the
+    # iterations it takes alone
+    X, y, w = _classes()
+    easy, hard = (X[:, 0] > 0).astype(int), y
+    widths = []
+    original = _softmax._Softmax.evaluate
+
+    def spy(self, W, groups):
+        widths.append(W.shape[1])
+        return original(self, W, groups)
+
+    _softmax._Softmax.evaluate = spy
+    try:
+        _, _, n_iter, _ = fit_grouped_softmax(
+            X, np.column_stack([easy, hard + 2]), np.column_stack([0.01 * w, 10 * w]), [2, 4],
+            tol=1e-6,
+        )
+    finally:
+        _softmax._Softmax.evaluate = original
+    alone = [
+        fit_grouped_softmax(X, t, c, tol=1e-6)[2][0]
+        for t, c in ((easy, 0.01 * w), (hard, 10 * w))
+    ]
+    assert n_iter[0] < n_iter[1]
+    np.testing.assert_array_equal(n_iter, alone)
+    assert widths[0] == 6 and widths[-1] == 4
+    assert sum(width == 4 for width in widths) >= n_iter[1] - n_iter[0]
+
+
+def test_does_not_stop_while_the_objective_still_falls():
+    # many rare classes, more features than rows, weights of the paper: the
+    # largest gradient entry falls below tol x the summed costs while the
+    # objective is still 4x its optimum; a step that still lowers it by
+    # more than 5% goes on
+    rng = np.random.default_rng(0)
+    n_classes, n = 200, 400
+    y = np.concatenate([np.arange(n_classes), rng.integers(0, n_classes, n - n_classes)])
+    X = rng.normal(size=(n, 400))
+    costs = 0.9 * label_weights_of(y)
+    _, _, _, optimum = fit_grouped_softmax(X, y, costs, tol=1e-8, max_iter=5000)
+    _, _, _, default = fit_grouped_softmax(X, y, costs, tol=1e-3)
+    assert default[0] <= 1.15 * optimum[0]
+    # the fixture shows the case: by its gradient alone the solver stops early
+    _softmax._PROGRESS, progress = np.inf, _softmax._PROGRESS
+    try:
+        _, _, _, gradient_only = fit_grouped_softmax(X, y, costs, tol=1e-3)
+    finally:
+        _softmax._PROGRESS = progress
+    assert gradient_only[0] > 2 * optimum[0]
+
+
+def label_weights_of(y):
+    """Inverse class frequency: every class's rows weigh ``n / n_classes`` together."""
+    counts = np.bincount(y)
+    return (len(y) / (counts.size * counts))[y]
+
+
 def test_max_iter_warns():
     X, y, w = _classes()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):

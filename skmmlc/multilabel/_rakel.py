@@ -472,10 +472,10 @@ def _fit_jointly(members, X, Y, labelsets, sample_weight):
             tol=tol,
             max_iter=max_iter,
         )
-        for i, start, size in zip(solved, starts, sizes):
+        for j, (i, start, size) in enumerate(zip(solved, starts, sizes)):
             cols = slice(start, start + size)
             members[i]._set_joint_solution(
-                problems[i], (coef[cols], intercept[cols], n_iter, objective)
+                problems[i], (coef[cols], intercept[cols], n_iter[j], objective[j])
             )
     return sorted(alone)
 

@@ -13,7 +13,12 @@ intercept ``b`` not penalised: for one group the objective of
 ``sample_weight=weight``). It is smooth and strictly convex in ``W``, so a
 quasi-Newton method (L-BFGS) needs one function-and-gradient evaluation per
 step: two matrix-matrix products over the rows (``X W`` and ``X^T G``)
-over row chunks. They are computed in float32 (float64 data is copied to
+over row chunks. The groups share no variable, so each has its own L-BFGS
+(history, backtracking line search, stop) while one pass over the rows
+evaluates all groups still running: a RAkEL member that has converged
+leaves the products, and the cost is the sum of the members' own
+iterations times their columns, not the slowest member's iterations times
+all columns. The products are computed in float32 (float64 data is copied to
 float32 once) unless ``tol < 1e-4``: the stopping rule compares the
 largest gradient entry with ``tol`` times the summed row costs, and float32
 products give every gradient entry to about ``1e-7 sqrt(n)`` of that sum,
@@ -33,7 +38,6 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import minimize
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval
@@ -101,51 +105,165 @@ def _group_starts(n_classes):
 
 
 class _Softmax:
-    """Objective and gradient of the grouped weighted softmax (see module)."""
+    """Objective and gradient of the grouped weighted softmax (see module), per group."""
 
     def __init__(self, X, targets, costs, n_classes, chunk_values):
         self.X = X
         self.dtype = X.dtype
-        self.targets = targets  # (n, G) global column of each row's class
-        self.costs = costs.astype(X.dtype)  # (n, G)
         self.starts, self.sizes = _group_starts(n_classes)
+        self.local = targets - self.starts  # (n, G) each row's class within its group
+        self.costs = costs.astype(X.dtype)  # (n, G)
+        self.chunk_values = chunk_values
         self.n_cols = int(self.sizes.sum())
-        n_samples = X.shape[0]
-        step = max(1, chunk_values // max(self.n_cols, 1))
-        self.chunks = [slice(i, min(i + step, n_samples)) for i in range(0, n_samples, step)]
 
-    def scores(self, Xc, W):
-        Z = np.asarray(Xc @ W[:-1].astype(self.dtype, copy=False))
-        Z += W[-1].astype(self.dtype, copy=False)
-        return Z
+    def evaluate(self, W, groups):
+        """Objective and gradient of each of ``groups``, from their columns ``W``.
 
-    def fun_grad(self, theta):
-        n_features = self.X.shape[1]
-        W = theta.reshape(n_features + 1, self.n_cols)
+        ``W`` (n_features + 1, their columns side by side) holds the weights
+        and, in its last row, the intercepts of the groups in ``groups``, in
+        that order. Returns each group's objective (float64) and the
+        gradient, shaped as ``W``: one pass over the rows, two matrix
+        products over only these columns.
+        """
+        sizes = self.sizes[groups]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        targets, costs = self.local[:, groups] + starts, self.costs[:, groups]
+        coef = W[:-1].astype(self.dtype)
+        intercept = W[-1].astype(self.dtype)
         grad = np.zeros_like(W)
-        loss = 0.0
-        for rows in self.chunks:
+        loss = np.zeros(len(groups))
+        n_samples = self.X.shape[0]
+        step = max(1, self.chunk_values // max(W.shape[1], 1))
+        for i in range(0, n_samples, step):
+            rows = slice(i, min(i + step, n_samples))
             Xc = self.X[rows]
-            Z = self.scores(Xc, W)
-            loss += self._log_loss_residual(Z, self.targets[rows], self.costs[rows])
+            Z = np.asarray(Xc @ coef)
+            Z += intercept
+            loss += _log_loss_residual(Z, targets[rows], costs[rows], starts, sizes)
             grad[:-1] += np.asarray(Xc.T @ Z, dtype=np.float64)
             grad[-1] += Z.sum(axis=0, dtype=np.float64)
         grad[:-1] += W[:-1]
-        loss += 0.5 * float(np.vdot(W[:-1], W[:-1]))
-        return loss, grad.ravel()
+        loss += 0.5 * np.add.reduceat((W[:-1] ** 2).sum(axis=0), starts)
+        return loss, grad
 
-    def _log_loss_residual(self, Z, targets, costs):
-        """Weighted log-loss of a chunk; ``Z`` becomes ``costs * (softmax - onehot)``."""
-        starts, sizes = self.starts, self.sizes
-        at = (np.arange(Z.shape[0])[:, None], targets)
-        Z -= np.repeat(np.maximum.reduceat(Z, starts, axis=1), sizes, axis=1)
-        picked = Z[at].astype(np.float64)  # z_y - max, per group
-        np.exp(Z, out=Z)
-        sums = np.add.reduceat(Z, starts, axis=1)  # (rows, G)
-        loss = float(np.vdot(costs, np.log(sums.astype(np.float64)) - picked))
-        Z *= np.repeat(costs / sums, sizes, axis=1)
-        Z[at] -= costs
-        return loss
+    def fun_grad(self, theta):
+        """The objective of all groups together and its gradient (flat ``theta``)."""
+        W = theta.reshape(self.X.shape[1] + 1, self.n_cols)
+        loss, grad = self.evaluate(W, np.arange(self.sizes.size))
+        return float(loss.sum()), grad.ravel()
+
+
+def _log_loss_residual(Z, targets, costs, starts, sizes):
+    """Each group's weighted log-loss on a chunk; ``Z`` becomes ``costs * (softmax - onehot)``."""
+    at = (np.arange(Z.shape[0])[:, None], targets)
+    Z -= np.repeat(np.maximum.reduceat(Z, starts, axis=1), sizes, axis=1)
+    picked = Z[at].astype(np.float64)  # z_y - max, per group
+    np.exp(Z, out=Z)
+    sums = np.add.reduceat(Z, starts, axis=1)  # (rows, G)
+    loss = (costs * (np.log(sums.astype(np.float64)) - picked)).sum(axis=0)
+    Z *= np.repeat(costs / sums, sizes, axis=1)
+    Z[at] -= costs
+    return loss
+
+
+class _History:
+    """One group's L-BFGS memory: the last ``m`` steps and gradient changes."""
+
+    def __init__(self, m):
+        self.m, self.pairs = m, []
+
+    def direction(self, grad):
+        """``-H grad`` by the two-loop recursion (Nocedal & Wright, Algorithm 7.4)."""
+        q = -grad
+        if not self.pairs:
+            return q
+        alphas = []
+        for s, y, rho in reversed(self.pairs):
+            alpha = rho * np.vdot(s, q)
+            q -= alpha * y
+            alphas.append(alpha)
+        s, y, _ = self.pairs[-1]
+        q *= np.vdot(s, y) / np.vdot(y, y)
+        for (s, y, rho), alpha in zip(self.pairs, reversed(alphas)):
+            q += (alpha - rho * np.vdot(y, q)) * s
+        return q
+
+    def update(self, s, y):
+        sy = np.vdot(s, y)
+        if sy > 1e-10 * np.vdot(y, y):  # curvature: keep H positive definite
+            self.pairs = [*self.pairs[-(self.m - 1):], (s, y, 1.0 / sy)]
+
+
+# L-BFGS line search: sufficient decrease (Armijo) constant, backtracking limit
+_ARMIJO = 1e-4
+_MAX_BACKTRACKS = 30
+_MEMORY = 10
+# a group is not stopped by its gradient while a step still lowers its
+# objective by more than this fraction (see fit_grouped_softmax, tol)
+_PROGRESS = 0.05
+
+
+def _lbfgs_groups(problem, shape, gtol, max_iter, ftol):
+    """L-BFGS on each group at once: one history, step and stop per group.
+
+    The groups are independent problems (no variable is shared), so each
+    gets its own quasi-Newton memory, backtracking line search and stopping
+    rule, while every evaluation of the objective is one pass over the rows
+    with the columns of the groups still running side by side in two
+    matrix products: a group that has converged costs nothing more.
+
+    Returns the weights of each group, its iterations and objective.
+    """
+    n_groups = problem.sizes.size
+    everyone = np.arange(n_groups)
+    W = [np.zeros((shape, k)) for k in problem.sizes]
+    loss, grad = problem.evaluate(np.hstack(W), everyone)
+    grads = np.hsplit(grad, np.cumsum(problem.sizes)[:-1])
+    n_iter = np.zeros(n_groups, dtype=np.intp)
+    memory = [_History(_MEMORY) for _ in everyone]
+    running = [g for g in everyone if np.abs(grads[g]).max() > gtol[g]]
+    while running:
+        steps, slopes, rates = {}, {}, {}
+        for g in running:
+            p = memory[g].direction(grads[g].ravel()).reshape(grads[g].shape)
+            rates[g] = 1.0
+            if not memory[g].pairs or np.vdot(grads[g], p) >= 0:
+                # steepest descent, a first step of unit length (as L-BFGS-B)
+                memory[g].pairs, p = [], -grads[g]
+                rates[g] = 1.0 / max(np.linalg.norm(p), np.finfo(float).tiny)
+            steps[g], slopes[g] = p, np.vdot(grads[g], p)
+        pending, going = list(running), []
+        for _ in range(_MAX_BACKTRACKS):
+            trial_loss, trial_grad = problem.evaluate(
+                np.hstack([W[g] + rates[g] * steps[g] for g in pending]), np.asarray(pending)
+            )
+            trial_grads = np.hsplit(trial_grad, np.cumsum(problem.sizes[pending])[:-1])
+            missed = []
+            for g, f, gr in zip(pending, trial_loss, trial_grads):
+                t = rates[g]
+                if f <= loss[g] + _ARMIJO * t * slopes[g]:
+                    s = t * steps[g]
+                    memory[g].update(s.ravel(), (gr - grads[g]).ravel())
+                    W[g] += s
+                    decrease = loss[g] - f
+                    loss[g], grads[g] = f, gr
+                    n_iter[g] += 1
+                    if (
+                        (np.abs(gr).max() > gtol[g] or decrease > _PROGRESS * abs(f))
+                        and decrease > ftol * max(abs(f), abs(f + decrease), 1.0)
+                        and n_iter[g] < max_iter
+                    ):
+                        going.append(g)
+                else:  # backtrack: minimum of the quadratic through f(0), f'(0), f(t)
+                    curvature = f - loss[g] - slopes[g] * t
+                    shrink = -slopes[g] * t / (2 * curvature) if curvature > 0 else 0.5
+                    rates[g] = t * min(max(shrink, 0.1), 0.5)
+                    missed.append(g)
+            pending = missed
+            if not pending:
+                break
+        running = going  # a group whose line search failed stops where it is
+    return W, n_iter, loss
 
 
 def fit_grouped_softmax(
@@ -175,14 +293,21 @@ def fit_grouped_softmax(
         ``targets.max() + 1``.
     tol : float, default=1e-4
         From ``1e-4`` on the products run in float32 (see the module).
-        L-BFGS stops when the largest gradient entry is at most ``tol``
-        times the summed costs of a group (a mean gradient per unit of
-        cost, as scikit-learn's ``LogisticRegression``, whose loss is a
-        weighted mean; with several groups, the smallest group's sum, so
-        that each group is solved at least as exactly as it would be
-        alone), or when a step no longer lowers the objective.
+        Each group's L-BFGS stops when its largest gradient entry is at most
+        ``tol`` times its summed costs (a mean gradient per unit of cost,
+        as scikit-learn's ``LogisticRegression``, whose loss is a weighted
+        mean) and its last step lowered its objective by less than 5%, or
+        when a step no longer lowers it at all. The second condition is for
+        many classes with few rows each: there the largest of the many
+        gradient entries falls below the first bound while the objective is
+        still several times its optimum (592 label sets of 1,100 rows: 3.5x
+        after 3 iterations; "labelsets" benchmark). The groups are
+        independent problems and each stops on its own, as it would alone;
+        the passes over the rows only multiply the columns of the groups
+        still running.
     max_iter : int, default=100
-        Most L-BFGS iterations; a ``ConvergenceWarning`` if reached.
+        Most L-BFGS iterations of a group; a ``ConvergenceWarning`` if one
+        reaches it.
     chunk_values : int, default=2**22
         Rows are processed in chunks of about ``chunk_values / n_columns``.
 
@@ -190,10 +315,10 @@ def fit_grouped_softmax(
     -------
     coef : ndarray of shape (n_columns, n_features)
     intercept : ndarray of shape (n_columns,)
-    n_iter : int
-        L-BFGS iterations.
-    objective : float
-        The objective at the solution.
+    n_iter : ndarray of shape (n_groups,)
+        L-BFGS iterations of each group.
+    objective : ndarray of shape (n_groups,)
+        Each group's objective at its solution.
     """
     if sparse.issparse(X):
         X = X.tocsr()
@@ -208,27 +333,19 @@ def fit_grouped_softmax(
     if n_classes is None:
         n_classes = [int(targets.max()) + 1]
     problem = _Softmax(X, targets, costs, n_classes, chunk_values)
-    theta = np.zeros((X.shape[1] + 1) * problem.n_cols)
-    result = minimize(
-        problem.fun_grad,
-        theta,
-        jac=True,
-        method="L-BFGS-B",
-        options={
-            "maxiter": max_iter,
-            "gtol": tol * max(float(costs.sum(axis=0).min()), np.finfo(float).tiny),
-            "ftol": 64 * np.finfo(float).eps,
-        },
+    gtol = tol * np.maximum(costs.sum(axis=0), np.finfo(float).tiny)
+    W, n_iter, objective = _lbfgs_groups(
+        problem, X.shape[1] + 1, gtol, max_iter, ftol=64 * np.finfo(float).eps
     )
-    if result.nit >= max_iter:
+    if n_iter.max() >= max_iter:
         warnings.warn(
             f"The softmax solver reached max_iter={max_iter} iterations before "
             f"its tolerance tol={tol:g}; increase max_iter or tol.",
             ConvergenceWarning,
             stacklevel=2,
         )
-    W = result.x.reshape(X.shape[1] + 1, problem.n_cols)
-    return np.ascontiguousarray(W[:-1].T), W[-1].copy(), int(result.nit), float(result.fun)
+    W = np.hstack(W)
+    return np.ascontiguousarray(W[:-1].T), W[-1].copy(), n_iter, objective
 
 
 class BatchSoftmaxRegression(ClassifierMixin, BaseEstimator):
@@ -307,7 +424,7 @@ class BatchSoftmaxRegression(ClassifierMixin, BaseEstimator):
         """Keep a solution (of this problem, or its columns of a joint solve)."""
         self.coef_, self.intercept_ = coef, intercept
         self.n_iter_ = int(np.max(n_iter))
-        self.objective_ = float(np.max(objective))  # a joint solve's: the whole problem's
+        self.objective_ = float(np.sum(objective))
 
     def decision_function(self, X):
         """Each class's score (its log-probability plus a constant per row).
