@@ -73,6 +73,17 @@ def mulan_dir():
     return MULAN
 
 
+@pytest.fixture(scope="module")
+def emotions():
+    """emotions, train and test splits concatenated (593 rows), as mldr reads it."""
+    from skmmlc.datasets import load_mulan
+
+    if not MULAN.exists():
+        pytest.skip(f"Mulan data not found at {MULAN}")
+    parts = [load_mulan(MULAN / "emotions" / f"emotions-{s}.arff") for s in ("train", "test")]
+    return (np.vstack([p.data for p in parts]), np.vstack([p.target for p in parts]))
+
+
 # -- a small audio-only pipeline on generated sounds (pipeline-level input tests)
 TEMPORAL = dict(units=2, dense_units=4, epochs=2, batch_size=8, early_stopping=False)
 

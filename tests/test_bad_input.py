@@ -11,21 +11,23 @@ warning naming the row). Bad inputs sit at row 1, after a good one, so that
 Rows of the table tested elsewhere (not repeated here):
 
 - video without an audio track, zero-length audio, NaN samples:
-  tests/test_soundnet.py (test_video_without_audio_track,
+  tests/feature_extraction/test_soundnet.py (test_video_without_audio_track,
   test_zero_length_missing_and_corrupt_files,
   test_non_finite_samples_are_a_bad_input_of_their_row);
-- a number instead of a text, ``on_empty="zeros"``: tests/test_glove.py;
+- a number instead of a text, ``on_empty="zeros"``:
+  tests/feature_extraction/test_glove.py;
 - X as a numpy array, X without a column, -1/+1 and lists of names in Y:
   tests/test_pipeline_input.py; other values in Y, joined label strings:
-  tests/test_targets.py;
+  tests/utils/test_targets.py;
 - URLs in a path column, one-column and sparse Y, len(X) != len(Y), bad
   parameters, errors after train_test_split, ``modalities="text"``:
   tests/test_pipeline_input.py; manifest cases (cell counts, delimiters,
-  repeated columns, symbolic links): tests/test_manifest.py; stale temporary
-  cache files: tests/test_cache_housekeeping.py;
+  repeated columns, symbolic links): tests/datasets/test_manifest.py; stale
+  temporary cache files: tests/feature_extraction/test_cache.py;
 - model files (target checked before training, atomic write, damaged file,
   the pickle warning), extract and fit sharing one cache, ``--delimiter``:
-  tests/test_cli.py; URL removal equal to the old pattern: tests/test_glove.py.
+  tests/test_cli.py; URL removal equal to the old pattern:
+  tests/feature_extraction/test_text_clean.py.
 """
 
 import math

@@ -16,8 +16,8 @@ __getattr__, __dir__, __all__ = attach(
     {
         "LabelPowersetWeightedSVC": "._label_powerset",
         "RakelO": "._rakel",
-        "powerset_encode": "._label_powerset",
-        "label_weights": "._label_powerset",
-        "prune_labelsets": "._label_powerset",
+        "powerset_encode": "._labelsets",
+        "label_weights": "._labelsets",
+        "prune_labelsets": "._labelsets",
     },
 )

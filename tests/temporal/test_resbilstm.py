@@ -1,4 +1,4 @@
-"""Tests of ResBiLSTMTemporal (skmmlc/_temporal.py): tiny networks, few epochs."""
+"""Tests of ResBiLSTMTemporal (skmmlc/temporal/_resbilstm.py): tiny networks, few epochs."""
 
 import pickle
 
