@@ -310,7 +310,7 @@ def test_make_disaster_pipeline_signature_is_the_option_table():
     and its docstring documents each of them: the definitions cannot drift apart."""
     import inspect
 
-    from skmmlc.pipeline import PIPELINE_OPTIONS
+    from skmmlc.pipeline import PIPELINE_OPTIONS, options_table
 
     parameters = inspect.signature(make_disaster_pipeline).parameters
     assert [(p.name, p.default) for p in parameters.values()] == [
@@ -318,8 +318,10 @@ def test_make_disaster_pipeline_signature_is_the_option_table():
     assert [p.kind for p in parameters.values()] == (
         [inspect.Parameter.POSITIONAL_OR_KEYWORD]
         + [inspect.Parameter.KEYWORD_ONLY] * (len(PIPELINE_OPTIONS) - 1))
+    table = options_table()  # docs/cli.md's table of options
     for option in PIPELINE_OPTIONS:
         assert f"\n    {option.name} : {option.type}" in make_disaster_pipeline.__doc__
+        assert f"| `{option.name}` | {f'`{option.flag}`' if option.flag else ''} |" in table
 
 
 def test_options_reach_the_steps_they_name():

@@ -77,7 +77,7 @@ class Table2Result:
         (:meth:`plot_per_concept`) and results.json (:attr:`settings`, the
         table, the F1 per concept and per label, the test positives). All
         are written in a staging folder inside ``folder``, then moved into
-        place together (:func:`skmmlc.utils.atomic_write_set`): an error or a
+        place together (``skmmlc.utils.atomic_write_set``): an error or a
         kill while writing leaves the earlier run's files as they were, the
         files in ``folder`` are never a mix of two runs, and other files
         there are left alone.

@@ -59,7 +59,7 @@ def make_disaster_pipeline(
 
 make_disaster_pipeline.__doc__ = """Build a :class:`MultimodalDisasterPipeline` with options.
 
-    The options are defined once, in :data:`skmmlc.pipeline.PIPELINE_OPTIONS`
+    The options are defined once, in ``skmmlc.pipeline.PIPELINE_OPTIONS``
     (with their command-line flags: the table in docs/cli.md).
 
     Parameters

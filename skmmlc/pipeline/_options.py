@@ -212,11 +212,14 @@ def options_doc():
 
 
 def options_table():
-    """The options as a markdown table: keyword, command-line flag, default, what it does."""
+    """The options as a markdown (MyST) table: keyword, flag, default, what it does."""
+    import re
+
     lines = ["| `make_disaster_pipeline` | command line | default | what it does |",
              "|---|---|---|---|"]
     for option in PIPELINE_OPTIONS:
         flag = f"`{option.flag}`" if option.flag else ""
-        doc = option.doc.replace("|", "\\|")
+        doc = re.sub(r":(\w+):`", r"{\1}`", option.doc.replace("``", "`"))
+        doc = doc.replace("|", "\\|")
         lines.append(f"| `{option.name}` | {flag} | `{option.default!r}` | {doc} |")
     return "\n".join(lines)
