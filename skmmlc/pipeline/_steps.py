@@ -176,7 +176,7 @@ def _resampled(classifier, resample):
     """``classifier``, trained on data resampled by a clone of ``resample`` if given."""
     if resample is None:
         return classifier
-    from .resampling import ResampledClassifier
+    from ..resampling import ResampledClassifier
 
     return ResampledClassifier(clone(resample), classifier)
 
