@@ -103,7 +103,8 @@ def disaster_steps(**options):
     memory = o["memory"]
     temporal = dict(o["temporal"] or {})
     temporal.setdefault("random_state", o["random_state"])
-    extractor_options = {name: o[name] for name in DEFAULTS if name not in _BUILDER_READS}
+    # the options routed to the extractors (``to``); the builder reads the others below
+    extractor_options = {opt.name: o[opt.name] for opt in PIPELINE_OPTIONS if opt.to}
     branches = static_branches(
         modalities, video=o["video"], audio=o["audio"], text=o["text"],
         cache=feature_cache_dir(memory), **extractor_options,
@@ -138,11 +139,6 @@ def disaster_steps(**options):
         ("classify", classifier),
     ]
     return steps
-
-
-#: The options :func:`disaster_steps` reads itself (not routed to the extractors).
-_BUILDER_READS = ("modalities", "video", "audio", "text", "temporal", "select", "classify",
-                  "scale", "memory", "resample")
 
 
 def check_modalities(modalities):
