@@ -108,7 +108,7 @@ def run(args):
 
     from skmmlc import metrics
     from skmmlc.experiments import run_table2
-    from skmmlc.experiments._table2 import _proposed_head
+    from skmmlc.experiments._heads import proposed_head
 
     features, n_steps, Y, labels, audio_weights, visual_network = static_features(
         args.root, args.n_clips, args.cache, args.visual_weights
@@ -129,7 +129,7 @@ def run(args):
                            axis=1)
         splits = tuple(result.splits[k] for k in ("train", "validation", "test"))
         te = splits[2]
-        predict, _, chosen[("paper_literal", seed)] = _proposed_head(
+        predict, _, chosen[("paper_literal", seed)] = proposed_head(
             F, Y, splits, random_state=seed, select_params={},
             classify_params={"weighting": "paper_literal"},
             Cs=result.settings["svc_Cs"], labelset_sizes=result.settings["labelset_sizes"])

@@ -220,11 +220,24 @@ def _write_cli_help(app):
             target.write_text(text, encoding="utf-8")  # unchanged files keep the build incremental
 
 
+def _write_options_table(app):
+    """The pipeline's options (``skmmlc.pipeline.PIPELINE_OPTIONS``) into
+    generated/options.md for docs/cli.md: the table is the definition's."""
+    from skmmlc.pipeline import options_table
+
+    target = Path(app.srcdir) / "generated" / "options.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = options_table() + "\n"
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")  # unchanged files keep the build incremental
+
+
 def setup(app):
     from pygments.lexers.special import TextLexer
 
     app.connect("config-inited", _remove_stale_pages)
     app.connect("builder-inited", _write_cli_help)
+    app.connect("builder-inited", _write_options_table)
 
     app.add_lexer("csv", TextLexer)  # ```csv blocks of the markdown pages
     app.connect("autodoc-process-docstring", _plain_sklearn_refs)

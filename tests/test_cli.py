@@ -140,7 +140,7 @@ def _no_training(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the manifest was read: the target must be checked first")
 
-    monkeypatch.setattr("skmmlc._cli._load", fail)
+    monkeypatch.setattr("skmmlc._cli._common._load", fail)
 
 
 @pytest.mark.parametrize("case", ["directory", "parent is a file", "read-only file",
@@ -233,7 +233,7 @@ def test_model_files_are_said_to_be_pickles_in_the_help(capsys):
 
 
 def test_features_of_the_earlier_extract_layout_are_moved_where_fit_reads(tmp_path):
-    from skmmlc._cli import _feature_cache
+    from skmmlc._cli._extract import _feature_cache
 
     cache = tmp_path / "cache"
     for key in ("ab12", "ab34", "cd56"):  # as extract wrote them before: cache/ab/ab12.npz
@@ -296,7 +296,7 @@ def test_migrating_the_earlier_layout_is_safe_when_another_process_moves_first(
         tmp_path, monkeypatch, capsys):
     """Another process migrates the same cache between any check and any move of
     this one (every interleaving of a whole migration into this one's moves)."""
-    from skmmlc._cli import _feature_cache
+    from skmmlc._cli._extract import _feature_cache
 
     probe = tmp_path / "probe"
     expected = _earlier_layout(probe)
@@ -325,7 +325,7 @@ def test_migrating_the_earlier_layout_is_safe_when_another_process_moves_first(
 def test_migrating_the_earlier_layout_from_several_threads_at_once(tmp_path, capsys):
     import threading
 
-    from skmmlc._cli import _feature_cache
+    from skmmlc._cli._extract import _feature_cache
 
     switch = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # switch threads as often as possible
@@ -358,7 +358,7 @@ def test_extract_into_a_cache_that_fills_up_reports_what_is_missing(tmp_path, mo
     import contextlib
     import errno
 
-    import skmmlc._cli as cli
+    import skmmlc._cli._common as cli
     import skmmlc.feature_extraction._cache as cache_module
 
     demo = make_disaster_demo(tmp_path / "data", n_clips=4, seed=5)
@@ -401,7 +401,8 @@ def test_extract_into_a_cache_that_fills_up_reports_what_is_missing(tmp_path, mo
 
 @pytest.mark.parametrize("delimiter, typed", [(";", ";"), ("\t", "\\t")])
 def test_delimiter_option(tmp_path, capsys, delimiter, typed):
-    from skmmlc._cli import _build_parser, _load
+    from skmmlc._cli import _build_parser
+    from skmmlc._cli._common import _load
 
     (tmp_path / "a.mp4").write_bytes(b"x")
     csv = tmp_path / "m.csv"
@@ -487,7 +488,8 @@ def test_gpu_memory_grows_as_needed_unless_turned_off(monkeypatch):
 
 
 def test_resample_option_names_a_sampler(tmp_path):
-    from skmmlc._cli import _build_parser, _sampler
+    from skmmlc._cli import _build_parser
+    from skmmlc._cli._table2 import _sampler
     from skmmlc.resampling import MLROS, MLSMOTE, REMEDIAL
 
     manifest = tmp_path / "m.csv"
@@ -502,46 +504,54 @@ def test_resample_option_names_a_sampler(tmp_path):
         _build_parser().parse_args(["table2", str(manifest), "--resample", "smote"])
 
 
-class _FakeTable2Result:
-    """What ``_write_table2`` reads of a Table II result, with a tag in every file."""
+def _table2_result(tag):
+    """A small Table II result with ``tag`` in every file it saves."""
+    from skmmlc.experiments import Table2Result
 
-    def __init__(self, tag, fail_in_figure=False):
-        self.tag, self.fail_in_figure = tag, fail_in_figure
-        self.table = pd.DataFrame({"method": [tag], "micro_f1": [0.5]})
-        self.per_concept_f1 = pd.DataFrame({"Flood": [0.5]}, index=[tag])
-        self.per_label_f1 = self.per_concept_f1
-        self.test_positives = pd.Series({"Flood": 3})
-
-    def to_markdown(self):
-        return f"| {self.tag} |"
-
-    def per_label_markdown(self):
-        return self.tag
-
-    def plot_per_concept(self, path, title=None):
-        Path(path).write_bytes(b"\x89PNG half a figure of " + self.tag.encode())
-        if self.fail_in_figure:
-            raise OSError(28, "No space left on device")
+    per_concept = pd.DataFrame({"Flood": [0.5]}, index=[tag])
+    return Table2Result(
+        table=pd.DataFrame({"approach": [tag], "features": ["visual"], "micro_f1": [0.5],
+                            "macro_f1": [0.5], "hamming_loss": [0.1], "map": [0.6],
+                            "chosen": ["C=1"]}),
+        per_concept_f1=per_concept, splits={}, per_label_f1=per_concept,
+        settings={"visual_network": "none", "run": tag}, dataset=tag,
+        test_positives=pd.Series({"Flood": 3}),
+    )
 
 
-def test_table2_outputs_are_replaced_as_one_set(tmp_path):
-    from skmmlc._cli import TABLE2_FILES, _write_table2
+def test_table2_outputs_are_replaced_as_one_set(tmp_path, monkeypatch):
+    from skmmlc.experiments import Table2Result
 
     out = tmp_path / "results"
     (out / "feature-cache").mkdir(parents=True)  # what else lives there is left alone
-    settings = {"visual_network": "none"}
-    _write_table2(_FakeTable2Result("run-1"), settings, out, "t")
-    first = {name: (out / name).read_bytes() for name in TABLE2_FILES}
-    assert all(b"run-1" in data for data in first.values())
+    assert _table2_result("run-1").save(out) == out
+    first = {name: (out / name).read_bytes() for name in Table2Result.files}
+    assert all(b"run-1" in data for name, data in first.items() if name != "figure2.png")
+    results = json.loads(first["results.json"])
+    assert results["settings"] == {"visual_network": "none", "run": "run-1"}
+    assert results["table2"][0]["approach"] == "run-1"
+    assert results["test_positives"] == {"Flood": 3}
+    assert results["per_concept_f1"] == {"run-1": {"Flood": 0.5}}
+
     # a full disk in the middle of the second run: the first run's files stay, all of them
-    with pytest.raises(OSError, match="No space left"):
-        _write_table2(_FakeTable2Result("run-2", fail_in_figure=True), settings, out, "t")
-    assert {name: (out / name).read_bytes() for name in TABLE2_FILES} == first
-    assert sorted(p.name for p in out.iterdir()) == sorted([*TABLE2_FILES, "feature-cache"])
+    def full_disk(self, path, title=None):
+        Path(path).write_bytes(b"\x89PNG half a figure")
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Table2Result, "plot_per_concept", full_disk)
+        with pytest.raises(OSError, match="No space left"):
+            _table2_result("run-2").save(out)
+    assert {name: (out / name).read_bytes() for name in Table2Result.files} == first
+    assert sorted(p.name for p in out.iterdir()) == sorted([*Table2Result.files,
+                                                            "feature-cache"])
     # a run that completes replaces every file of the set
-    _write_table2(_FakeTable2Result("run-3"), settings, out, "t")
-    assert all(b"run-3" in (out / name).read_bytes() for name in TABLE2_FILES)
-    assert sorted(p.name for p in out.iterdir()) == sorted([*TABLE2_FILES, "feature-cache"])
+    _table2_result("run-3").save(out)
+    assert all(b"run-3" in (out / name).read_bytes()
+               for name in Table2Result.files if name != "figure2.png")
+    assert (out / "figure2.png").read_bytes() != first["figure2.png"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*Table2Result.files,
+                                                            "feature-cache"])
 
 
 def test_staging_folders_of_a_killed_run_are_removed_once_stale(tmp_path):
@@ -602,8 +612,8 @@ def _no_work(monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("work started before the options were checked")
 
-    for name in ("_configure_tensorflow", "_load", "_resolve_weights", "_static_features",
-                 "_extractors"):
+    for name in ("_configure_tensorflow", "_common._load", "_common._resolve_weights",
+                 "_table2._static_features", "_common._extractors"):
         monkeypatch.setattr(f"skmmlc._cli.{name}", fail)
     monkeypatch.setattr("skmmlc.datasets.make_disaster_demo", fail)
 
@@ -666,7 +676,8 @@ def test_output_targets_are_checked_before_any_work(tmp_path, monkeypatch, capsy
 
 
 def test_confine_paths_option(tmp_path, capsys):
-    from skmmlc._cli import _build_parser, _load
+    from skmmlc._cli import _build_parser
+    from skmmlc._cli._common import _load
 
     (tmp_path / "a.mp4").write_bytes(b"x")
     inner = tmp_path / "m"
@@ -678,3 +689,34 @@ def test_confine_paths_option(tmp_path, capsys):
     args = _build_parser().parse_args(["evaluate", str(csv), str(csv), "--confine-paths"])
     with pytest.raises(ValueError, match=r"row 0, column 'video': '\.\./a\.mp4' leads outside"):
         _load(args)
+
+
+def test_flags_are_the_pipeline_options(tmp_path, capsys):
+    # every pipeline option with a flag is offered by its commands, with its
+    # default (the demo's own small settings for demo), and no other command has it
+    from skmmlc._cli import DEMO_DEFAULTS, _build_parser
+    from skmmlc.pipeline import PIPELINE_OPTIONS
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("video,text,labels\n")
+    argv = {"demo": ["demo"], "table2": ["table2", str(manifest)],
+            "extract": ["extract", str(manifest), "--cache", str(tmp_path)],
+            "fit": ["fit", str(manifest)], "predict": ["predict", str(manifest), str(manifest)]}
+    flagged = [o for o in PIPELINE_OPTIONS if o.flag]
+    assert {o.flag for o in flagged} >= {"--n-frames", "--seed", "--temporal", "--resample"}
+    for command, line in argv.items():
+        args = _build_parser().parse_args(line)
+        for option in flagged:
+            offered = command in option.commands
+            assert hasattr(args, option.key) == offered, (command, option.name)
+            if offered:
+                default = (DEMO_DEFAULTS if command == "demo" else {}).get(
+                    option.name, option.default)
+                assert getattr(args, option.key) == default, (command, option.name)
+    args = _build_parser().parse_args([*argv["table2"], "--n-frames", "3", "--seed", "5",
+                                       "--visual-weights", "none", "--on-error", "zeros"])
+    assert (args.n_frames, args.seed, args.visual_weights, args.on_error) == (3, 5, None,
+                                                                           "zeros")
+    with pytest.raises(SystemExit):
+        _build_parser().parse_args([*argv["table2"], "--n-frames", "0"])
+    assert "expected a positive integer, got 0" in capsys.readouterr().err

@@ -475,7 +475,7 @@ def test_content_key_finds_the_files_wherever_the_caller_puts_x(tmp_path, where)
 def test_memory_refit_sees_replaced_media(sounds, tmp_path, wav_factory, monkeypatch,
                                           content_keyed):
     if not content_keyed:  # what a plain Pipeline(memory=...) does: shows the test can fail
-        monkeypatch.setattr("skmmlc.pipeline.content_keyed", lambda memory: memory)
+        monkeypatch.setattr("skmmlc.pipeline._model.content_keyed", lambda memory: memory)
     X, Y = sounds
     memory = str(tmp_path / "memory")
     model = audio_pipeline(memory=memory).fit(X, Y)

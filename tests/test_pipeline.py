@@ -305,6 +305,49 @@ def test_grid_search_reuses_cached_features(clips, glove_file, tmp_path, monkeyp
 ADAPTER = "skmmlc.pipeline.SklearnValidation"
 
 
+def test_make_disaster_pipeline_signature_is_the_option_table():
+    """The keywords of make_disaster_pipeline are PIPELINE_OPTIONS, defaults included,
+    and its docstring documents each of them: the definitions cannot drift apart."""
+    import inspect
+
+    from skmmlc.pipeline import PIPELINE_OPTIONS, options_table
+
+    parameters = inspect.signature(make_disaster_pipeline).parameters
+    assert [(p.name, p.default) for p in parameters.values()] == [
+        (o.name, o.default) for o in PIPELINE_OPTIONS]
+    assert [p.kind for p in parameters.values()] == (
+        [inspect.Parameter.POSITIONAL_OR_KEYWORD]
+        + [inspect.Parameter.KEYWORD_ONLY] * (len(PIPELINE_OPTIONS) - 1))
+    table = options_table()  # docs/cli.md's table of options
+    for option in PIPELINE_OPTIONS:
+        assert f"\n    {option.name} : {option.type}" in make_disaster_pipeline.__doc__
+        assert f"| `{option.name}` | {f'`{option.flag}`' if option.flag else ''} |" in table
+
+
+def test_options_reach_the_steps_they_name():
+    """Every option routed to a step sets that step's parameter."""
+    from skmmlc.pipeline import PIPELINE_OPTIONS
+
+    values = {"n_frames": 3, "image_size": 80, "visual_weights": None, "audio_steps": 2,
+              "audio_weights": None, "text_vectors": "my.txt", "max_tokens": 5,
+              "on_error": "zeros", "verbose": 1, "n_jobs": 2, "random_state": 7}
+    routed = [o for o in PIPELINE_OPTIONS if o.to]
+    assert sorted(o.name for o in routed) == sorted(values)
+    params = make_disaster_pipeline(**values).get_params()
+    for option in routed:
+        for step, param in option.to:
+            branches = ("visual", "audio", "text") if step == "extractors" else (step,)
+            for branch in branches:
+                key = f"fusion__{branch}__static__{param}"
+                if key in params or step != "extractors":
+                    assert params[key] == values[option.name], key
+    assert params["fusion__visual__static__n_frames"] == 3
+    assert params["fusion__visual__temporal__n_steps"] == 3  # the branch's steps follow
+    assert params["fusion__text__temporal__n_steps"] == 5
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        make_disaster_pipeline(n_frame=3)
+
+
 def test_sklearn_private_api_of_the_adapter():
     """What the adapter relies on is still there, with the expected shape."""
     import inspect
@@ -337,17 +380,21 @@ def test_sklearn_private_api_of_the_adapter():
 
 
 def test_pipeline_uses_no_other_sklearn_private_name():
-    """Outside the adapter, skmmlc/pipeline.py names no scikit-learn private."""
+    """Outside the adapter, skmmlc/pipeline/ names no scikit-learn private."""
     import ast
     import inspect
 
     from sklearn.compose import ColumnTransformer
 
-    import skmmlc.pipeline as module
+    import skmmlc.pipeline._model
+    import skmmlc.pipeline._options
+    import skmmlc.pipeline._steps
     from skmmlc.pipeline import SklearnValidation
 
-    source = inspect.getsource(module)
+    source = "\n".join(inspect.getsource(module) for module in (
+        skmmlc.pipeline._model, skmmlc.pipeline._steps, skmmlc.pipeline._options))
     adapter = inspect.getsource(SklearnValidation)
+    assert adapter in source
     tree = ast.parse(source.replace(adapter, ""))
     sklearn_names = set(dir(Pipeline)) | set(dir(ColumnTransformer))
     private = set()

@@ -53,30 +53,22 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
-from sklearn.model_selection import GridSearchCV, PredefinedSplit
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from .. import metrics as _metrics
 from ..model_selection import iterative_split
 from ..utils import MODALITIES
+from ._heads import dense_head, proposed_head, static_head
+from ._result import MIN_TEST_POSITIVES, Table2Result
 
 __all__ = [
     "FewTestPositivesWarning",
-    "MIN_TEST_POSITIVES",
-    "Table2Result",
     "Table2Row",
     "TABLE2_ROWS",
     "RESAMPLED_ROW",
@@ -86,11 +78,6 @@ __all__ = [
     "mean_pool_steps",
 ]
 
-
-#: Fewer positives than this in the test split make a concept's F1 too noisy
-#: to compare rows by (one clip moves it by 0.1 or more): :func:`run_table2`
-#: warns, and :meth:`Table2Result.plot_per_concept` marks the concept.
-MIN_TEST_POSITIVES = 10
 
 
 class FewTestPositivesWarning(UserWarning):
@@ -158,156 +145,6 @@ PAPER_TABLE2 = pd.DataFrame(
 )
 
 
-@dataclass
-class Table2Result:
-    """Outcome of :func:`run_table2`.
-
-    Attributes
-    ----------
-    table : DataFrame
-        One row per approach: ``approach``, ``features``, ``micro_f1``,
-        ``macro_f1``, ``hamming_loss``, ``map``, ``fit_seconds`` and
-        ``chosen`` (what was chosen on the validation split).
-    per_concept_f1 : DataFrame
-        F1 per concept (columns) for the early fusion, late fusion, proposed
-        and static baseline rows (index): the paper's Figure 2, plus the
-        baseline.
-    splits : dict
-        Row indices of ``train``, ``validation`` and ``test``.
-    settings : dict
-        Everything needed to reproduce the run (JSON-serialisable).
-    temporal_features : dict
-        The temporal features of every clip, ``{modality: (n_samples,
-        dense_units)}`` and ``"early"`` for early fusion, so that other heads
-        can be compared on the very same features.
-    test_positives : Series or None
-        Number of positives per concept (index) in the test split: what each
-        per-concept F1 rests on.
-    dataset : str or None
-        Name of the data set, used in the figure's title.
-    per_label_f1 : DataFrame or None
-        F1 per concept (columns) for every row of :attr:`table` (index:
-        ``"approach (features)"``); its row means are the ``macro_f1`` column.
-    """
-
-    table: pd.DataFrame
-    per_concept_f1: pd.DataFrame
-    splits: dict
-    settings: dict = field(default_factory=dict)
-    temporal_features: dict = field(default_factory=dict, repr=False)
-    test_positives: pd.Series | None = None
-    dataset: str | None = None
-    per_label_f1: pd.DataFrame | None = None
-
-    def to_markdown(self, digits=4):
-        """The table as GitHub-flavoured markdown (no extra dependency)."""
-        cols = ["approach", "features", "micro_f1", "macro_f1", "hamming_loss", "map", "chosen"]
-        lines = [
-            "| Approach | Features | Micro F1 | Macro F1 | HL | MAP | chosen on validation |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for _, r in self.table[cols].iterrows():
-            lines.append(
-                f"| {r['approach']} | {r['features']} | {r['micro_f1']:.{digits}f} | "
-                f"{r['macro_f1']:.{digits}f} | {r['hamming_loss']:.{digits}f} | "
-                f"{r['map']:.{digits}f} | {r['chosen']} |"
-            )
-        return "\n".join(lines)
-
-    def per_label_markdown(self, digits=3):
-        """F1 per concept of every row (markdown), macro-F1 (their mean) last."""
-        data = self.per_label_f1
-        if data is None:
-            return ""
-        lines = [
-            "| Row | " + " | ".join(map(str, data.columns)) + " | Macro F1 |",
-            "|---" * (data.shape[1] + 2) + "|",
-        ]
-        for name, values in data.iterrows():
-            cells = " | ".join(f"{v:.{digits}f}" for v in values)
-            lines.append(f"| {name} | {cells} | {values.mean():.{digits}f} |")
-        return "\n".join(lines)
-
-    def plot_per_concept(self, path=None, title=None, ax=None):
-        """Grouped bar chart of per-concept F1 (the paper's Figure 2).
-
-        Each concept's tick label gives its number of test positives
-        (``n=``); concepts with fewer than :data:`MIN_TEST_POSITIVES` are
-        written in grey italics, as their F1 is noisy.
-
-        Parameters
-        ----------
-        path : str or path-like, optional
-            Save the figure there (PNG, or any format matplotlib knows).
-        title : str, optional
-            Axes title; by default "Per-concept F1 on the test split: " and
-            the data set's name (:attr:`dataset`).
-        ax : matplotlib Axes, optional
-            Draw into it. Without one, a new :class:`matplotlib.figure.Figure`
-            is made without pyplot, so no backend is switched and no window
-            opens.
-
-        Returns
-        -------
-        fig : matplotlib Figure
-        """
-        data = self.per_concept_f1
-        n_rows, n_concepts = data.shape
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            fig = Figure(figsize=(max(7, 1.3 * n_concepts), 4.5), layout="constrained")
-            ax = fig.add_subplot()
-        else:
-            fig = ax.figure
-        x = np.arange(n_concepts)
-        width = 0.8 / n_rows
-        for i, (name, values) in enumerate(data.iterrows()):
-            # macro-F1 is the mean of the row's bars
-            bars = ax.bar(x + (i - (n_rows - 1) / 2) * width, values.to_numpy(), width,
-                          label=f"{name} (macro-F1 {values.mean():.2f})")
-            # every bar gets its value, so that a zero F1 is not read as a missing bar
-            ax.bar_label(bars, fmt="%.2f", fontsize=6, padding=1)
-        counts = self.test_positives
-        names = [_wrap_label(c) for c in data.columns]
-        if counts is not None:
-            counts = counts.reindex(data.columns)
-            labels = [f"{name}\n(n={int(k)})" for name, k in zip(names, counts)]
-        else:
-            labels = names
-        rotation = 20 if n_concepts > 8 else 0
-        ax.set_xticks(x, labels, rotation=rotation, ha="right" if rotation else "center")
-        if counts is not None:
-            few = (counts < MIN_TEST_POSITIVES).to_numpy()
-            for tick, is_few in zip(ax.get_xticklabels(), few):
-                if is_few:
-                    tick.set(color="0.45", fontstyle="italic")
-            if few.any():  # inside the axes, above the bars: clear of the title
-                ax.text(0.995, 0.99, f"grey italics: fewer than {MIN_TEST_POSITIVES} test "
-                        "positives (noisy F1)", transform=ax.transAxes, ha="right",
-                        va="top", fontsize="x-small", color="0.45", fontstyle="italic")
-        ax.set_ylim(0, 1.16)
-        ax.set_ylabel("F1 on the test split")
-        if title is None:
-            title = "Per-concept F1 on the test split"
-            title += f": {self.dataset}" if self.dataset else ""
-        ax.set_title(title, loc="left")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if rotation else -0.2),
-                  ncol=n_rows, fontsize="small", frameon=False)
-        ax.grid(axis="y", alpha=0.3)
-        if path is not None:
-            fig.savefig(path, dpi=120)
-        return fig
-
-
-def _wrap_label(name, width=12):
-    """A concept name on lines of about ``width`` characters, broken at spaces
-    and after slashes ("Speak/Briefing/Interview"), so that ticks do not overlap."""
-    import textwrap
-
-    return textwrap.fill(str(name).replace("/", "/ "), width).replace("/ ", "/")
-
-
 def align_steps(features, n_steps, target_steps):
     """Resample a flattened (n, n_steps * dim) sequence to ``target_steps`` steps.
 
@@ -362,172 +199,6 @@ def extract_static_features(X, extractors, *, verbose=0):
         n_steps[name] = extractor.n_steps_
         seconds[name] = time.perf_counter() - start
     return features, n_steps, seconds
-
-
-# ----------------------------------------------------------------- the heads
-# Each head is a scikit-learn estimator whose hyper-parameter is chosen on the
-# validation rows by GridSearchCV (see _choose_on_validation), then refit on
-# the train rows. A head function returns (predict, score, chosen): two
-# functions of a feature matrix and a short description of what validation
-# chose.
-
-
-def _choose_on_validation(estimator, candidates, F, Y, splits, **fit_params):
-    """Fit ``estimator`` with each of ``candidates`` (parameter dicts) on the train
-    rows, keep the best validation micro-F1, refit it on the train rows.
-
-    ``GridSearchCV(cv=PredefinedSplit)`` on the train and validation rows: one
-    fit on the train rows and one score on the validation rows per candidate.
-    Candidates are tried in the order given (one grid each), and among equal
-    scores the first is kept (the lowest rank, first). ``fit_params`` go to
-    every fit as they are. A single candidate is taken without a search.
-
-    Returns ``(model, params)``: ``estimator`` with the chosen ``params``,
-    fitted on the train rows.
-    """
-    tr, va, _ = splits
-    params = candidates[0]
-    if len(candidates) > 1:
-        rows = np.concatenate([tr, va])
-        test_fold = np.r_[np.full(len(tr), -1), np.zeros(len(va), dtype=int)]
-        search = GridSearchCV(
-            estimator,
-            [{name: [value] for name, value in candidate.items()} for candidate in candidates],
-            scoring=_metrics.micro_f1_scorer,
-            cv=PredefinedSplit(test_fold),
-            refit=False,  # the protocol refits on the train rows only, not train + validation
-            error_score="raise",
-        ).fit(F[rows], Y[rows], **fit_params)
-        params = search.best_params_
-    return clone(estimator).set_params(**params).fit(F[tr], Y[tr], **fit_params), params
-
-
-def _dense_head(F, Y, splits, *, alphas, random_state):
-    """Dense layers on fused features, L2 penalty chosen on validation."""
-    head = MLPClassifier(hidden_layer_sizes=(128,), max_iter=400, random_state=random_state)
-    with warnings.catch_warnings():  # a few hundred epochs suffice on this scale
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        head, params = _choose_on_validation(
-            head, [{"alpha": alpha} for alpha in alphas], F, Y, splits
-        )
-    return head.predict, head.predict_proba, f"alpha={params['alpha']:g}"
-
-
-def _static_head(F, Y, splits, *, Cs, random_state):
-    """Standardised features, one logistic regression per label, C on validation."""
-    model = Pipeline(
-        [
-            ("scale", StandardScaler()),
-            (
-                "classify",
-                OneVsRestClassifier(LogisticRegression(max_iter=2000, random_state=random_state)),
-            ),
-        ]
-    )
-    with warnings.catch_warnings():  # a label constant in training is predicted as such
-        warnings.filterwarnings("ignore", message="Label .* is present in all")
-        warnings.filterwarnings("ignore", message="Label not .* is present in all")
-        model, params = _choose_on_validation(
-            model, [{"classify__estimator__C": C} for C in Cs], F, Y, splits
-        )
-    return model.predict, model.predict_proba, f"C={params['classify__estimator__C']:g}"
-
-
-def _proposed_head(
-    F, Y, splits, *, random_state, select_params, classify_params, Cs, labelset_sizes, resample=None
-):
-    """:class:`_ProposedHead`, ``C`` and ``labelset_size`` chosen on validation.
-    With ``resample``, the SVMs are trained on resampled train rows (validation and
-    test rows are never resampled)."""
-    tr, va, _ = splits
-    head = _ProposedHead(
-        select_params=select_params,
-        classify_params=classify_params,
-        resample=resample,
-        random_state=random_state,
-    )
-    candidates = [{"C": C, "labelset_size": k} for k in labelset_sizes for C in Cs]
-    model, params = _choose_on_validation(head, candidates, F, Y, splits, X_val=F[va], Y_val=Y[va])
-    chosen = (
-        f"C={params['C']:g}, labelset_size={params['labelset_size']}, "
-        f"{int(model.support_.sum())}/{F.shape[1]} features"
-    )
-    return model.predict, model.decision_function, chosen
-
-
-class _ProposedHead(ClassifierMixin, BaseEstimator):
-    """The proposed row's head: standardise, RF ranking + recursive elimination
-    scored on the validation rows, then the weighted label-powerset SVM
-    (``C``, ``labelset_size``) on the selected features of the train rows.
-
-    ``fit(X, Y, X_val, Y_val)`` takes the train rows and, apart, the validation
-    rows: the scaler is fit on the train rows; the
-    :class:`~skmmlc.RFRecursiveSelector` ranks the features on both and scores
-    its elimination rounds on the validation rows (``cv``: a
-    :class:`~sklearn.model_selection.PredefinedSplit`); the SVM is fit on the
-    train rows only. With ``resample``, the SVMs are trained on rows resampled
-    by a clone of it.
-    """
-
-    def __init__(
-        self,
-        C=1.0,
-        labelset_size=None,
-        *,
-        select_params=None,
-        classify_params=None,
-        resample=None,
-        random_state=None,
-    ):
-        self.C = C
-        self.labelset_size = labelset_size
-        self.select_params = select_params
-        self.classify_params = classify_params
-        self.resample = resample
-        self.random_state = random_state
-
-    def _svm(self):
-        from ..multilabel import LabelPowersetWeightedSVC, RakelO
-        from ..resampling import ResampledClassifier
-
-        params = dict(self.classify_params or {}, C=self.C, random_state=self.random_state)
-        if self.labelset_size is None:
-            svc = LabelPowersetWeightedSVC(**params)
-        else:  # RAkEL-o
-            ensemble = {k: params.pop(k) for k in ("n_labelsets", "n_jobs") if k in params}
-            svc = RakelO(
-                LabelPowersetWeightedSVC(**params),
-                labelset_size=self.labelset_size,
-                random_state=self.random_state,
-                **ensemble,
-            )
-        return svc if self.resample is None else ResampledClassifier(clone(self.resample), svc)
-
-    def fit(self, X, Y, X_val, Y_val):
-        from ..feature_selection import RFRecursiveSelector
-
-        self.scaler_ = StandardScaler().fit(X)
-        Z, Z_val = self.scaler_.transform(X), self.scaler_.transform(X_val)
-        fold = PredefinedSplit(np.r_[np.full(len(Z), -1), np.zeros(len(Z_val), dtype=int)])
-        selector = RFRecursiveSelector(
-            estimator=self._svm(),
-            cv=fold,
-            random_state=self.random_state,
-            **(self.select_params or {}),
-        ).fit(np.concatenate([Z, Z_val]), np.concatenate([Y, Y_val]))
-        self.support_ = selector.get_support()
-        self.estimator_ = self._svm().fit(Z[:, self.support_], Y)
-        return self
-
-    @property
-    def classes_(self):
-        return self.estimator_.classes_
-
-    def predict(self, X):
-        return self.estimator_.predict(self.scaler_.transform(X)[:, self.support_])
-
-    def decision_function(self, X):
-        return self.estimator_.decision_function(self.scaler_.transform(X)[:, self.support_])
 
 
 # ------------------------------------------------------------- the protocol
@@ -655,19 +326,10 @@ def run_table2(
         positives for some concepts (named, with their counts), before any
         model is trained.
     """
+    arguments = dict(locals())  # the protocol's settings are among them
     Y = _check_inputs(static_features, n_steps, Y)
     protocol = _Protocol.normalised(
-        Y.shape[1],
-        fractions=fractions,
-        random_state=random_state,
-        temporal_params=temporal_params,
-        select_params=select_params,
-        classify_params=classify_params,
-        head_alphas=head_alphas,
-        svc_Cs=svc_Cs,
-        labelset_sizes=labelset_sizes,
-        baseline_Cs=baseline_Cs,
-        resample=resample,
+        Y.shape[1], **{f.name: arguments[f.name] for f in fields(_Protocol)}
     )
     if label_names is None:
         label_names = [f"label_{j}" for j in range(Y.shape[1])]
@@ -688,9 +350,11 @@ def run_table2(
         table=pd.DataFrame.from_records(records),
         per_concept_f1=pd.DataFrame(per_concept, index=label_names).T,
         splits=dict(zip(("train", "validation", "test"), splits)),
-        settings=_settings(
-            protocol, dataset, Y, splits, test_positives, static_features, n_steps, chosen
-        ),
+        settings={
+            **_run_facts(dataset, Y, splits, test_positives, static_features, n_steps),
+            **protocol.settings(),
+            "chosen": chosen,
+        },
         temporal_features=temporal,
         test_positives=test_positives,
         dataset=dataset,
@@ -698,21 +362,35 @@ def run_table2(
     )
 
 
+def _floats(values):
+    return [float(v) for v in values]
+
+
+def _setting(default, to_json=None):
+    """A field of :class:`_Protocol`: its default, and how results.json records it."""
+    return field(default=default, metadata={"json": to_json} if to_json else {})
+
+
 @dataclass
 class _Protocol:
     """The settings of a :func:`run_table2` run, normalised (see
-    :meth:`normalised`): what the heads are built from."""
+    :meth:`normalised`): what the heads are built from.
 
-    fractions: tuple
-    random_state: object
-    temporal_params: dict
-    select_params: dict
-    classify_params: dict
-    head_alphas: tuple
-    svc_Cs: tuple
-    labelset_sizes: tuple
-    baseline_Cs: tuple
-    resample: object = None
+    Its fields are :func:`run_table2`'s keywords of the same names, with the
+    same defaults (``tests/test_protocol.py`` checks it); :meth:`settings`
+    records them in :attr:`Table2Result.settings`.
+    """
+
+    temporal_params: dict = _setting(None)
+    select_params: dict = _setting(None)
+    classify_params: dict = _setting(None)
+    head_alphas: tuple = _setting((1e-4, 1e-2, 1.0), _floats)
+    svc_Cs: tuple = _setting((0.01, 0.1, 0.9), _floats)
+    labelset_sizes: tuple = _setting((None, 3), list)
+    baseline_Cs: tuple = _setting((0.01, 0.1, 1.0), _floats)
+    fractions: tuple = _setting((0.6, 0.2, 0.2), _floats)
+    random_state: object = _setting(0)
+    resample: object = _setting(None, repr)
 
     @classmethod
     def normalised(cls, n_labels, **settings):
@@ -735,9 +413,9 @@ class _Protocol:
 
     def heads(self):
         """``{row kind: head}``, each head a function of ``(F, Y, splits)``."""
-        dense = partial(_dense_head, alphas=self.head_alphas, random_state=self.random_state)
+        dense = partial(dense_head, alphas=self.head_alphas, random_state=self.random_state)
         proposed = partial(
-            _proposed_head,
+            proposed_head,
             random_state=self.random_state,
             select_params=self.select_params,
             classify_params=self.classify_params,
@@ -749,8 +427,18 @@ class _Protocol:
             "early": dense,
             "proposed": proposed,
             "resampled": partial(proposed, resample=self.resample),
-            "static": partial(_static_head, Cs=self.baseline_Cs, random_state=self.random_state),
+            "static": partial(static_head, Cs=self.baseline_Cs, random_state=self.random_state),
         }
+
+    def settings(self):
+        """Every field as a JSON value, by name (a sampler as its repr)."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            convert = f.metadata.get("json")
+            out[f.name] = _json_value(value) if convert is None or value is None else (
+                convert(value))
+        return out
 
 
 def _log(verbose, msg):
@@ -833,28 +521,16 @@ def _evaluate_rows(rows, heads, features, Y, splits, log):
     return records, per_label
 
 
-def _settings(protocol, dataset, Y, splits, test_positives, static_features, n_steps, chosen):
-    """:attr:`Table2Result.settings`: everything needed to reproduce the run, and
-    what validation chose per row (JSON values)."""
+def _run_facts(dataset, Y, splits, test_positives, static_features, n_steps):
+    """What :attr:`Table2Result.settings` records of the data (JSON values)."""
     return {
         "dataset": dataset,
         "n_samples": int(Y.shape[0]),
         "n_labels": int(Y.shape[1]),
         "split_sizes": [len(part) for part in splits],
         "test_positives": {str(k): int(v) for k, v in test_positives.items()},
-        "fractions": [float(f) for f in protocol.fractions],
-        "random_state": protocol.random_state,
         "n_steps": {m: int(n_steps[m]) for m in MODALITIES},
         "static_dims": {m: int(static_features[m].shape[1] // n_steps[m]) for m in MODALITIES},
-        "temporal_params": _jsonable(protocol.temporal_params),
-        "select_params": _jsonable(protocol.select_params),
-        "classify_params": _jsonable(protocol.classify_params),
-        "head_alphas": [float(a) for a in protocol.head_alphas],
-        "svc_Cs": [float(C) for C in protocol.svc_Cs],
-        "labelset_sizes": list(protocol.labelset_sizes),
-        "baseline_Cs": [float(C) for C in protocol.baseline_Cs],
-        "resample": None if protocol.resample is None else repr(protocol.resample),
-        "chosen": chosen,
     }
 
 
@@ -876,18 +552,16 @@ def _warn_few_positives(test_positives):
     )
 
 
-def _jsonable(params):
-    """Parameters as JSON values: numbers, strings, bools and None stay as they
-    are; anything else (an estimator, a sampler) becomes its repr."""
-    def convert(value):
-        if value is None or isinstance(value, bool | int | float | str):
-            return value
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, list | tuple):
-            return [convert(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): convert(v) for k, v in value.items()}
-        return repr(value)
-
-    return {k: convert(v) for k, v in params.items()}
+def _json_value(value):
+    """A setting as a JSON value: numbers, strings, bools and None stay as they
+    are, sequences and dicts are converted item by item, anything else (an
+    estimator, a sampler) becomes its repr."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    return repr(value)

@@ -218,7 +218,7 @@ def test_rejects_bad_input():
 
 
 def test_long_concept_names_are_wrapped_for_the_ticks():
-    from skmmlc.experiments._table2 import _wrap_label
+    from skmmlc.experiments._result import _wrap_label
 
     assert _wrap_label("Speak/Briefing/Interview") == "Speak/\nBriefing/\nInterview"
     assert _wrap_label("Emergency Response") == "Emergency\nResponse"
@@ -231,7 +231,7 @@ def test_heads_choose_the_first_best_candidate_and_refit_on_train():
     # and the chosen model is fit on the train rows only
     from sklearn.base import BaseEstimator, ClassifierMixin
 
-    from skmmlc.experiments._table2 import _choose_on_validation
+    from skmmlc.experiments._heads import choose_on_validation
 
     class Guess(ClassifierMixin, BaseEstimator):
         def __init__(self, b=0, a=0):
@@ -250,7 +250,23 @@ def test_heads_choose_the_first_best_candidate_and_refit_on_train():
     Y = np.column_stack([X[:, 0] > 0, [0, 0, 0, 0, 1, 0]]).astype(int)
     splits = (np.array([0, 1, 2]), np.array([3, 4, 5]), np.array([], dtype=int))
     candidates = [{"b": 0, "a": 0}, {"b": 1, "a": 0}, {"b": 0, "a": 1}, {"b": 1, "a": 1}]
-    model, params = _choose_on_validation(Guess(), candidates, X, Y, splits)
+    model, params = choose_on_validation(Guess(), candidates, X, Y, splits)
     assert params == {"b": 1, "a": 0} and model.n_rows_ == 3
-    model, params = _choose_on_validation(Guess(), candidates[::-1], X, Y, splits)
+    model, params = choose_on_validation(Guess(), candidates[::-1], X, Y, splits)
     assert params == {"b": 1, "a": 1}
+
+
+def test_run_table2_keywords_are_the_protocol_settings():
+    # the protocol's settings are defined once (its dataclass): run_table2 takes
+    # each with the same default, and results.json records each of them
+    import dataclasses
+    import inspect
+
+    from skmmlc.experiments._table2 import _Protocol
+
+    parameters = inspect.signature(run_table2).parameters
+    for field in dataclasses.fields(_Protocol):
+        assert parameters[field.name].default == field.default, field.name
+    recorded = _Protocol().settings()
+    assert list(recorded) == [f.name for f in dataclasses.fields(_Protocol)]
+    assert recorded["svc_Cs"] == [0.01, 0.1, 0.9] and recorded["resample"] is None

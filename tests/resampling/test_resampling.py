@@ -343,12 +343,13 @@ def test_run_table2_adds_the_resampling_row(monkeypatch):
 
 def test_proposed_head_with_resampling():
     """The Table II head behind "Proposed + resampling" trains on resampled rows."""
-    from skmmlc.experiments._table2 import RESAMPLED_ROW, _proposed_head
+    from skmmlc.experiments import RESAMPLED_ROW
+    from skmmlc.experiments._heads import proposed_head
 
     assert RESAMPLED_ROW.approach == "Proposed + resampling"
     X, Y = small(90)
     splits = (np.arange(54), np.arange(54, 72), np.arange(72, 90))
-    predict, score, chosen = _proposed_head(
+    predict, score, chosen = proposed_head(
         X, Y, splits, random_state=0, select_params=dict(n_estimators=10),
         classify_params={}, Cs=(1.0,), labelset_sizes=(None,),
         resample=MLROS(percentage=50, random_state=0),

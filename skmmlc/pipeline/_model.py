@@ -1,112 +1,28 @@
-"""The whole framework as one scikit-learn Pipeline (section 2 of the design).
+"""MultimodalDisasterPipeline, and make_disaster_pipeline that builds it with options.
 
-::
-
-    X (DataFrame: video, audio, text)
-      |
-    "fusion": ModalityFusion (a ColumnTransformer), late fusion by concatenation
-      |-- "visual": video  -> VisualInceptionFeatures -> ResBiLSTMTemporal -> 128-d
-      |-- "audio":  audio, else video's track -> SoundNetFeatures -> ResBiLSTMTemporal
-      '-- "text":   text   -> GloveFeatures -> ResBiLSTMTemporal -> 128-d
-      |
-    "scale": StandardScaler (not in the paper; ``scale=False`` drops it)
-      |
-    "select": RFRecursiveSelector (RF Gini ranking + recursive elimination)
-      |
-    "classify": LabelPowersetWeightedSVC -> Y (n_samples, n_labels) 0/1
-
-Parameter names follow the step names, e.g. ``select__step``,
-``classify__C``, ``fusion__text__temporal__units``,
-``fusion__visual__static__n_frames``.
+The class adds to scikit-learn's ``Pipeline`` the paper's steps as its default
+(``steps=None``), the feature cache that follows ``memory`` and the
+content-keyed cache of fitted steps; its one use of scikit-learn's private API
+is the adapter :class:`SklearnValidation`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
+import textwrap
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
-from sklearn.compose import ColumnTransformer
+from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.metaestimators import available_if
 
-from .feature_extraction import (
-    BaseExtractor,
-    GloveFeatures,
-    SoundNetFeatures,
-    VisualInceptionFeatures,
-)
-from .feature_selection import RFRecursiveSelector
-from .multilabel import LabelPowersetWeightedSVC, RakelO
-from .temporal import ResBiLSTMTemporal
-from .utils import MODALITIES, ContentKeyedMemory, check_label_matrix
+from ..feature_extraction import BaseExtractor
+from ..utils import MODALITIES, ContentKeyedMemory, check_label_matrix
+from ._options import options_doc
+from ._steps import disaster_steps, feature_cache_dir
 
-__all__ = ["MultimodalDisasterPipeline", "ModalityFusion", "make_disaster_pipeline",
-           "MODALITIES"]
-
-
-class ModalityFusion(ColumnTransformer):
-    """Late fusion of the modality branches: a ColumnTransformer that checks its input.
-
-    It behaves exactly as :class:`~sklearn.compose.ColumnTransformer`, and
-    first checks what a user most often gets wrong, before any feature is
-    extracted: ``X`` must be a DataFrame with the branches' columns (not a
-    1-D array of paths), and ``y`` a 0/1 label matrix (not -1/+1, not lists
-    of label names; see :func:`skmmlc.utils._targets.check_label_matrix`).
-    """
-
-    def fit(self, X, y=None, **params):
-        self._check_input(X, y)
-        return super().fit(X, y, **params)
-
-    def fit_transform(self, X, y=None, **params):
-        self._check_input(X, y)
-        return super().fit_transform(X, y, **params)
-
-    def transform(self, X, **params):
-        self._check_input(X)
-        return super().transform(X, **params)
-
-    def _check_input(self, X, y=None):
-        needed = []
-        for _, _, columns in self.transformers:
-            for column in [columns] if isinstance(columns, str) else list(columns):
-                if isinstance(column, str) and column not in needed:
-                    needed.append(column)
-        if not hasattr(X, "columns"):
-            shape = getattr(X, "shape", (len(X),) if hasattr(X, "__len__") else ())
-            raise ValueError(
-                f"X must be a pandas DataFrame with one row per clip and the columns "
-                f"{needed}; got {type(X).__name__} of shape {tuple(shape)}. Build it "
-                "with pandas.DataFrame({'video': paths, ...}) or "
-                "skmmlc.datasets.load_manifest(...).data."
-            )
-        optional = {c for _, _, cols in self.transformers if not isinstance(cols, str)
-                    for c in list(cols)[:-1]}  # ["audio", "video"]: audio may be absent
-        missing = [c for c in needed if c not in X.columns and c not in optional]
-        if missing:
-            raise ValueError(
-                f"X lacks the column(s) {missing} (it has {list(X.columns)}). Rename "
-                "them, or name yours with make_disaster_pipeline(video=..., audio=..., "
-                "text=...)."
-            )
-        if y is not None:
-            check_label_matrix(y)
-
-
-def feature_cache_dir(memory):
-    """Feature-cache directory inside a ``memory`` argument (str, Path or joblib.Memory)."""
-    if memory is None:
-        return None
-    location = getattr(memory, "location", memory)
-    if location is None:
-        return None
-    if not isinstance(location, str | os.PathLike):
-        raise TypeError(f"memory must be a directory or a joblib.Memory, got {memory!r}.")
-    return str(Path(location) / "skmmlc-features")
+__all__ = ["MultimodalDisasterPipeline", "make_disaster_pipeline", "content_keyed"]
 
 
 def make_disaster_pipeline(
@@ -133,182 +49,27 @@ def make_disaster_pipeline(
     random_state=0,
     resample=None,
 ):
-    """Build a :class:`MultimodalDisasterPipeline` with the given options.
+    # The keywords are those of PIPELINE_OPTIONS (tests/test_pipeline.py checks it);
+    # the docstring's parameters are written from it below.
+    if isinstance(memory, os.PathLike):
+        memory = os.fspath(memory)  # Pipeline accepts str or joblib.Memory
+    options = dict(locals())
+    return MultimodalDisasterPipeline(disaster_steps(**options), memory=memory)
+
+
+make_disaster_pipeline.__doc__ = """Build a :class:`MultimodalDisasterPipeline` with options.
+
+    The options are defined once, in ``skmmlc.pipeline.PIPELINE_OPTIONS``
+    (with their command-line flags: the table in docs/cli.md).
 
     Parameters
     ----------
-    modalities : {"visual", "audio", "text"} or a sequence of them, default all three
-        Branches to build; drop one to ignore a modality. A single name
-        (``"text"``) builds a one-branch model.
-    video, audio, text : str
-        Column names of the input DataFrame. The audio branch reads the
-        ``audio`` column and, where a row's value is empty, the sound track of
-        its ``video`` file; ``audio=None`` always uses the video's track (for
-        data without an audio column).
-    n_frames, image_size, visual_weights :
-        Passed to :class:`VisualInceptionFeatures` (``n_frames``,
-        ``image_size``, ``weights``).
-    audio_steps, audio_weights :
-        Passed to :class:`SoundNetFeatures` (``n_steps``, ``weights``).
-    text_vectors, max_tokens :
-        Passed to :class:`GloveFeatures` (``vectors``, ``max_tokens``).
-    temporal : dict, optional
-        Keyword arguments for every :class:`ResBiLSTMTemporal` branch
-        (``n_steps`` is set per branch).
-    select : dict, optional
-        Keyword arguments for :class:`RFRecursiveSelector`. Its ``estimator``
-        defaults to a :class:`LabelPowersetWeightedSVC` with the ``classify``
-        options (tune both with ``select__estimator__C`` and ``classify__C``).
-    classify : dict, optional
-        Keyword arguments for the final :class:`LabelPowersetWeightedSVC`;
-        with ``labelset_size=k`` (and ``n_labelsets``, ``n_jobs``) the step is
-        ``RakelO(LabelPowersetWeightedSVC(...), labelset_size=k, ...)``.
-    scale : bool, default=True
-        Standardise the fused temporal features before selection and the SVM
-        (a ``"scale"`` step; not in the paper). The 384 fused features have
-        different scales per modality, and a linear SVM is sensitive to
-        scale (its effect on the demo data: docs/benchmarks.md). ``False`` is
-        the paper's exact pipeline.
-    memory : str, Path or joblib.Memory, optional
-        Caches the fitted fusion step (``Pipeline(memory=...)``) and, in the
-        same directory, every static feature (the extractors' ``cache``), so a
-        grid search over downstream parameters never re-extracts. The
-        feature cache follows ``memory``: ``set_params(memory=...)`` moves it
-        too (see :class:`MultimodalDisasterPipeline`).
-    on_error : {"raise", "zeros"}
-        Bad-input policy of the extractors.
-    verbose : int
-        Progress bars for the extractors when > 0.
-    n_jobs : int or None, default=None
-        ``n_jobs`` of the static extractors: chunks of clips extracted by
-        joblib workers, features identical to a serial run (``None``: 1, or
-        the active ``joblib.parallel_backend``'s, e.g. all of a Dask
-        cluster's workers). The fusion step's own ``n_jobs`` (branches in
-        parallel) is left at None: ``set_params(fusion__n_jobs=...)``.
-    random_state : int
-        Seed of every random part (random-init CNNs, LSTMs, forest).
-    resample : sampler, optional
-        A multi-label sampler (:class:`~skmmlc.resampling.MLSMOTE`,
-        :class:`~skmmlc.resampling.MLROS`, ...) applied to the fused,
-        scaled and selected features at fit time only, as in
-        imbalanced-learn's pipeline: the SVM (and the one the selector scores
-        subsets with) becomes a
-        :class:`~skmmlc.resampling.ResampledClassifier` of a clone of
-        ``resample`` and the SVM, so ``classify__estimator__C`` and
-        ``classify__sampler__k_neighbors`` name their parameters. The
-        selector's validation rows and the predicted clips are never
-        resampled. See docs/user_guide/imbalance.md.
+{parameters}
 
     Returns
     -------
     MultimodalDisasterPipeline
-    """
-    # Over 60 lines only with its signature, one line per option; the body is about 45.
-    modalities = (modalities,) if isinstance(modalities, str) else tuple(modalities)
-    unknown = set(modalities) - set(MODALITIES)
-    if unknown or not modalities:
-        raise ValueError(
-            f"modalities must be a non-empty subset of {MODALITIES}, got {modalities}."
-        )
-    if isinstance(memory, os.PathLike):
-        memory = os.fspath(memory)  # Pipeline accepts str or joblib.Memory
-    temporal = dict(temporal or {})
-    temporal.setdefault("random_state", random_state)
-    branches = static_branches(
-        modalities, video=video, audio=audio, text=text, n_frames=n_frames,
-        image_size=image_size, visual_weights=visual_weights, audio_steps=audio_steps,
-        audio_weights=audio_weights, text_vectors=text_vectors, max_tokens=max_tokens,
-        cache=feature_cache_dir(memory), on_error=on_error, verbose=verbose, n_jobs=n_jobs,
-        random_state=random_state,
-    )
-
-    fusion = ModalityFusion(
-        [
-            (
-                name,
-                Pipeline(
-                    [
-                        ("static", static),
-                        ("temporal", ResBiLSTMTemporal(n_steps=n_steps, **temporal)),
-                    ]
-                ),
-                columns,
-            )
-            for name, static, n_steps, columns in branches
-        ],
-        verbose_feature_names_out=True,
-    )
-    classify = dict(classify or {})
-    select = dict(select or {})
-    select.setdefault("random_state", random_state)
-    classifier = _resampled(_classifier(classify), resample)
-    # the selector scores feature subsets with the same classifier as the last step
-    select.setdefault("estimator", _resampled(_classifier(classify), resample))
-    steps = [("fusion", fusion)]
-    if scale:
-        steps.append(("scale", StandardScaler()))
-    steps += [
-        ("select", RFRecursiveSelector(**select)),
-        ("classify", classifier),
-    ]
-    return MultimodalDisasterPipeline(steps, memory=memory)
-
-
-def _classifier(classify):
-    """``LabelPowersetWeightedSVC(**classify)``; with ``labelset_size=k`` in
-    ``classify``, ``RakelO`` of it (with ``n_labelsets``, ``n_jobs`` and
-    ``random_state``), the deprecated parameter's replacement."""
-    classify = dict(classify)
-    labelset_size = classify.pop("labelset_size", None)
-    if labelset_size is None:
-        return LabelPowersetWeightedSVC(**classify)
-    ensemble = {k: classify.pop(k) for k in ("n_labelsets", "n_jobs") if k in classify}
-    if "random_state" in classify:
-        ensemble["random_state"] = classify["random_state"]
-    return RakelO(
-        LabelPowersetWeightedSVC(**classify), labelset_size=labelset_size, **ensemble
-    )
-
-
-def _resampled(classifier, resample):
-    """``classifier``, trained on data resampled by a clone of ``resample`` if given."""
-    if resample is None:
-        return classifier
-    from .resampling import ResampledClassifier
-
-    return ResampledClassifier(clone(resample), classifier)
-
-
-def static_branches(modalities=MODALITIES, *, video="video", audio="audio", text="text",
-                    n_frames=40, image_size=299, visual_weights="imagenet", audio_steps=15,
-                    audio_weights="sound8", text_vectors="glove-6b-50d", max_tokens=20,
-                    cache=None, on_error="raise", verbose=0, n_jobs=None, random_state=0):
-    """The static extractor of each modality: ``[(name, extractor, n_steps, columns)]``.
-
-    The first stage of :func:`make_disaster_pipeline`'s branches (same
-    parameters), also used alone by ``skmmlc extract`` and ``skmmlc table2``.
-    """
-    common = dict(cache=cache, on_error=on_error, verbose=verbose, n_jobs=n_jobs)
-    branches = []
-    if "visual" in modalities:
-        static = VisualInceptionFeatures(
-            n_frames=n_frames,
-            image_size=image_size,
-            weights=visual_weights,
-            random_state=random_state,
-            **common,
-        )
-        branches.append(("visual", static, n_frames, video))
-    if "audio" in modalities:
-        static = SoundNetFeatures(
-            n_steps=audio_steps, weights=audio_weights, random_state=random_state, **common
-        )
-        columns = video if audio is None else [audio, video]
-        branches.append(("audio", static, audio_steps, columns))
-    if "text" in modalities:
-        static = GloveFeatures(vectors=text_vectors, max_tokens=max_tokens, **common)
-        branches.append(("text", static, max_tokens, text))
-    return branches
+    """.format(parameters=textwrap.indent(options_doc(), "    "))
 
 
 class SklearnValidation:
@@ -657,7 +418,7 @@ def content_keyed(memory):
 
 def _paper_steps(memory):
     """The steps of ``make_disaster_pipeline(memory=memory)``: the paper's model."""
-    return make_disaster_pipeline(memory=memory).steps
+    return disaster_steps(memory=memory)
 
 
 def _same_steps(value, default):
