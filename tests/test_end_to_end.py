@@ -192,11 +192,10 @@ def test_width_checked_at_predict(fitted):
 
 # -- scikit-learn's estimator checks ---------------------------------------------
 
-#: Checks that need a trained classifier's accuracy (a 1-epoch network of two
-#: units has none to speak of).
+#: The check that needs a trained classifier's accuracy (a 1-epoch network of
+#: two units has none to speak of).
 NEEDS_ACCURACY = {
     "check_classifiers_train": "a 1-epoch, 2-unit network is not accurate",
-    "check_classifiers_one_label_sample_weights": "no sample_weight in fit",
 }
 
 

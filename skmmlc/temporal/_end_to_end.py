@@ -29,6 +29,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import draw_seed
@@ -389,6 +390,7 @@ patience, standardize, random_state, verbose
 
     # -- internals ----------------------------------------------------------
     def _encode_y(self, y):
+        check_classification_targets(y)  # "Unknown label type" for continuous y
         Y = _encode_targets(y)
         y = np.asarray(y)
         if y.ndim == 2 and y.shape[1] > 1:
