@@ -126,8 +126,13 @@ def residual_bilstm(keras, inputs, units, dropout, seeds, prefix=""):
 def _layer_classes():
     """The custom layers, defined (and registered with Keras) on first use."""
     _, keras = import_tf()
-    ops = keras.ops
     register = keras.saving.register_keras_serializable(package="skmmlc")
+    return {"TemporalAttention": register(_temporal_attention_class(keras)),
+            "ModalityAttention": register(_modality_attention_class(keras))}
+
+
+def _temporal_attention_class(keras):
+    ops = keras.ops
 
     def masked_softmax(scores, m):
         scores = ops.where(m > 0, scores, ops.full_like(scores, -1e30))
@@ -135,7 +140,6 @@ def _layer_classes():
         e = ops.exp(scores) * m  # exactly 0 on masked positions
         return e / ops.maximum(ops.sum(e, axis=1, keepdims=True), 1e-30)
 
-    @register
     class TemporalAttention(keras.layers.Layer):
         """Additive (Bahdanau) attention over time steps, joined with a residual summary.
 
@@ -197,7 +201,12 @@ def _layer_classes():
             return {**super().get_config(), "units": self.units,
                     "residual": self.residual, "seeds": self.seeds}
 
-    @register
+    return TemporalAttention
+
+
+def _modality_attention_class(keras):
+    ops = keras.ops
+
     class ModalityAttention(keras.layers.Layer):
         """Additive attention over modality vectors: one weight per modality and clip.
 
@@ -232,7 +241,7 @@ def _layer_classes():
         def get_config(self):
             return {**super().get_config(), "units": self.units, "seeds": self.seeds}
 
-    return {"TemporalAttention": TemporalAttention, "ModalityAttention": ModalityAttention}
+    return ModalityAttention
 
 
 def custom_objects():
