@@ -5,10 +5,12 @@ Framework for Imbalanced Data Classification", as scikit-learn estimators:
 
 - static features per modality: :class:`VisualInceptionFeatures`,
   :class:`SoundNetFeatures`, :class:`GloveFeatures`;
-- temporal features per modality: :class:`ResBiLSTMTemporal`;
+- temporal features per modality: :class:`ResBiLSTMTemporal` (the paper's),
+  :class:`ResBiLSTMAttentionTemporal` (with attention over time);
 - fusion: :class:`RFRecursiveSelector` and :class:`LabelPowersetWeightedSVC`
   (:class:`RakelO`: its RAkEL-o ensemble on random label subsets);
 - the whole model as one Pipeline: :class:`MultimodalDisasterPipeline`;
+  all modalities trained as one network: :class:`EndToEndMultimodalClassifier`;
 - multi-label stratified cross-validation: :class:`MultilabelStratifiedKFold`;
 - :func:`show_versions` for bug reports.
 
@@ -29,6 +31,8 @@ __getattr__, __dir__, __all__ = attach(
         "SoundNetFeatures": ".feature_extraction",
         "GloveFeatures": ".feature_extraction",
         "ResBiLSTMTemporal": ".temporal",
+        "ResBiLSTMAttentionTemporal": ".temporal",
+        "EndToEndMultimodalClassifier": ".temporal",
         "MultimodalDisasterPipeline": ".pipeline",
         "make_disaster_pipeline": ".pipeline",
         "MediaError": ".exceptions",

@@ -28,9 +28,6 @@ TensorFlow is imported only when a model is built or loaded.
 
 from __future__ import annotations
 
-import functools
-import os
-import tempfile
 from numbers import Integral, Real
 
 import numpy as np
@@ -40,13 +37,23 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_label_matrix, draw_seed, keras_seeds
+from ..utils import check_label_matrix, draw_seed
+from ._keras import (
+    FEATURES_LAYER,
+    balanced_label_weights,
+    fit_network,
+    model_from_bytes,
+    model_to_bytes,
+    residual_bilstm,
+    seed_stream,
+    step_scaler,
+    to_sequences,
+    weighted_binary_crossentropy,
+)
+from ._keras import import_tf as _import_tf
+from ._keras import predict as _predict
 
 __all__ = ["ResBiLSTMTemporal"]
-
-_FEATURES_LAYER = "temporal_features"
-_EAGER_BATCH_STEPS = 100  # run training eagerly up to this many batch x time steps
-_PREDICT_BATCH = 256
 
 
 def _encode_targets(y):
@@ -74,21 +81,6 @@ def _encode_targets(y):
             "lists of label names into one."
         )
     return y.astype(np.float32)
-
-
-def _balanced_label_weights(Y):
-    """Per-label weights for positives and negatives, ``n / (2 * count)``.
-
-    The multi-label analogue of ``class_weight="balanced"``: for each label the
-    positive and negative examples contribute equally to the loss. A label
-    that is always (or never) present gets weight 1 on the missing side.
-    """
-    n = Y.shape[0]
-    pos = Y.sum(axis=0)
-    neg = n - pos
-    w_pos = np.where(pos > 0, n / (2.0 * np.maximum(pos, 1)), 1.0)
-    w_neg = np.where(neg > 0, n / (2.0 * np.maximum(neg, 1)), 1.0)
-    return w_pos.astype(np.float32), w_neg.astype(np.float32)
 
 
 class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
@@ -404,14 +396,14 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         state.pop("_feature_model", None)
         model = state.pop("model_", None)
         if model is not None:
-            state["_model_keras_bytes"] = _model_to_bytes(model)
+            state["_model_keras_bytes"] = model_to_bytes(model)
         return state
 
     def __setstate__(self, state):
         data = state.pop("_model_keras_bytes", None)
         self.__dict__.update(state)
         if data is not None:
-            self.model_ = _model_from_bytes(data)
+            self.model_ = model_from_bytes(data)
             self._feature_model = _feature_model(self.model_)
 
     # -- internals ----------------------------------------------------------
@@ -432,31 +424,13 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         self.n_outputs_ = Y.shape[1]
 
         X3 = X.reshape(X.shape[0], n_steps, self.dim_)
-        valid = np.any(X3 != 0, axis=2)
-        if self.standardize and valid.any():
-            steps = X3[valid].astype(np.float64)
-            self.mean_ = steps.mean(axis=0).astype(np.float32)
-            std = steps.std(axis=0)
-            self.scale_ = np.where(std > 1e-12, std, 1.0).astype(np.float32)
-        else:
-            self.mean_ = np.zeros(self.dim_, dtype=np.float32)
-            self.scale_ = np.ones(self.dim_, dtype=np.float32)
+        self.mean_, self.scale_ = step_scaler(X3, self.standardize)
         seed = draw_seed(self.random_state)
         return self._sequences(X), Y, seed
 
     def _sequences(self, X):
         """2-D rows -> (n, n_steps, dim + 1) float32: standardised + validity flag."""
-        n = X.shape[0]
-        X3 = np.asarray(X).reshape(n, self.n_steps_, self.dim_)
-        valid = np.any(X3 != 0, axis=2)
-        empty = ~valid.any(axis=1)
-        valid[empty, 0] = True  # a row with no real step: one all-zero step
-        out = np.zeros((n, self.n_steps_, self.dim_ + 1), dtype=np.float32)
-        np.subtract(X3, self.mean_, out=out[:, :, :-1], casting="unsafe")
-        out[:, :, :-1] /= self.scale_
-        out[~valid] = 0.0
-        out[:, :, -1] = valid
-        return out
+        return to_sequences(X, self.n_steps_, self.dim_, self.mean_, self.scale_)
 
     def _build(self, keras, width, seed):
         """The network. Every random layer gets its own seed drawn from ``seed``.
@@ -466,110 +440,40 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         once) draw from too; explicit seeds make a fit depend on ``seed`` alone.
         """
         layers, init = keras.layers, keras.initializers
-        seeds = iter(np.random.RandomState(seed).randint(0, 2**31 - 1, size=16).tolist())
-
-        def glorot():
-            return init.GlorotUniform(seed=next(seeds))
-
-        def lstm(go_backwards):
-            return layers.LSTM(
-                self.units, return_sequences=True, go_backwards=go_backwards,
-                kernel_initializer=glorot(),
-                recurrent_initializer=init.Orthogonal(seed=next(seeds)),
-            )
-
+        seeds = seed_stream(seed)
         inputs = keras.Input((None, width), name="sequence")
-        h = layers.Masking(mask_value=0.0, name="padding_mask")(inputs)
-        h = layers.Dense(2 * self.units, use_bias=False, kernel_initializer=glorot(),
-                         name="input_projection")(h)
-        for block in (1, 2):
-            b = layers.Bidirectional(
-                lstm(False), backward_layer=lstm(True), merge_mode="concat",
-                name=f"bilstm_{block}",
-            )(h)
-            b = layers.Dropout(self.dropout, seed=next(seeds), name=f"dropout_{block}")(b)
-            h = layers.Add(name=f"residual_{block}")([h, b])
-        pooled = layers.GlobalAveragePooling1D(name="masked_mean")(h)
-        features = layers.Dense(self.dense_units, activation="relu", kernel_initializer=glorot(),
-                                name=_FEATURES_LAYER)(pooled)
+        h = residual_bilstm(keras, inputs, self.units, self.dropout, seeds)
+        pooled = self._pool(keras, h, seeds)
+        features = layers.Dense(self.dense_units, activation="relu",
+                                kernel_initializer=init.GlorotUniform(seed=next(seeds)),
+                                name=FEATURES_LAYER)(pooled)
         d = layers.Dropout(self.dense_dropout, seed=next(seeds), name="dense_dropout")(features)
-        outputs = layers.Dense(self.n_outputs_, activation="sigmoid", kernel_initializer=glorot(),
+        outputs = layers.Dense(self.n_outputs_, activation="sigmoid",
+                               kernel_initializer=init.GlorotUniform(seed=next(seeds)),
                                name="labels")(d)
-        return keras.Model(inputs, outputs, name="resbilstm")
+        return keras.Model(inputs, outputs, name=self._model_name)
+
+    #: The Keras model's name.
+    _model_name = "resbilstm"
+
+    def _pool(self, keras, h, seeds):
+        """The sequence ``h`` to one vector: the masked mean over the real steps."""
+        return keras.layers.GlobalAveragePooling1D(name="masked_mean")(h)
 
     def _loss(self, tf, keras, Y):
         if self.class_weight is None:
             return keras.losses.BinaryCrossentropy()
-        w_pos, w_neg = _balanced_label_weights(Y)
-        w_pos, w_neg = tf.constant(w_pos), tf.constant(w_neg)
-        eps = keras.config.epsilon()
-
-        def balanced_binary_crossentropy(y_true, y_pred):
-            y_true = tf.cast(y_true, y_pred.dtype)
-            p = tf.clip_by_value(y_pred, eps, 1.0 - eps)
-            loss = -(w_pos * y_true * tf.math.log(p)
-                     + w_neg * (1.0 - y_true) * tf.math.log(1.0 - p))
-            return tf.reduce_mean(loss, axis=-1)
-
-        return balanced_binary_crossentropy
+        return weighted_binary_crossentropy(tf, keras, *balanced_label_weights(Y))
 
     def _train(self, X3, Y, seed):
         """Train one network on (X3, Y); return (model, (n_epochs, best_epoch, history))."""
         tf, keras = _import_tf()
-        n = X3.shape[0]
-        n_val = int(np.floor(self.validation_fraction * n))
-        use_es = self.early_stopping
-        if use_es == "auto":
-            use_es = n_val >= 10
-        if use_es and (n_val < 1 or n - n_val < 1):
-            raise ValueError(
-                f"early_stopping=True needs at least one validation and one "
-                f"training row; validation_fraction={self.validation_fraction} of "
-                f"{n} rows gives {n_val}. Use more rows or early_stopping=False."
-            )
-        rng = np.random.RandomState(seed)
-        validation_data, callbacks = None, []
-        if use_es:
-            perm = rng.permutation(n)
-            val, train = perm[:n_val], perm[n_val:]
-            validation_data = (X3[val], Y[val])
-            X_train, Y_train = X3[train], Y[train]
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=self.patience, restore_best_weights=True,
-            ))
-        else:
-            X_train, Y_train = X3, Y
-
-        batch_size = min(self.batch_size, X_train.shape[0])
-        n_updates = self.epochs * -(-X_train.shape[0] // batch_size)
-        with keras_seeds(seed):  # any layer Keras seeds itself: from seed alone
-            model = self._build(keras, X3.shape[2], seed)
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
-            loss=self._loss(tf, keras, Y_train),
-            # Tracing the training graph costs seconds; eager execution costs
-            # ~50 ms per batch and time step. Small problems run eagerly.
-            run_eagerly=n_updates * X3.shape[1] <= _EAGER_BATCH_STEPS,
-            # XLA compilation of the LSTM loops cost more than it saved (measured).
-            jit_compile=False,
+        model, info, _ = fit_network(
+            self, lambda keras: self._build(keras, X3.shape[2], seed),
+            lambda Y_train: self._loss(tf, keras, Y_train), X3, Y, seed,
+            n_steps=X3.shape[1], name=self._model_name,
         )
-        hist = model.fit(
-            _ShuffledBatches(X_train, Y_train, batch_size, rng),
-            epochs=self.epochs,
-            shuffle=False,  # _ShuffledBatches shuffles, from its own generator
-            validation_data=validation_data,
-            callbacks=callbacks,
-            verbose=2 if self.verbose else 0,
-        )
-        history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
-        n_epochs = len(history["loss"])
-        if use_es:
-            best_epoch = int(np.argmin(history["val_loss"])) + 1
-        else:
-            best_epoch = n_epochs
-        # Keep an uncompiled inference model that shares the trained layers.
-        inference = keras.Model(model.input, model.output, name="resbilstm")
-        return inference, (n_epochs, best_epoch, history)
+        return model, info
 
     def _features(self, model, X3):
         if model is getattr(self, "model_", None):
@@ -577,54 +481,10 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         return _predict(_feature_model(model), X3)
 
 
-@functools.cache
-def _shuffled_batches_class():
-    _, keras = _import_tf()
-
-    class ShuffledBatches(keras.utils.PyDataset):
-        """Mini-batches of a new permutation of the rows every epoch, drawn from ``rng``.
-
-        What ``fit(shuffle=True)`` does, without TensorFlow's global seed (shared
-        by every thread of the process).
-        """
-
-        def __init__(self, X, Y, batch_size, rng):
-            super().__init__()
-            self.X, self.Y, self.batch_size, self.rng = X, Y, batch_size, rng
-            self.order = rng.permutation(X.shape[0])
-
-        def __len__(self):
-            return -(-self.X.shape[0] // self.batch_size)
-
-        def __getitem__(self, index):
-            rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-            return self.X[rows], self.Y[rows]
-
-        def on_epoch_end(self):
-            self.order = self.rng.permutation(self.X.shape[0])
-
-    return ShuffledBatches
-
-
-def _ShuffledBatches(X, Y, batch_size, rng):  # noqa: N802 - builds a Keras class lazily
-    return _shuffled_batches_class()(X, Y, batch_size, rng)
-
-
 def _feature_model(model):
     """The sub-model from the input to the ReLU features layer (shares weights)."""
     _, keras = _import_tf()
-    return keras.Model(model.input, model.get_layer(_FEATURES_LAYER).output)
-
-
-def _predict(model, X3, batch_size=_PREDICT_BATCH):
-    """Call ``model`` on batches eagerly (``predict`` would trace a graph first)."""
-    if X3.shape[0] == 0:
-        return np.zeros((0,) + tuple(model.output.shape[1:]), dtype=np.float32)
-    parts = [
-        np.asarray(model(X3[start:start + batch_size], training=False), dtype=np.float32)
-        for start in range(0, X3.shape[0], batch_size)
-    ]
-    return np.concatenate(parts, axis=0)
+    return keras.Model(model.input, model.get_layer(FEATURES_LAYER).output)
 
 
 def _affine_map(source_fit, target_fit, source):
@@ -634,29 +494,3 @@ def _affine_map(source_fit, target_fit, source):
     coef = np.linalg.solve(A.T @ A + ridge * np.eye(A.shape[1]), A.T @ target_fit)
     B = np.hstack([source, np.ones((source.shape[0], 1), np.float32)]).astype(np.float64)
     return (B @ coef).astype(np.float32)
-
-
-def _model_to_bytes(model):
-    """The model in Keras' native ``.keras`` format, as bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.keras")
-        model.save(path)
-        with open(path, "rb") as f:
-            return f.read()
-
-
-def _model_from_bytes(data):
-    _, keras = _import_tf()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.keras")
-        with open(path, "wb") as f:
-            f.write(data)
-        # the layers' initial values are replaced by the saved ones
-        with keras_seeds(0):
-            return keras.saving.load_model(path, compile=False)
-
-
-def _import_tf():
-    from ..utils import import_tensorflow
-
-    return import_tensorflow()
