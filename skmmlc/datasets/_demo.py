@@ -227,27 +227,29 @@ def make_disaster_demo(
     path.mkdir(parents=True, exist_ok=True)
 
     Y, cues, separate = _plan(n_clips, seed, separate_audio)
-    rows = []
-    for i in range(n_clips):
-        frames, sound, text = _render_clip(seed, i, cues, n_frames, fps, width, height,
-                                           sample_rate)
-        video_name = f"clips/clip_{i:04d}.mp4"
-        audio_name = f"audio/clip_{i:04d}.wav" if separate[i] else ""
-        if separate[i]:
-            write_audio(path / audio_name, sound, sample_rate)
-            write_clip(path / video_name, frames, fps=fps, audio=None)
-        else:
-            write_clip(path / video_name, frames, fps=fps, audio=sound,
-                       sample_rate=sample_rate)
-        labels = "|".join(LABELS[j] for j in np.flatnonzero(Y[i]))
-        rows.append({"video": video_name, "audio": audio_name, "text": text,
-                     "labels": labels})
-
+    rows = [
+        _write_row(path, i, Y[i], separate[i], *_render_clip(
+            seed, i, cues, n_frames, fps, width, height, sample_rate), fps, sample_rate)
+        for i in range(n_clips)
+    ]
     _remove_stale(path, {r["video"] for r in rows} | {r["audio"] for r in rows})
     _write_atomic(params_file, json.dumps(params, indent=2, sort_keys=True) + "\n")
     table = pd.DataFrame(rows, columns=["video", "audio", "text", "labels"])
     _write_atomic(manifest, table.to_csv(index=False, lineterminator="\n"))
     return load()
+
+def _write_row(path, i, y, separate, frames, sound, text, fps, sample_rate):
+    """Write clip ``i`` (and its separate sound file); its manifest row."""
+    video_name = f"clips/clip_{i:04d}.mp4"
+    audio_name = f"audio/clip_{i:04d}.wav" if separate else ""
+    if separate:
+        write_audio(path / audio_name, sound, sample_rate)
+        write_clip(path / video_name, frames, fps=fps, audio=None)
+    else:
+        write_clip(path / video_name, frames, fps=fps, audio=sound, sample_rate=sample_rate)
+    labels = "|".join(LABELS[j] for j in np.flatnonzero(y))
+    return {"video": video_name, "audio": audio_name, "text": text, "labels": labels}
+
 
 # ----------------------------------------------------------------- bookkeeping
 

@@ -167,74 +167,75 @@ def build_fid_inception(keras, image_size=299, name="inception_2015_12_05"):
         Input (batch, image_size, image_size, 3) float, scaled by
         :func:`fid_preprocess`; output (batch, 2048). No weights loaded.
     """
-    # One function on purpose (about 90 lines): the network reads as the
-    # TorchScript's module list does, block by block, and the converter
-    # relies on every name it gives.
-    layers = keras.layers
-
-    def conv(x, path, filters, kh, kw, strides=1, padding="same"):
-        n = _keras_name(path)
-        x = layers.Conv2D(
-            filters,
-            (kh, kw),
-            strides=strides,
-            padding=padding,
-            use_bias=False,
-            name=n + "__conv",
-        )(x)
-        x = layers.BatchNormalization(
-            axis=3, scale=False, epsilon=0.001, name=n + "__bn"
-        )(x)
-        return layers.Activation("relu", name=n)(x)
-
-    def avg_pool(x, path):  # 3x3, stride 1, padding 1, padding not counted
-        return layers.AveragePooling2D(3, 1, padding="same", name=_keras_name(path))(x)
-
-    def max_pool(x, path, strides=2, padding="valid"):
-        return layers.MaxPooling2D(3, strides, padding=padding, name=_keras_name(path))(
-            x
-        )
-
-    def concat(parts, path):
-        return layers.Concatenate(axis=3, name=_keras_name(path))(parts)
-
+    # The network reads as the TorchScript's module list does, block by
+    # block (_Blocks), and the converter relies on every name it gives.
+    net = _Blocks(keras.layers)
     inputs = keras.Input((image_size, image_size, 3), name="image")
-    x = conv(inputs, "conv", 32, 3, 3, strides=2, padding="valid")
-    x = conv(x, "conv_1", 32, 3, 3, padding="valid")
-    x = conv(x, "conv_2", 64, 3, 3)
-    x = max_pool(x, "pool0")
-    x = conv(x, "conv_3", 80, 1, 1, padding="valid")
-    x = conv(x, "conv_4", 192, 3, 3, padding="valid")
-    x = max_pool(x, "pool1")
-
-    # InceptionA: mixed, mixed_1, mixed_2 (35 x 35)
+    x = net.stem(inputs)
     for m, pool_filters in (("mixed", 32), ("mixed_1", 64), ("mixed_2", 64)):
+        x = net.inception_a(x, m, pool_filters)  # 35 x 35
+    x = net.reduction_b(x, "mixed_3")  # 35 -> 17
+    for m, c in (("mixed_4", 128), ("mixed_5", 160), ("mixed_6", 160), ("mixed_7", 192)):
+        x = net.inception_c(x, m, c)  # 17 x 17
+    x = net.reduction_d(x, "mixed_8")  # 17 -> 8
+    x = net.inception_e(x, "mixed_9", max_pool=False)
+    x = net.inception_e(x, "mixed_10", max_pool=True)  # the MAX-pool branch
+    outputs = keras.layers.GlobalAveragePooling2D(name="pool2")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+class _Blocks:
+    """The blocks of :func:`build_fid_inception`, layers named after the TorchScript modules."""
+
+    def __init__(self, layers):
+        self.layers = layers
+
+    def conv(self, x, path, filters, kh, kw, strides=1, padding="same"):
+        n = _keras_name(path)
+        x = self.layers.Conv2D(
+            filters, (kh, kw), strides=strides, padding=padding, use_bias=False, name=n + "__conv"
+        )(x)
+        x = self.layers.BatchNormalization(axis=3, scale=False, epsilon=0.001, name=n + "__bn")(x)
+        return self.layers.Activation("relu", name=n)(x)
+
+    def avg_pool(self, x, path):  # 3x3, stride 1, padding 1, padding not counted
+        return self.layers.AveragePooling2D(3, 1, padding="same", name=_keras_name(path))(x)
+
+    def max_pool(self, x, path, strides=2, padding="valid"):
+        return self.layers.MaxPooling2D(3, strides, padding=padding, name=_keras_name(path))(x)
+
+    def concat(self, parts, path):
+        return self.layers.Concatenate(axis=3, name=_keras_name(path))(parts)
+
+    def stem(self, x):
+        conv = self.conv
+        x = conv(x, "conv", 32, 3, 3, strides=2, padding="valid")
+        x = conv(x, "conv_1", 32, 3, 3, padding="valid")
+        x = self.max_pool(conv(x, "conv_2", 64, 3, 3), "pool0")
+        x = conv(x, "conv_3", 80, 1, 1, padding="valid")
+        return self.max_pool(conv(x, "conv_4", 192, 3, 3, padding="valid"), "pool1")
+
+    def inception_a(self, x, m, pool_filters):
+        conv = self.conv
         b0 = conv(x, f"{m}.conv", 64, 1, 1)
         b1 = conv(x, f"{m}.tower.conv", 48, 1, 1)
         b1 = conv(b1, f"{m}.tower.conv_1", 64, 5, 5)
         b2 = conv(x, f"{m}.tower_1.conv", 64, 1, 1)
         b2 = conv(b2, f"{m}.tower_1.conv_1", 96, 3, 3)
         b2 = conv(b2, f"{m}.tower_1.conv_2", 96, 3, 3)
-        b3 = avg_pool(x, f"{m}.tower_2.pool")
-        b3 = conv(b3, f"{m}.tower_2.conv", pool_filters, 1, 1)
-        x = concat([b0, b1, b2, b3], m)
+        b3 = conv(self.avg_pool(x, f"{m}.tower_2.pool"), f"{m}.tower_2.conv", pool_filters, 1, 1)
+        return self.concat([b0, b1, b2, b3], m)
 
-    # InceptionB: mixed_3 (35 -> 17)
-    m = "mixed_3"
-    b0 = conv(x, f"{m}.conv", 384, 3, 3, strides=2, padding="valid")
-    b1 = conv(x, f"{m}.tower.conv", 64, 1, 1)
-    b1 = conv(b1, f"{m}.tower.conv_1", 96, 3, 3)
-    b1 = conv(b1, f"{m}.tower.conv_2", 96, 3, 3, strides=2, padding="valid")
-    b2 = max_pool(x, f"{m}.pool")
-    x = concat([b0, b1, b2], m)
+    def reduction_b(self, x, m):
+        conv = self.conv
+        b0 = conv(x, f"{m}.conv", 384, 3, 3, strides=2, padding="valid")
+        b1 = conv(x, f"{m}.tower.conv", 64, 1, 1)
+        b1 = conv(b1, f"{m}.tower.conv_1", 96, 3, 3)
+        b1 = conv(b1, f"{m}.tower.conv_2", 96, 3, 3, strides=2, padding="valid")
+        return self.concat([b0, b1, self.max_pool(x, f"{m}.pool")], m)
 
-    # InceptionC: mixed_4 .. mixed_7 (17 x 17)
-    for m, c in (
-        ("mixed_4", 128),
-        ("mixed_5", 160),
-        ("mixed_6", 160),
-        ("mixed_7", 192),
-    ):
+    def inception_c(self, x, m, c):
+        conv = self.conv
         b0 = conv(x, f"{m}.conv", 192, 1, 1)
         b1 = conv(x, f"{m}.tower.conv", c, 1, 1)
         b1 = conv(b1, f"{m}.tower.conv_1", c, 1, 7)
@@ -244,23 +245,21 @@ def build_fid_inception(keras, image_size=299, name="inception_2015_12_05"):
         b2 = conv(b2, f"{m}.tower_1.conv_2", c, 1, 7)
         b2 = conv(b2, f"{m}.tower_1.conv_3", c, 7, 1)
         b2 = conv(b2, f"{m}.tower_1.conv_4", 192, 1, 7)
-        b3 = avg_pool(x, f"{m}.tower_2.pool")
-        b3 = conv(b3, f"{m}.tower_2.conv", 192, 1, 1)
-        x = concat([b0, b1, b2, b3], m)
+        b3 = conv(self.avg_pool(x, f"{m}.tower_2.pool"), f"{m}.tower_2.conv", 192, 1, 1)
+        return self.concat([b0, b1, b2, b3], m)
 
-    # InceptionD: mixed_8 (17 -> 8)
-    m = "mixed_8"
-    b0 = conv(x, f"{m}.tower.conv", 192, 1, 1)
-    b0 = conv(b0, f"{m}.tower.conv_1", 320, 3, 3, strides=2, padding="valid")
-    b1 = conv(x, f"{m}.tower_1.conv", 192, 1, 1)
-    b1 = conv(b1, f"{m}.tower_1.conv_1", 192, 1, 7)
-    b1 = conv(b1, f"{m}.tower_1.conv_2", 192, 7, 1)
-    b1 = conv(b1, f"{m}.tower_1.conv_3", 192, 3, 3, strides=2, padding="valid")
-    b2 = max_pool(x, f"{m}.pool")
-    x = concat([b0, b1, b2], m)
+    def reduction_d(self, x, m):
+        conv = self.conv
+        b0 = conv(x, f"{m}.tower.conv", 192, 1, 1)
+        b0 = conv(b0, f"{m}.tower.conv_1", 320, 3, 3, strides=2, padding="valid")
+        b1 = conv(x, f"{m}.tower_1.conv", 192, 1, 1)
+        b1 = conv(b1, f"{m}.tower_1.conv_1", 192, 1, 7)
+        b1 = conv(b1, f"{m}.tower_1.conv_2", 192, 7, 1)
+        b1 = conv(b1, f"{m}.tower_1.conv_3", 192, 3, 3, strides=2, padding="valid")
+        return self.concat([b0, b1, self.max_pool(x, f"{m}.pool")], m)
 
-    # InceptionE: mixed_9 (average-pool branch), mixed_10 (MAX-pool branch)
-    for m in ("mixed_9", "mixed_10"):
+    def inception_e(self, x, m, max_pool):
+        conv = self.conv
         b0 = conv(x, f"{m}.conv", 320, 1, 1)
         a = conv(x, f"{m}.tower_conv", 384, 1, 1)
         b1 = conv(a, f"{m}.tower_mixed_conv", 384, 1, 3)
@@ -269,15 +268,12 @@ def build_fid_inception(keras, image_size=299, name="inception_2015_12_05"):
         b = conv(b, f"{m}.tower_1_conv_1", 384, 3, 3)
         b3 = conv(b, f"{m}.tower_1_mixed_conv", 384, 1, 3)
         b4 = conv(b, f"{m}.tower_1_mixed_conv_1", 384, 3, 1)
-        if m == "mixed_9":
-            p = avg_pool(x, f"{m}.tower_2_pool")
+        if max_pool:
+            p = self.max_pool(x, f"{m}.tower_2_pool", strides=1, padding="same")
         else:
-            p = max_pool(x, f"{m}.tower_2_pool", strides=1, padding="same")
+            p = self.avg_pool(x, f"{m}.tower_2_pool")
         b5 = conv(p, f"{m}.tower_2_conv", 192, 1, 1)
-        x = concat([b0, b1, b2, b3, b4, b5], m)
-
-    outputs = layers.GlobalAveragePooling2D(name="pool2")(x)
-    return keras.Model(inputs, outputs, name=name)
+        return self.concat([b0, b1, b2, b3, b4, b5], m)
 
 
 def fid_preprocess(x):
