@@ -298,13 +298,13 @@ class LabelPowersetWeightedSVC(
     label sets), and picks ``"softmax"`` above either size. Measured
     (``docs/benchmarks.md``, "labelsets"; C=0.9, tol=1e-3, CPU seconds of
     one core against per-label logistic regression's): on 1,100 rows x
-    1,000 features with 592 label sets the softmax fits in 0.9x logistic
-    regression's time with micro/macro-F1 0.215/0.096 against libsvm's
+    1,000 features with 592 label sets the softmax fits in 2.0x logistic
+    regression's time with micro/macro-F1 0.241/0.076 against libsvm's
     0.193/0.038; on the pipeline's selection input (16,000 x 384, 125 label
-    sets) in 4.2x with 0.741/0.675 against libsvm's 0.748/0.661 (fit 189x,
+    sets) in 5.7x with 0.742/0.675 against libsvm's 0.748/0.661 (fit 258x,
     prediction 45 s). On Mulan emotions and scene, where ``"auto"`` keeps
-    libsvm, the softmax is 0.02 below libsvm (emotions 0.640/0.640 against
-    0.662/0.661). The one-vs-rest squared-hinge solvers of earlier versions
+    libsvm, the softmax is 0.02-0.03 below libsvm (emotions 0.635/0.635
+    against 0.662/0.661). The one-vs-rest squared-hinge solvers of earlier versions
     (liblinear, batched Newton, dual coordinate descent, ADMM) were slower
     and less accurate than the softmax on every shape measured and were
     removed. A RAkEL ensemble counts as one problem for ``"auto"``: past
