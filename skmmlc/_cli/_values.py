@@ -50,8 +50,9 @@ def _temporal_params(text):
 
     from sklearn.utils._param_validation import InvalidParameterError
 
-    from ..temporal import ResBiLSTMTemporal
+    from ..temporal import ResBiLSTMAttentionTemporal as ResBiLSTMTemporal
 
+    # the attention stage's parameters are the paper's stage's and its own
     value = _json_object(text)
     known = sorted(set(ResBiLSTMTemporal().get_params()) - {"n_steps"})
     for key in value:
@@ -64,6 +65,28 @@ def _temporal_params(text):
                 f"its parameters are {', '.join(known)}")
     try:
         ResBiLSTMTemporal(**value)._validate_params()
+    except InvalidParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def _end_to_end_params(text):
+    """``--end-to-end``: a JSON object of :class:`~skmmlc.EndToEndMultimodalClassifier`
+    parameters (other than ``layout`` and ``attention``), checked now."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from ..temporal import EndToEndMultimodalClassifier
+
+    value = _json_object(text)
+    known = sorted(set(EndToEndMultimodalClassifier().get_params()) - {"layout", "attention"})
+    unknown = [key for key in value if key not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"{unknown} not parameters of EndToEndMultimodalClassifier that --end-to-end "
+            f"sets (layout comes from the features, attention from --temporal-model); "
+            f"its parameters are {', '.join(known)}")
+    try:
+        EndToEndMultimodalClassifier(**value)._validate_params()
     except InvalidParameterError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
@@ -125,7 +148,7 @@ def _value_parser(name):
     if name.startswith("weights:"):
         return _weights_option(tuple(name.partition(":")[2].split(",")))
     return {"positive_int": _positive_int, "n_jobs": _n_jobs, "int": int,
-            "temporal": _temporal_params}[name]
+            "temporal": _temporal_params, "end_to_end": _end_to_end_params}[name]
 
 
 def _plain(text):
