@@ -236,7 +236,9 @@ class Table2Result:
         if ax is None:
             from matplotlib.figure import Figure
 
-            fig = Figure(figsize=(max(7, 1.3 * n_concepts), 4.5), layout="constrained")
+            legend_lines = -(-n_rows // _legend_columns(n_rows))
+            fig = Figure(figsize=(max(7 if n_rows <= 4 else 10, 1.3 * n_concepts),
+                                  4.2 + 0.3 * legend_lines), layout="constrained")
             ax = fig.add_subplot()
         else:
             fig = ax.figure
@@ -273,11 +275,17 @@ class Table2Result:
             title += f": {self.dataset}" if self.dataset else ""
         ax.set_title(title, loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if rotation else -0.2),
-                  ncol=n_rows, fontsize="small", frameon=False)
+                  ncol=_legend_columns(n_rows), fontsize="small", frameon=False)
         ax.grid(axis="y", alpha=0.3)
         if path is not None:
             fig.savefig(path, dpi=120)
         return fig
+
+
+def _legend_columns(n_rows):
+    """Rows of Table II side by side in the figure's legend: all of the paper's
+    four on one line, three a line beyond that."""
+    return n_rows if n_rows <= 4 else 3
 
 
 def _wrap_label(name, width=12):
