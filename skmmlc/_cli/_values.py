@@ -45,16 +45,18 @@ def _json_object(text):
 
 def _temporal_params(text):
     """``--temporal``: a JSON object of :class:`~skmmlc.ResBiLSTMTemporal`
-    parameters, names and values checked now (not after the extraction)."""
+    parameters (or :class:`~skmmlc.ResBiLSTMAttentionTemporal`'s, for
+    ``--temporal-model attention``), names and values checked now (not after
+    the extraction)."""
     import difflib
 
     from sklearn.utils._param_validation import InvalidParameterError
 
-    from ..temporal import ResBiLSTMAttentionTemporal as ResBiLSTMTemporal
+    from ..temporal import ResBiLSTMAttentionTemporal, ResBiLSTMTemporal
 
     # the attention stage's parameters are the paper's stage's and its own
     value = _json_object(text)
-    known = sorted(set(ResBiLSTMTemporal().get_params()) - {"n_steps"})
+    known = sorted(set(ResBiLSTMAttentionTemporal().get_params()) - {"n_steps"})
     for key in value:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
@@ -63,8 +65,10 @@ def _temporal_params(text):
             raise argparse.ArgumentTypeError(
                 f"{key!r} is not a parameter of ResBiLSTMTemporal{why}; {hint}"
                 f"its parameters are {', '.join(known)}")
+    paper = set(ResBiLSTMTemporal().get_params())
     try:
-        ResBiLSTMTemporal(**value)._validate_params()
+        ResBiLSTMTemporal(**{k: v for k, v in value.items() if k in paper})._validate_params()
+        ResBiLSTMAttentionTemporal(**value)._validate_params()
     except InvalidParameterError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value

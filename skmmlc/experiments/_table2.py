@@ -72,11 +72,11 @@ from .. import metrics as _metrics
 from ..model_selection import iterative_split
 from ..utils import MODALITIES
 from ._beyond import (
+    attention_of_test_clips,
     attention_temporal_features,
     end_to_end_defaults,
     end_to_end_head,
     static_layout,
-    attention_of_test_clips,
 )
 from ._features import align_steps, extract_static_features, mean_pool_steps
 from ._heads import dense_head, proposed_head, static_head

@@ -146,14 +146,15 @@ PIPELINE_OPTIONS = (
             trained on all modalities at once, its ``layout`` the extractors'
             step counts and widths; ``temporal``, ``select``, ``classify``,
             ``scale`` and ``resample`` are then not used (``end_to_end`` is).""",
-            flag="--model", choices=("paper", "end-to-end"), commands=("fit",)),
+            flag="--model-type", choices=("paper", "end-to-end"), commands=("fit",),
+            dest="model_type"),
     _option("end_to_end", None, "dict or None",
             """Parameters of the :class:`~skmmlc.EndToEndMultimodalClassifier` of
             ``model="end-to-end"`` (``layout`` and ``attention`` are set by the
             builder); None: its defaults.""",
             flag="--end-to-end", parser="end_to_end", commands=("fit",),
             cli_doc="""JSON object of EndToEndMultimodalClassifier parameters for
-            --model end-to-end, e.g. '{"units": 16, "epochs": 20}'"""),
+            --model-type end-to-end, e.g. '{"units": 16, "epochs": 20}'"""),
     _option("select", None, "dict or None",
             """Parameters of :class:`~skmmlc.RFRecursiveSelector`. Its ``estimator``
             defaults to the ``classify`` classifier (tune both with
