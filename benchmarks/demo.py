@@ -24,6 +24,24 @@ from _report import git_revision, machine_description
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
+
+#: The attention pictures' section of docs/demo.md (the files are copied by main).
+ATTENTION = """## Attention: which frames, sound windows and words drove the concepts
+
+`skmmlc demo` writes, beside figure2.png, the weights that the "End-to-end +
+attention" row's network gives each time step of three test clips
+(`attention_visual.png`, `attention_audio.png`, `attention_text.png`; each
+panel is titled with the clip's true concepts, the heaviest step in red). The
+weights are per clip and modality, not per concept: they say which steps the
+clip's summary was drawn from, for all its concepts at once.
+
+![attention over the words](demo-attention-text.png)
+
+![attention over the frames](demo-attention-visual.png)
+
+![attention over the sound windows](demo-attention-audio.png)
+"""
+
 def run_demo(output):
     exe = Path(sys.executable).with_name("skmmlc")
     start = time.perf_counter()
@@ -50,6 +68,8 @@ def main():
     table = (output / "table2.md").read_text().strip()
     per_concept = results["per_concept_f1"]
     shutil.copy(output / "figure2.png", DOCS / "demo-figure2.png")
+    for m in ("visual", "audio", "text"):  # the end-to-end + attention model's weights
+        shutil.copy(output / f"attention_{m}.png", DOCS / f"demo-attention-{m}.png")
 
     concepts = list(next(iter(per_concept.values())))
     pc_lines = ["| model | " + " | ".join(concepts) + " |",
@@ -103,7 +123,8 @@ see the "Demo data" section of [benchmarks.md](benchmarks.md).
 {chr(10).join(pc_lines)}
 
 ![per-concept F1](demo-figure2.png)
-"""
+
+{ATTENTION}"""
     (DOCS / "demo.md").write_text(md)
     print(md)
 

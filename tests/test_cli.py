@@ -33,9 +33,11 @@ def demo_run(tmp_path_factory):
 
 def test_demo_writes_results(demo_run, capsys):
     results = json.loads((demo_run / "results.json").read_text())
-    assert len(results["table2"]) == 10
+    assert len(results["table2"]) == 13  # the paper's ten rows, then three beyond it
+    assert [row["approach"] for row in results["table2"][10:]] == [
+        "Proposed + attention", "End-to-end", "End-to-end + attention"]
     assert all("macro_f1" in row for row in results["table2"])
-    assert len(results["per_label_f1"]) == 10
+    assert len(results["per_label_f1"]) == 13
     assert "| Macro F1 |" in (demo_run / "table2.md").read_text()
     assert results["settings"]["n_frames"] == 2
     # JSON values, not Python reprs
@@ -52,7 +54,10 @@ def test_demo_writes_results(demo_run, capsys):
     assert set(results["test_positives"]) == set(results["settings"]["labels"])
     assert all(0 <= n <= test_rows for n in results["test_positives"].values())
     per_concept = pd.read_csv(demo_run / "per_concept_f1.csv", index_col=0)
-    assert per_concept.shape == (4, 7)
+    assert per_concept.shape == (7, 7)
+    # the attention pictures of the end-to-end + attention row, beside figure2.png
+    for m in ("visual", "audio", "text"):
+        assert (demo_run / f"attention_{m}.png").read_bytes()[:4] == b"\x89PNG"
     # every file written (data, media, cache, results) gets the mode a plain open() gives
     probe = demo_run / "probe.txt"
     probe.write_text("x")
@@ -74,7 +79,7 @@ def test_table2_command_on_a_manifest(tmp_path, capsys):
     printed = captured.out
     assert "Proposed framework" in printed
     assert "RANDOM Inception-V3" not in printed  # weights=None was asked for, not a fallback
-    assert len(pd.read_csv(out / "table2.csv")) == 10
+    assert len(pd.read_csv(out / "table2.csv")) == 13
     # 4 test clips: the concepts with fewer than 10 test positives, in one line
     warning = [line for line in captured.err.splitlines() if line.startswith("skmmlc: warning:")]
     assert len(warning) == 1 and "fewer than 10 positives" in warning[0]

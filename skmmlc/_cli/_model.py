@@ -47,8 +47,9 @@ def _pipeline_options(args, visual_weights, audio_weights):
 
     verbose = 1 if sys.stderr.isatty() else 0
     options = pipeline_values(args, visual_weights=visual_weights, audio_weights=audio_weights)
-    options["temporal"] = dict(options["temporal"] or {})
-    options["temporal"].setdefault("verbose", verbose)  # epochs and loss of each network
+    deep = "temporal" if options.get("model", "paper") == "paper" else "end_to_end"
+    options[deep] = dict(options[deep] or {})
+    options[deep].setdefault("verbose", verbose)  # epochs and loss of each network
     options["memory"] = None if args.cache is None else os.fspath(args.cache)
     options["verbose"] = verbose
     return options

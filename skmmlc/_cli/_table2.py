@@ -38,6 +38,7 @@ def _run_table2(X, Y, label_names, args, output, title):
         features, n_steps, Y, label_names, args, settings["temporal"], title
     )
     elapsed = time.perf_counter() - start
+    _label_attention_words(result, X, args)
     settings.update(result.settings)
     settings["extract_seconds"] = seconds
     settings["total_seconds"] = elapsed
@@ -53,9 +54,20 @@ def _run_table2(X, Y, label_names, args, output, title):
     result.save(output)
     _print_table2(result, settings, few_positives)
     _say(f"Wrote {output / 'table2.csv'}, per_concept_f1.csv, table2.md, figure2.png, "
-         "results.json")
+         + "".join(f"{name}, " for name in result.attention_files()) + "results.json")
     _say(f"Total time {elapsed:.0f} s")
     return result
+
+
+def _label_attention_words(result, X, args):
+    """Label the text attention picture's steps with each test clip's words."""
+    if not result.attention or "text" not in result.attention["weights"]:
+        return
+    from ..feature_extraction import GloveFeatures
+
+    glove = GloveFeatures(max_tokens=args.max_tokens)  # the extractor's vectors (default)
+    result.attention_labels["text"] = glove.step_words(
+        X["text"].iloc[result.attention["clips"]].tolist())
 
 
 def _run_settings(X, label_names, args, visual_weights, audio_weights):

@@ -45,15 +45,18 @@ def _json_object(text):
 
 def _temporal_params(text):
     """``--temporal``: a JSON object of :class:`~skmmlc.ResBiLSTMTemporal`
-    parameters, names and values checked now (not after the extraction)."""
+    parameters (or :class:`~skmmlc.ResBiLSTMAttentionTemporal`'s, for
+    ``--temporal-model attention``), names and values checked now (not after
+    the extraction)."""
     import difflib
 
     from sklearn.utils._param_validation import InvalidParameterError
 
-    from ..temporal import ResBiLSTMTemporal
+    from ..temporal import ResBiLSTMAttentionTemporal, ResBiLSTMTemporal
 
+    # the attention stage's parameters are the paper's stage's and its own
     value = _json_object(text)
-    known = sorted(set(ResBiLSTMTemporal().get_params()) - {"n_steps"})
+    known = sorted(set(ResBiLSTMAttentionTemporal().get_params()) - {"n_steps"})
     for key in value:
         if key not in known:
             close = difflib.get_close_matches(str(key), known, n=1)
@@ -62,8 +65,32 @@ def _temporal_params(text):
             raise argparse.ArgumentTypeError(
                 f"{key!r} is not a parameter of ResBiLSTMTemporal{why}; {hint}"
                 f"its parameters are {', '.join(known)}")
+    paper = set(ResBiLSTMTemporal().get_params())
     try:
-        ResBiLSTMTemporal(**value)._validate_params()
+        ResBiLSTMTemporal(**{k: v for k, v in value.items() if k in paper})._validate_params()
+        ResBiLSTMAttentionTemporal(**value)._validate_params()
+    except InvalidParameterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def _end_to_end_params(text):
+    """``--end-to-end``: a JSON object of :class:`~skmmlc.EndToEndMultimodalClassifier`
+    parameters (other than ``layout`` and ``attention``), checked now."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from ..temporal import EndToEndMultimodalClassifier
+
+    value = _json_object(text)
+    known = sorted(set(EndToEndMultimodalClassifier().get_params()) - {"layout", "attention"})
+    unknown = [key for key in value if key not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"{unknown} not parameters of EndToEndMultimodalClassifier that --end-to-end "
+            f"sets (layout comes from the features, attention from --temporal-model); "
+            f"its parameters are {', '.join(known)}")
+    try:
+        EndToEndMultimodalClassifier(**value)._validate_params()
     except InvalidParameterError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
@@ -125,7 +152,7 @@ def _value_parser(name):
     if name.startswith("weights:"):
         return _weights_option(tuple(name.partition(":")[2].split(",")))
     return {"positive_int": _positive_int, "n_jobs": _n_jobs, "int": int,
-            "temporal": _temporal_params}[name]
+            "temporal": _temporal_params, "end_to_end": _end_to_end_params}[name]
 
 
 def _plain(text):

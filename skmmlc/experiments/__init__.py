@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = attach(
         **{
             name: "._table2"
             for name in (
+                "BEYOND_ROWS",
                 "FewTestPositivesWarning",
                 "RESAMPLED_ROW",
                 "TABLE2_ROWS",

@@ -53,6 +53,15 @@ class Table2Result:
     per_label_f1 : DataFrame or None
         F1 per concept (columns) for every row of :attr:`table` (index:
         ``"approach (features)"``); its row means are the ``macro_f1`` column.
+    attention : dict or None
+        The "End-to-end + attention" row's weights over the time steps of
+        the test clips: ``"clips"`` (their row indices), ``"labels"`` (their
+        0/1 labels) and ``"weights"``, per modality an array (n_test,
+        n_steps); None without that row.
+    attention_labels : dict
+        Tick labels of the steps per modality for the attention pictures:
+        one list for every clip, or one list per test clip (a description's
+        words); default: frame / window / word numbers.
     """
 
     table: pd.DataFrame
@@ -63,6 +72,11 @@ class Table2Result:
     test_positives: pd.Series | None = None
     dataset: str | None = None
     per_label_f1: pd.DataFrame | None = None
+    attention: dict | None = field(default=None, repr=False)
+    attention_labels: dict = field(default_factory=dict, repr=False)
+
+    #: Test clips drawn in each attention picture.
+    ATTENTION_CLIPS: ClassVar[int] = 3
 
     #: The files :meth:`save` writes, in the order they are moved into place:
     #: results.json last, so that its presence tells the set is complete.
@@ -101,7 +115,7 @@ class Table2Result:
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        with atomic_write_set(folder, self.files) as staging:
+        with atomic_write_set(folder, self.files + self.attention_files()) as staging:
             self.table.to_csv(staging / "table2.csv", index=False)
             self.per_concept_f1.to_csv(staging / "per_concept_f1.csv")
             (staging / "table2.md").write_text(
@@ -109,9 +123,39 @@ class Table2Result:
                 + "\n", encoding="utf-8",
             )
             self.plot_per_concept(staging / "figure2.png", title=self._figure_title())
+            self._plot_attention(staging)
             (staging / "results.json").write_text(
                 json.dumps(self._results(), indent=2, default=str), encoding="utf-8")
         return folder
+
+    def attention_files(self):
+        """The attention pictures :meth:`save` writes: ``attention_<modality>.png``
+        per modality of :attr:`attention` (none without it)."""
+        if not self.attention:
+            return ()
+        return tuple(f"attention_{m}.png" for m in self.attention["weights"])
+
+    def _plot_attention(self, folder):
+        """One picture per modality: its weights over the steps of a few test clips,
+        each titled with the clip's row and its concepts."""
+        from ..temporal import plot_attention
+
+        if not self.attention:
+            return
+        k = self.ATTENTION_CLIPS
+        clips = self.attention["clips"][:k]
+        concepts = list(self.per_concept_f1.columns)
+        names = [f"clip {i}, true: "
+                 + (", ".join(concepts[j] for j in np.flatnonzero(y)) or "no concept")
+                 for i, y in zip(clips, self.attention["labels"][:k])]
+        unit = {"visual": "frame", "audio": "sound window", "text": "word"}
+        for m, weights in self.attention["weights"].items():
+            labels = self.attention_labels.get(m)
+            if labels is None:
+                labels = [f"{unit.get(m, 'step')} {t + 1}" for t in range(weights.shape[1])]
+            plot_attention(weights[:k], clip_names=names, step_labels=labels, max_clips=k,
+                           title=f"{m}: attention over the steps (End-to-end + attention)",
+                           path=folder / f"attention_{m}.png")
 
     def _figure_title(self):
         """The figure's title in :meth:`save` (None: :meth:`plot_per_concept`'s)."""
@@ -192,7 +236,9 @@ class Table2Result:
         if ax is None:
             from matplotlib.figure import Figure
 
-            fig = Figure(figsize=(max(7, 1.3 * n_concepts), 4.5), layout="constrained")
+            legend_lines = -(-n_rows // _legend_columns(n_rows))
+            fig = Figure(figsize=(max(7 if n_rows <= 4 else 10, 1.3 * n_concepts),
+                                  4.2 + 0.3 * legend_lines), layout="constrained")
             ax = fig.add_subplot()
         else:
             fig = ax.figure
@@ -229,11 +275,17 @@ class Table2Result:
             title += f": {self.dataset}" if self.dataset else ""
         ax.set_title(title, loc="left")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if rotation else -0.2),
-                  ncol=n_rows, fontsize="small", frameon=False)
+                  ncol=_legend_columns(n_rows), fontsize="small", frameon=False)
         ax.grid(axis="y", alpha=0.3)
         if path is not None:
             fig.savefig(path, dpi=120)
         return fig
+
+
+def _legend_columns(n_rows):
+    """Rows of Table II side by side in the figure's legend: all of the paper's
+    four on one line, three a line beyond that."""
+    return n_rows if n_rows <= 4 else 3
 
 
 def _wrap_label(name, width=12):

@@ -41,6 +41,13 @@ Protocol (Section IV of the paper):
                                    earn its cost on this data?
    ==============================  =====================================
 
+   and, beyond the paper (``beyond_paper=True``, :data:`BEYOND_ROWS`, see
+   :mod:`skmmlc.experiments._beyond`): "Proposed + attention" (the proposed
+   head on :class:`~skmmlc.ResBiLSTMAttentionTemporal` features),
+   "End-to-end" and "End-to-end + attention"
+   (:class:`~skmmlc.EndToEndMultimodalClassifier` on the static features,
+   ``fusion`` chosen on validation).
+
 5. Report micro-F1, Hamming loss and mean average precision per row, what was
    chosen on validation (column ``chosen``), and the per-concept F1 of the
    three fusion rows (the paper's Figure 2) with the number of test
@@ -64,6 +71,14 @@ from sklearn.metrics import f1_score
 from .. import metrics as _metrics
 from ..model_selection import iterative_split
 from ..utils import MODALITIES
+from ._beyond import (
+    attention_of_test_clips,
+    attention_temporal_features,
+    end_to_end_defaults,
+    end_to_end_head,
+    static_layout,
+)
+from ._features import align_steps, extract_static_features, mean_pool_steps
 from ._heads import dense_head, proposed_head, static_head
 from ._result import MIN_TEST_POSITIVES, Table2Result
 
@@ -72,6 +87,7 @@ __all__ = [
     "Table2Row",
     "TABLE2_ROWS",
     "RESAMPLED_ROW",
+    "BEYOND_ROWS",
     "run_table2",
     "extract_static_features",
     "align_steps",
@@ -128,6 +144,15 @@ TABLE2_ROWS = (
 RESAMPLED_ROW = Table2Row("Proposed + resampling", "visual+audio+text", MODALITIES,
                           "resampled", "proposed + resampling")
 
+#: The rows beyond the paper that :func:`run_table2` adds last (``beyond_paper=True``).
+BEYOND_ROWS = (
+    Table2Row("Proposed + attention", "visual+audio+text", MODALITIES, "attention",
+              "proposed + attention"),
+    Table2Row("End-to-end", "visual+audio+text", MODALITIES, "end-to-end", "end-to-end"),
+    Table2Row("End-to-end + attention", "visual+audio+text", MODALITIES,
+              "end-to-end-attention", "end-to-end + attention"),
+)
+
 # The paper's numbers for the disaster data set (Table II, its nine rows), for comparison.
 PAPER_TABLE2 = pd.DataFrame(
     [
@@ -143,62 +168,6 @@ PAPER_TABLE2 = pd.DataFrame(
     ],
     columns=["micro_f1", "hamming_loss", "map"],
 )
-
-
-def align_steps(features, n_steps, target_steps):
-    """Resample a flattened (n, n_steps * dim) sequence to ``target_steps`` steps.
-
-    Nearest-step resampling over the clip's duration: step ``t`` of the output
-    takes step ``floor(t * n_steps / target_steps)`` of the input. Used by the
-    early-fusion baseline, which concatenates modalities per time step.
-    """
-    n = features.shape[0]
-    seq = features.reshape(n, n_steps, -1)
-    index = (np.arange(target_steps) * n_steps) // target_steps
-    return seq[:, index, :]
-
-
-def mean_pool_steps(features, n_steps):
-    """Mean over the non-padding steps of a flattened (n, n_steps * dim) sequence.
-
-    All-zero steps are the extractors' padding and are left out; a row without
-    any real step gives zeros. Used by the static baseline.
-    """
-    seq = features.reshape(features.shape[0], n_steps, -1)
-    real = np.any(seq != 0, axis=2)
-    counts = np.maximum(real.sum(axis=1, keepdims=True), 1)
-    return (seq * real[:, :, None]).sum(axis=1) / counts
-
-
-def extract_static_features(X, extractors, *, verbose=0):
-    """Run each modality's static extractor over all clips.
-
-    Parameters
-    ----------
-    X : DataFrame
-        One row per clip.
-    extractors : dict
-        ``{modality: (extractor, columns)}``; ``columns`` selects the input
-        column(s) of ``X`` as in a ColumnTransformer.
-
-    Returns
-    -------
-    features : dict
-        ``{modality: ndarray (n_samples, n_steps * dim)}``.
-    n_steps : dict
-        ``{modality: n_steps}``.
-    seconds : dict
-        Extraction time per modality.
-    """
-    features, n_steps, seconds = {}, {}, {}
-    for name, (extractor, columns) in extractors.items():
-        start = time.perf_counter()
-        if verbose:
-            print(f"[table2] extracting {name} features ({type(extractor).__name__})")
-        features[name] = extractor.fit_transform(X[columns])
-        n_steps[name] = extractor.n_steps_
-        seconds[name] = time.perf_counter() - start
-    return features, n_steps, seconds
 
 
 # ------------------------------------------------------------- the protocol
@@ -267,6 +236,9 @@ def run_table2(
     dataset=None,
     verbose=0,
     resample=None,
+    beyond_paper=True,
+    end_to_end_params=None,
+    end_to_end_fusions=("attention", "concat"),
 ):
     """Run the Table II protocol on precomputed static features.
 
@@ -314,6 +286,16 @@ def run_table2(
         the row "Proposed + resampling" (:data:`RESAMPLED_ROW`) after the
         proposed framework, the same head with its SVMs trained on resampled
         train rows.
+    beyond_paper : bool
+        Add the rows of :data:`BEYOND_ROWS` last: "Proposed + attention",
+        "End-to-end", "End-to-end + attention".
+    end_to_end_params : dict, optional
+        Keyword arguments of the end-to-end rows'
+        :class:`~skmmlc.EndToEndMultimodalClassifier`; the networks' shared
+        settings (``units``, ``epochs``, ``batch_size``...) not given are
+        ``temporal_params``'.
+    end_to_end_fusions : sequence of {"attention", "concat"}
+        ``fusion`` values tried for the end-to-end rows, chosen on validation.
 
     Returns
     -------
@@ -341,9 +323,18 @@ def run_table2(
     temporal, seconds = _temporal_features(
         static_features, n_steps, Y, splits[0], protocol.temporal_params, log
     )
-    features = _RowFeatures(temporal, seconds, _pooled(static_features, n_steps))
     rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW, TABLE2_ROWS[-1])
-    records, per_label = _evaluate_rows(rows, protocol.heads(), features, Y, splits, log)
+    if beyond_paper:  # after the paper's models: their numbers do not change
+        rows += BEYOND_ROWS
+        attended, attended_seconds = attention_temporal_features(
+            static_features, n_steps, Y, splits[0], protocol.temporal_params, log)
+        temporal.update({f"{m} (attention)": f for m, f in attended.items()})
+        seconds.update({f"{m} (attention)": s for m, s in attended_seconds.items()})
+    static = np.concatenate([static_features[m] for m in MODALITIES], axis=1)
+    features = _RowFeatures(temporal, seconds, _pooled(static_features, n_steps), static)
+    kept = {}
+    heads = protocol.heads(static_layout(static_features, n_steps), kept)
+    records, per_label = _evaluate_rows(rows, heads, features, Y, splits, log)
     per_concept = {r.figure: per_label[_row_name(r)] for r in rows if r.figure is not None}
     chosen = {_row_name(row): r["chosen"] for row, r in zip(rows, records)}
     return Table2Result(
@@ -359,7 +350,9 @@ def run_table2(
         test_positives=test_positives,
         dataset=dataset,
         per_label_f1=pd.DataFrame(per_label, index=label_names).T,
+        attention=attention_of_test_clips(kept, static, Y, splits[2]),
     )
+
 
 
 def _floats(values):
@@ -391,6 +384,9 @@ class _Protocol:
     fractions: tuple = _setting((0.6, 0.2, 0.2), _floats)
     random_state: object = _setting(0)
     resample: object = _setting(None, repr)
+    beyond_paper: bool = _setting(True)
+    end_to_end_params: dict = _setting(None)
+    end_to_end_fusions: tuple = _setting(("attention", "concat"), list)
 
     @classmethod
     def normalised(cls, n_labels, **settings):
@@ -401,6 +397,8 @@ class _Protocol:
         protocol = cls(**settings)
         protocol.temporal_params = dict(protocol.temporal_params or {})
         protocol.temporal_params.setdefault("random_state", protocol.random_state)
+        protocol.end_to_end_params = end_to_end_defaults(
+            protocol.temporal_params, protocol.end_to_end_params)
         protocol.select_params = dict(protocol.select_params or {})
         protocol.classify_params = dict(protocol.classify_params or {})
         if "C" in protocol.classify_params:
@@ -411,8 +409,10 @@ class _Protocol:
         protocol.labelset_sizes = sizes or (None,)
         return protocol
 
-    def heads(self):
-        """``{row kind: head}``, each head a function of ``(F, Y, splits)``."""
+    def heads(self, layout=None, keep=None):
+        """``{row kind: head}``, each head a function of ``(F, Y, splits)``; the
+        end-to-end heads take the static features of ``layout`` and put the
+        attention model in ``keep``."""
         dense = partial(dense_head, alphas=self.head_alphas, random_state=self.random_state)
         proposed = partial(
             proposed_head,
@@ -428,6 +428,11 @@ class _Protocol:
             "proposed": proposed,
             "resampled": partial(proposed, resample=self.resample),
             "static": partial(static_head, Cs=self.baseline_Cs, random_state=self.random_state),
+            "attention": proposed,
+            **{kind: partial(end_to_end_head, layout=layout, params=self.end_to_end_params,
+                             fusions=tuple(self.end_to_end_fusions), attention=attention,
+                             keep=keep if attention else None)
+               for kind, attention in (("end-to-end", False), ("end-to-end-attention", True))},
         }
 
     def settings(self):
@@ -478,6 +483,7 @@ class _RowFeatures(NamedTuple):
     temporal: dict
     seconds: dict
     pooled: np.ndarray
+    static: np.ndarray | None = None  # the static sequences side by side (end-to-end rows)
 
     def of(self, row):
         """The features of ``row`` and the seconds spent computing them."""
@@ -485,8 +491,11 @@ class _RowFeatures(NamedTuple):
             return self.temporal["early"], self.seconds["early"]
         if row.kind == "static":
             return self.pooled, 0.0
-        F = np.concatenate([self.temporal[m] for m in row.modalities], axis=1)
-        return F, sum(self.seconds[m] for m in row.modalities)
+        if row.kind.startswith("end-to-end"):
+            return self.static, 0.0
+        names = [f"{m} (attention)" if row.kind == "attention" else m for m in row.modalities]
+        F = np.concatenate([self.temporal[m] for m in names], axis=1)
+        return F, sum(self.seconds[m] for m in names)
 
 
 def _evaluate_rows(rows, heads, features, Y, splits, log):

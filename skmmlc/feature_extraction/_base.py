@@ -224,6 +224,22 @@ class BaseExtractor(TransformerMixin, BaseEstimator):
         self.n_steps_, self.dim_ = self._output_shape()
         return self
 
+    def output_shape(self):
+        """``(n_steps, dim)`` of the features this extractor's parameters give.
+
+        Known before ``fit`` (``fit`` sets ``n_steps_`` and ``dim_`` to it):
+        what a model downstream of the extractor, such as
+        :class:`~skmmlc.EndToEndMultimodalClassifier`'s ``layout``, is
+        built for. Word vectors other than the default are loaded to learn
+        their width.
+
+        Returns
+        -------
+        n_steps, dim : int
+        """
+        n_steps, dim = self._output_shape()
+        return int(n_steps), int(dim)
+
     def transform(self, X):
         """Extract features.
 

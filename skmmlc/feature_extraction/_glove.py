@@ -465,6 +465,32 @@ class GloveFeatures(BaseExtractor):
     def _runner_key(self):
         return _vectors_identity(self.vectors)
 
+    def step_words(self, texts):
+        """The word behind each output step of each text (padding steps left out).
+
+        The tokens :meth:`transform` looks up, in the order of its steps:
+        with ``oov="skip"`` the words missing from the vectors are left out,
+        with ``"zero"`` they are kept (their step is a zero vector); at most
+        ``max_tokens``. For labelling attention weights over the words.
+
+        Parameters
+        ----------
+        texts : iterable of str
+
+        Returns
+        -------
+        words : list of list of str
+        """
+        self._validate_params()
+        analyzer, vocabulary = self.build_analyzer(), self._get_runner().key_to_index
+        words = []
+        for text in texts:
+            tokens = analyzer(text) if isinstance(text, str) else []
+            if self.oov == "skip":
+                tokens = [t for t in tokens if t in vocabulary]
+            words.append(tokens[: int(self.max_tokens)])
+        return words
+
     def _build_runner(self):
         return _load_vectors(self.vectors)
 

@@ -130,6 +130,31 @@ PIPELINE_OPTIONS = (
             cli_doc="""JSON object of ResBiLSTMTemporal parameters, e.g.
             '{"units": 64}'; None: the paper's network (the demo's small one for
             demo)"""),
+    _option("temporal_model", "resbilstm", '{"resbilstm", "attention"}',
+            """The temporal stage of every branch: the paper's
+            :class:`~skmmlc.ResBiLSTMTemporal` (masked mean over the steps), or
+            :class:`~skmmlc.ResBiLSTMAttentionTemporal` (residual attention over
+            the steps; ``temporal`` may then also hold ``residual`` and
+            ``attention_units``). With ``model="end-to-end"``: the branches'
+            pooling (the classifier's ``attention``).""",
+            flag="--temporal-model", choices=("resbilstm", "attention"), commands=("fit",)),
+    _option("model", "paper", '{"paper", "end-to-end"}',
+            """``"paper"``: per-branch temporal stages, fusion, selection and the
+            weighted SVM. ``"end-to-end"``: the extractors side by side (a
+            ``"fusion"`` step of the static stages only), then one
+            :class:`~skmmlc.EndToEndMultimodalClassifier` (``"classify"``)
+            trained on all modalities at once, its ``layout`` the extractors'
+            step counts and widths; ``temporal``, ``select``, ``classify``,
+            ``scale`` and ``resample`` are then not used (``end_to_end`` is).""",
+            flag="--model-type", choices=("paper", "end-to-end"), commands=("fit",),
+            dest="model_type"),
+    _option("end_to_end", None, "dict or None",
+            """Parameters of the :class:`~skmmlc.EndToEndMultimodalClassifier` of
+            ``model="end-to-end"`` (``layout`` and ``attention`` are set by the
+            builder); None: its defaults.""",
+            flag="--end-to-end", parser="end_to_end", commands=("fit",),
+            cli_doc="""JSON object of EndToEndMultimodalClassifier parameters for
+            --model-type end-to-end, e.g. '{"units": 16, "epochs": 20}'"""),
     _option("select", None, "dict or None",
             """Parameters of :class:`~skmmlc.RFRecursiveSelector`. Its ``estimator``
             defaults to the ``classify`` classifier (tune both with

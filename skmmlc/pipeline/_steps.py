@@ -19,7 +19,11 @@ from sklearn.preprocessing import StandardScaler
 from ..feature_extraction import GloveFeatures, SoundNetFeatures, VisualInceptionFeatures
 from ..feature_selection import RFRecursiveSelector
 from ..multilabel import LabelPowersetWeightedSVC, RakelO
-from ..temporal import ResBiLSTMTemporal
+from ..temporal import (
+    EndToEndMultimodalClassifier,
+    ResBiLSTMAttentionTemporal,
+    ResBiLSTMTemporal,
+)
 from ..utils import MODALITIES, check_label_matrix
 from ._options import PIPELINE_OPTIONS, branch_params
 
@@ -93,35 +97,36 @@ def disaster_steps(**options):
     """The steps of :func:`make_disaster_pipeline` with ``options`` (its keywords).
 
     Options left out take their default (:data:`PIPELINE_OPTIONS`).
+    ``model="paper"``: "fusion" (static + temporal stage per branch),
+    "scale", "select", "classify"; ``model="end-to-end"``: "fusion" (the
+    static stages only) and "classify" (one
+    :class:`~skmmlc.EndToEndMultimodalClassifier` over all modalities).
     """
     unknown = sorted(set(options) - set(DEFAULTS))
     if unknown:
         raise TypeError(f"Unknown pipeline option(s) {unknown}; the options are "
                         f"{sorted(DEFAULTS)}.")
     o = {**DEFAULTS, **options}
+    _check_choice("temporal_model", o["temporal_model"], ("resbilstm", "attention"))
+    _check_choice("model", o["model"], ("paper", "end-to-end"))
     modalities = check_modalities(o["modalities"])
-    memory = o["memory"]
-    temporal = dict(o["temporal"] or {})
-    temporal.setdefault("random_state", o["random_state"])
     # the options routed to the extractors (``to``); the builder reads the others below
     extractor_options = {opt.name: o[opt.name] for opt in PIPELINE_OPTIONS if opt.to}
     branches = static_branches(
         modalities, video=o["video"], audio=o["audio"], text=o["text"],
-        cache=feature_cache_dir(memory), **extractor_options,
+        cache=feature_cache_dir(o["memory"]), **extractor_options,
     )
+    if o["model"] == "end-to-end":
+        return _end_to_end_steps(branches, o)
+    temporal = dict(o["temporal"] or {})
+    temporal.setdefault("random_state", o["random_state"])
+    stage = (ResBiLSTMAttentionTemporal if o["temporal_model"] == "attention"
+             else ResBiLSTMTemporal)
     fusion = ModalityFusion(
         [
-            (
-                name,
-                Pipeline(
-                    [
-                        ("static", static),
-                        ("temporal", ResBiLSTMTemporal(n_steps=n_steps, **temporal)),
-                    ]
-                ),
-                columns,
-            )
-            for name, static, n_steps, columns in branches
+            (name, Pipeline([("static", static), ("temporal", stage(n_steps=n, **temporal))]),
+             columns)
+            for name, static, n, columns in branches
         ],
         verbose_feature_names_out=True,
     )
@@ -139,6 +144,38 @@ def disaster_steps(**options):
         ("classify", classifier),
     ]
     return steps
+
+
+def _check_choice(name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
+
+
+#: The options of the paper's model that ``model="end-to-end"`` has no use for.
+PAPER_ONLY = ("temporal", "select", "classify", "resample")
+
+
+def _end_to_end_steps(branches, o):
+    """"fusion" (the static stages side by side) and "classify" (the end-to-end model)."""
+    given = [name for name in PAPER_ONLY if o[name] is not None]
+    if given or o["scale"] is not DEFAULTS["scale"]:
+        raise ValueError(
+            f"model='end-to-end' does not use {given or ['scale']}: those options set "
+            "the paper's stages. Give the end-to-end model's parameters with "
+            "end_to_end={...} (e.g. {'units': 16, 'epochs': 20})."
+        )
+    params = dict(o["end_to_end"] or {})
+    for fixed in ("layout", "attention"):
+        if fixed in params:
+            raise ValueError(f"end_to_end must not set {fixed!r}: the builder sets it "
+                             "(layout from the extractors, attention from temporal_model).")
+    params.setdefault("random_state", o["random_state"])
+    layout = [(name, *static.output_shape()) for name, static, _, _ in branches]
+    fusion = ModalityFusion([(name, static, columns) for name, static, _, columns in branches],
+                            verbose_feature_names_out=True)
+    classifier = EndToEndMultimodalClassifier(
+        layout=layout, attention=o["temporal_model"] == "attention", **params)
+    return [("fusion", fusion), ("classify", classifier)]
 
 
 def check_modalities(modalities):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from skmmlc.experiments import (
+    BEYOND_ROWS,
     TABLE2_ROWS,
     FewTestPositivesWarning,
     Table2Result,
@@ -66,20 +67,24 @@ def test_mean_pool_steps_ignores_padding():
     np.testing.assert_allclose(out, [[2.0, 3.0], [0.0, 0.0]])
 
 
-def test_table_has_the_ten_rows(result):
+def test_table_has_the_ten_rows_then_the_three_beyond_the_paper(result):
     table = result.table
-    assert len(TABLE2_ROWS) == 10
-    assert list(zip(table.approach, table.features)) == [(a, f) for a, f, *_ in TABLE2_ROWS]
-    assert table.approach.iloc[-1] == "Static baseline"
+    assert len(TABLE2_ROWS) == 10 and len(BEYOND_ROWS) == 3
+    assert list(zip(table.approach, table.features)) == [
+        (a, f) for a, f, *_ in TABLE2_ROWS + BEYOND_ROWS]
+    assert table.approach.iloc[9] == "Static baseline"
+    assert list(table.approach.iloc[10:]) == [
+        "Proposed + attention", "End-to-end", "End-to-end + attention"]
     for col in ("micro_f1", "hamming_loss", "map"):
         assert table[col].between(0, 1).all()
     assert (table.fit_seconds > 0).all()
     assert list(result.per_concept_f1.index) == [
-        "early fusion", "late fusion", "proposed", "static baseline"]
+        "early fusion", "late fusion", "proposed", "static baseline",
+        "proposed + attention", "end-to-end", "end-to-end + attention"]
     assert (table.macro_f1 <= 1).all() and (table.macro_f1 >= 0).all()
     assert list(result.per_concept_f1.columns) == ["a", "b", "c"]
     # macro-F1 is the mean of the per-label F1 of every row
-    assert result.per_label_f1.shape == (10, 3)
+    assert result.per_label_f1.shape == (13, 3)
     np.testing.assert_allclose(result.per_label_f1.mean(axis=1), table.macro_f1)
 
 
@@ -116,8 +121,34 @@ def test_choices_are_reported(result):
     import json
 
     json.dumps(result.settings)  # plain JSON values, no reprs of numbers
-    assert sorted(result.temporal_features) == ["audio", "early", "text", "visual"]
+    assert sorted(result.temporal_features) == [
+        "audio", "audio (attention)", "early", "text", "text (attention)", "visual",
+        "visual (attention)"]
     assert result.temporal_features["text"].shape == (90, 8)
+    assert result.temporal_features["text (attention)"].shape == (90, 8)
+    # the new rows: what validation chose, and the protocol's settings of them
+    assert chosen["Proposed + attention"].startswith("C=")
+    for row in ("End-to-end", "End-to-end + attention"):
+        assert chosen[row].split(",")[0] in {"fusion=attention", "fusion=concat"}
+    assert result.settings["end_to_end_fusions"] == ["attention", "concat"]
+    assert result.settings["end_to_end_params"]["epochs"] == 15  # from temporal_params
+
+
+def test_end_to_end_attention_over_the_test_clips(result, tmp_path):
+    attention = result.attention
+    test = result.splits["test"]
+    np.testing.assert_array_equal(attention["clips"], test)
+    assert attention["labels"].shape == (len(test), 3)
+    weights = attention["weights"]
+    assert {m: w.shape for m, w in weights.items()} == {
+        m: (len(test), steps) for m, (steps, _) in SHAPES.items()}
+    for w in weights.values():
+        np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-5)
+    assert result.attention_files() == (
+        "attention_visual.png", "attention_audio.png", "attention_text.png")
+    result.save(tmp_path)
+    for name in result.attention_files():
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_few_test_positives_warn_with_names_and_counts(result):
@@ -156,7 +187,9 @@ def test_proposed_row_tries_label_subsets():
         select_params=dict(step=4, n_estimators=5),
         head_alphas=(1.0,), svc_Cs=(0.9,), baseline_Cs=(1.0,),
         labelset_sizes=(None, 3, 7),
+        beyond_paper=False,
     )
+    assert len(result.table) == 10 and result.attention is None
     assert result.settings["labelset_sizes"] == [None, 3]
     assert result.table.chosen.iloc[8].split(", ")[1] in {"labelset_size=None",
                                                           "labelset_size=3"}
@@ -166,21 +199,21 @@ def test_markdown_and_plot(result, tmp_path):
     import matplotlib
 
     md = result.to_markdown()
-    assert md.count("\n") == 2 + 10 - 1
+    assert md.count("\n") == 2 + 13 - 1
     assert "| Micro F1 | Macro F1 |" in md
-    assert result.per_label_markdown().count("\n") == 2 + 10 - 1
+    assert result.per_label_markdown().count("\n") == 2 + 13 - 1
     assert "Proposed framework" in md and "Static baseline" in md
     backend = matplotlib.get_backend()
     fig = result.plot_per_concept(tmp_path / "fig.png")
     assert matplotlib.get_backend() == backend  # no backend switched
     assert (tmp_path / "fig.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     ax = fig.axes[0]
-    assert len(ax.patches) == 4 * 3  # four rows x three concepts, zeros included
+    assert len(ax.patches) == 7 * 3  # seven rows x three concepts, zeros included
     from matplotlib.figure import Figure
 
     own = Figure()
     target = own.add_subplot()
-    assert result.plot_per_concept(ax=target) is own and len(target.patches) == 12
+    assert result.plot_per_concept(ax=target) is own and len(target.patches) == 21
 
 
 def test_plot_shows_test_positives_and_data_set(result):

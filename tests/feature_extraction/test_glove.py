@@ -89,6 +89,17 @@ def test_truncation_keeps_the_first_tokens(glove_txt):
     np.testing.assert_array_equal(X[0], expected_row(["flood", "houston"], 2))
 
 
+def test_step_words_name_the_steps_transform_gives(glove_txt):
+    glove = GloveFeatures(vectors=glove_txt, max_tokens=6)
+    assert glove.output_shape() == (6, DIM)  # known before fit
+    assert glove.step_words([TEXT, "Wind, streets."]) == [
+        ["flood", "houston", "rain", "storm"], ["wind", "streets"]]
+    # with oov="zero" the unknown word keeps its (zero) step; max_tokens truncates
+    assert glove.set_params(oov="zero").step_words([TEXT]) == [["flood", "hit", "houston",
+                                                                 "rain", "storm"]]
+    assert glove.set_params(max_tokens=2).step_words([TEXT]) == [["flood", "hit"]]
+
+
 def test_analyzer_cleaning():
     analyze = GloveFeatures().build_analyzer()
     text = (

@@ -194,7 +194,7 @@ def test_plot_attention_bad_input():
 
 @parametrize_with_checks(
     [ResBiLSTMAttentionTemporal(units=2, dense_units=3, attention_units=2, epochs=1,
-                                batch_size=64, random_state=0)]
+                                batch_size=64, early_stopping=False, random_state=0)]
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

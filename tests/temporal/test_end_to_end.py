@@ -80,8 +80,9 @@ def test_temporal_attention_masks_padding(fitted):
     assert np.all(A["text"][~text_real] == 0.0)
     for weights in A.values():
         np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=4 * F32_EPS)
+    plain = clone(clf).set_params(attention=False, epochs=1).fit(X[:16], fitted[2][:16])
     with pytest.raises(ValueError, match="attention=True"):
-        clone(clf).set_params(attention=False).fit(X, fitted[2]).attention_weights(X)
+        plain.attention_weights(X)
 
 
 def test_same_random_state_same_model(fitted):
@@ -192,17 +193,14 @@ def test_width_checked_at_predict(fitted):
 
 # -- scikit-learn's estimator checks ---------------------------------------------
 
-#: The check that needs a trained classifier's accuracy (a 1-epoch network of
-#: two units has none to speak of).
-NEEDS_ACCURACY = {
-    "check_classifiers_train": "a 1-epoch, 2-unit network is not accurate",
-}
-
-
+# Small and fast, yet able to learn scikit-learn's blobs (check_classifiers_train
+# asks for accuracy > 0.83 on them; this network reaches 0.93 to 0.965 there for
+# random_state 0, 1, 2): a learning rate of 0.1, no dropout before the output,
+# 2 epochs of batches of 64 rows; no early stopping (no validation pass).
 @parametrize_with_checks(
-    [EndToEndMultimodalClassifier(units=2, branch_units=3, epochs=1, batch_size=64,
-                                  random_state=0)],
-    expected_failed_checks=lambda est: NEEDS_ACCURACY,
+    [EndToEndMultimodalClassifier(units=4, branch_units=8, epochs=2, batch_size=64,
+                                  learning_rate=0.1, dense_dropout=0.0,
+                                  early_stopping=False, random_state=0)],
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
