@@ -326,10 +326,8 @@ def run_table2(
     rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW, TABLE2_ROWS[-1])
     if beyond_paper:  # after the paper's models: their numbers do not change
         rows += BEYOND_ROWS
-        attended, attended_seconds = attention_temporal_features(
-            static_features, n_steps, Y, splits[0], protocol.temporal_params, log)
-        temporal.update({f"{m} (attention)": f for m, f in attended.items()})
-        seconds.update({f"{m} (attention)": s for m, s in attended_seconds.items()})
+        _add_attention_features(temporal, seconds, static_features, n_steps, Y, splits[0],
+                                protocol.temporal_params, log)
     static = np.concatenate([static_features[m] for m in MODALITIES], axis=1)
     features = _RowFeatures(temporal, seconds, _pooled(static_features, n_steps), static)
     kept = {}
@@ -353,6 +351,14 @@ def run_table2(
         attention=attention_of_test_clips(kept, static, Y, splits[2]),
     )
 
+
+
+def _add_attention_features(temporal, seconds, static_features, n_steps, Y, train, params, log):
+    """Add the attention temporal models' features (``"visual (attention)"``, ...)."""
+    attended, attended_seconds = attention_temporal_features(
+        static_features, n_steps, Y, train, params, log)
+    temporal.update({f"{m} (attention)": f for m, f in attended.items()})
+    seconds.update({f"{m} (attention)": s for m, s in attended_seconds.items()})
 
 
 def _floats(values):

@@ -131,6 +131,18 @@ def _layer_classes():
             "ModalityAttention": register(_modality_attention_class(keras))}
 
 
+def _residual_parts(ops, h, m, residual):
+    """The residual summaries of ``h`` (batch, steps, d) under mask ``m``: [last], [mean]."""
+    parts = []
+    if residual in ("last", "both"):  # h at each row's last real step
+        last = ops.shape(h)[1] - 1 - ops.argmax(ops.flip(m, axis=1), axis=1)
+        parts.append(ops.take_along_axis(h, ops.reshape(last, (-1, 1, 1)), axis=1)[:, 0])
+    if residual in ("mean", "both"):
+        count = ops.maximum(ops.sum(m, axis=1, keepdims=True), 1.0)
+        parts.append(ops.sum(h * m[:, :, None], axis=1) / count)
+    return parts
+
+
 def _temporal_attention_class(keras):
     ops = keras.ops
 
@@ -172,14 +184,7 @@ def _temporal_attention_class(keras):
 
         def call(self, h, mask=None):
             m = ops.ones(ops.shape(h)[:2], h.dtype) if mask is None else ops.cast(mask, h.dtype)
-            parts = []
-            if self.residual in ("last", "both"):
-                n_steps = ops.shape(h)[1]
-                last = n_steps - 1 - ops.argmax(ops.flip(m, axis=1), axis=1)
-                parts.append(ops.take_along_axis(h, ops.reshape(last, (-1, 1, 1)), axis=1)[:, 0])
-            if self.residual in ("mean", "both"):
-                count = ops.maximum(ops.sum(m, axis=1, keepdims=True), 1.0)
-                parts.append(ops.sum(h * m[:, :, None], axis=1) / count)
+            parts = _residual_parts(ops, h, m, self.residual)
             proj = ops.matmul(h, self.W) + self.b
             if parts:
                 r = ops.concatenate(parts, axis=-1) if len(parts) > 1 else parts[0]

@@ -332,7 +332,7 @@ def test_run_table2_adds_the_resampling_row(monkeypatch):
         result = protocol.run_table2(
             static, dict.fromkeys(static, 1), Y, select_params=dict(n_estimators=10),
             head_alphas=(1.0,), svc_Cs=(1.0,), labelset_sizes=(None,),
-            baseline_Cs=(1.0,), resample=MLROS(random_state=0),
+            baseline_Cs=(1.0,), resample=MLROS(random_state=0), beyond_paper=False,
         )
     approaches = list(result.table.approach)
     assert approaches[-3:] == ["Proposed framework", "Proposed + resampling",
