@@ -313,9 +313,8 @@ def run_table2(
     protocol = _Protocol.normalised(
         Y.shape[1], **{f.name: arguments[f.name] for f in fields(_Protocol)}
     )
-    if label_names is None:
-        label_names = [f"label_{j}" for j in range(Y.shape[1])]
-    label_names = list(label_names)
+    label_names = [f"label_{j}" for j in range(Y.shape[1])] if label_names is None else list(
+        label_names)
     splits = _split(Y, fractions, random_state)
     test_positives = _test_positives(Y[splits[2]], label_names)
     _warn_few_positives(test_positives)  # from here, so that it points at the caller
