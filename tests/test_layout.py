@@ -215,3 +215,44 @@ def test_subpackages_by_stage():
     assert "RFRecursiveSelector" in feature_selection.__all__
     assert "LabelPowersetWeightedSVC" in multilabel.__all__
     assert skmmlc.LabelPowersetWeightedSVC is multilabel.LabelPowersetWeightedSVC
+
+
+#: The size limits of docs/design.md (the layout's rules): a module a reader
+#: can hold in mind, a function that fits on a screen.
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 60
+
+
+def _code_lines(function, lines):
+    """Code lines of ``function``: signature and body, no docstring, blank or comment line."""
+    body = function.body
+    docstring = 0
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        if isinstance(body[0].value.value, str):
+            docstring = body[0].end_lineno - body[0].lineno + 1
+    text = lines[function.lineno - 1 : function.end_lineno]
+    return sum(1 for line in text if line.strip() and not line.strip().startswith("#")) - docstring
+
+
+def _oversized(root):
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if len(lines) > MAX_MODULE_LINES:
+            found.append(f"{path.name}: {len(lines)} lines")
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = _code_lines(node, lines)
+                if n > MAX_FUNCTION_LINES:
+                    found.append(f"{path.name}: {node.name}() {n} code lines")
+    return found
+
+
+def test_modules_and_functions_stay_small():
+    assert _oversized(ROOT) == []
+
+
+def test_size_check_can_fail(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "big.py").write_text(f'def f():\n    """Doc."""\n{body}\n', encoding="utf-8")
+    assert _oversized(tmp_path) == ["big.py: f() 61 code lines"]
