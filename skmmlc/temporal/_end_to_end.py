@@ -34,12 +34,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import draw_seed
 from ._keras import (
+    KerasPickling,
     balanced_label_weights,
     custom_objects,
     fit_network,
     import_tf,
-    model_from_bytes,
-    model_to_bytes,
     predict,
     residual_bilstm,
     seed_stream,
@@ -52,7 +51,7 @@ from ._resbilstm import _encode_targets
 __all__ = ["EndToEndMultimodalClassifier"]
 
 
-class EndToEndMultimodalClassifier(ClassifierMixin, BaseEstimator):
+class EndToEndMultimodalClassifier(KerasPickling, ClassifierMixin, BaseEstimator):
     """Per-modality residual BiLSTMs, their fusion and a multi-label head, trained as one.
 
     ``X`` holds the static feature sequences of all modalities side by side,
@@ -373,20 +372,11 @@ patience, standardize, random_state, verbose
         return tags
 
     # -- pickling -----------------------------------------------------------
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_logit_model", None)
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_keras_bytes"] = model_to_bytes(model)
-        return state
+    _derived_model_attr = "_logit_model"  # rebuilt after unpickling (KerasPickling)
 
-    def __setstate__(self, state):
-        data = state.pop("_model_keras_bytes", None)
-        self.__dict__.update(state)
-        if data is not None:
-            self.model_ = model_from_bytes(data)
-            self._logit_model = _logit_model(self.model_)
+    @staticmethod
+    def _derive_model(model):
+        return _logit_model(model)
 
     # -- internals ----------------------------------------------------------
     def _encode_y(self, y):

@@ -423,6 +423,33 @@ def predict(model, X3, batch_size=PREDICT_BATCH):
     return parts if isinstance(model.output, list | tuple) else parts[0]
 
 
+class KerasPickling:
+    """Pickles ``model_`` in Keras' own format and rebuilds the model derived from it.
+
+    For an estimator holding a fitted Keras model in ``model_`` and a model
+    derived from it (its feature or logit sub-model) in the attribute named
+    by ``_derived_model_attr``, built again by ``_derive_model(model)``
+    after loading.
+    """
+
+    _derived_model_attr = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop(self._derived_model_attr, None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_keras_bytes"] = model_to_bytes(model)
+        return state
+
+    def __setstate__(self, state):
+        data = state.pop("_model_keras_bytes", None)
+        self.__dict__.update(state)
+        if data is not None:
+            self.model_ = model_from_bytes(data)
+            setattr(self, self._derived_model_attr, self._derive_model(self.model_))
+
+
 def model_to_bytes(model):
     """The model in Keras' native ``.keras`` format, as bytes."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -40,10 +40,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import check_label_matrix, draw_seed
 from ._keras import (
     FEATURES_LAYER,
+    KerasPickling,
     balanced_label_weights,
     fit_network,
-    model_from_bytes,
-    model_to_bytes,
     residual_bilstm,
     seed_stream,
     step_scaler,
@@ -83,7 +82,7 @@ def _encode_targets(y):
     return y.astype(np.float32)
 
 
-class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
+class ResBiLSTMTemporal(KerasPickling, TransformerMixin, BaseEstimator):
     """Residual bidirectional LSTM temporal features (a supervised transformer).
 
     One modality's static feature sequences go in as a 2-D array
@@ -391,20 +390,11 @@ class ResBiLSTMTemporal(TransformerMixin, BaseEstimator):
         return tags
 
     # -- pickling -----------------------------------------------------------
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_feature_model", None)
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_keras_bytes"] = model_to_bytes(model)
-        return state
+    _derived_model_attr = "_feature_model"  # rebuilt after unpickling (KerasPickling)
 
-    def __setstate__(self, state):
-        data = state.pop("_model_keras_bytes", None)
-        self.__dict__.update(state)
-        if data is not None:
-            self.model_ = model_from_bytes(data)
-            self._feature_model = _feature_model(self.model_)
+    @staticmethod
+    def _derive_model(model):
+        return _feature_model(model)
 
     # -- internals ----------------------------------------------------------
     def _prepare_fit(self, X, y):
