@@ -48,6 +48,8 @@ def test_demo_writes_results(demo_run, capsys):
     table = pd.read_csv(demo_run / "table2.csv")
     assert table["micro_f1"].between(0, 1).all()
     assert (demo_run / "figure2.png").read_bytes()[:4] == b"\x89PNG"
+    # the temporal models' features are kept for the next run (run_table2's memory)
+    assert any((demo_run / "table2-cache").rglob("output.pkl"))
     # what each per-concept F1 rests on, and the data set the run is titled by
     assert results["settings"]["dataset"] == "skmmlc demo data"
     test_rows = results["settings"]["split_sizes"][2]

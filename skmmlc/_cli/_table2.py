@@ -35,7 +35,8 @@ def _run_table2(X, Y, label_names, args, output, title):
         X, args, visual_weights, audio_weights, output / "feature-cache"
     )
     result, few_positives = _table2_with_warnings_apart(
-        features, n_steps, Y, label_names, args, settings["temporal"], title
+        features, n_steps, Y, label_names, args, settings["temporal"], title,
+        memory=output / "table2-cache",
     )
     elapsed = time.perf_counter() - start
     _label_attention_words(result, X, args)
@@ -101,7 +102,8 @@ def _static_features(X, args, visual_weights, audio_weights, cache):
     return features, n_steps, seconds
 
 
-def _table2_with_warnings_apart(features, n_steps, Y, label_names, args, temporal, title):
+def _table2_with_warnings_apart(features, n_steps, Y, label_names, args, temporal, title,
+                                memory=None):
     """:func:`~skmmlc.experiments.run_table2`, and the messages of its
     FewTestPositivesWarning, held back to be printed after the table (other
     warnings are shown as they come)."""
@@ -121,6 +123,7 @@ def _table2_with_warnings_apart(features, n_steps, Y, label_names, args, tempora
             dataset=title,
             resample=_sampler(args.resample, args.seed),
             verbose=1,
+            memory=memory,
         )
     few_positives = []
     for w in caught:

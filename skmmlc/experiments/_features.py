@@ -2,14 +2,19 @@
 
 :func:`extract_static_features` runs each modality's extractor once;
 :func:`align_steps` (early fusion) and :func:`mean_pool_steps` (the static
-baseline) reshape them.
+baseline) reshape them; :func:`cached` keeps the temporal models' features
+(``run_table2(memory=...)``).
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
+from sklearn.utils.validation import check_memory
+
+from .._version import __version__
 
 __all__ = ["align_steps", "extract_static_features", "mean_pool_steps"]
 
@@ -68,3 +73,15 @@ def extract_static_features(X, extractors, *, verbose=0):
         n_steps[name] = extractor.n_steps_
         seconds[name] = time.perf_counter() - start
     return features, n_steps, seconds
+
+
+def cached(memory, function):
+    """``function`` cached by ``memory``, its ``log`` argument left out of the key.
+
+    A folder gets a subfolder per skmmlc version: other versions' models may differ.
+    """
+    if memory is None:
+        return function
+    if isinstance(memory, str | os.PathLike):
+        memory = os.path.join(os.fspath(memory), f"skmmlc-{__version__}")
+    return check_memory(memory).cache(function, ignore=["log"], verbose=0)

@@ -78,7 +78,7 @@ from ._beyond import (
     end_to_end_head,
     static_layout,
 )
-from ._features import align_steps, extract_static_features, mean_pool_steps
+from ._features import align_steps, cached, extract_static_features, mean_pool_steps
 from ._heads import dense_head, proposed_head, static_head
 from ._result import MIN_TEST_POSITIVES, Table2Result
 
@@ -239,6 +239,7 @@ def run_table2(
     beyond_paper=True,
     end_to_end_params=None,
     end_to_end_fusions=("attention", "concat"),
+    memory=None,
 ):
     """Run the Table II protocol on precomputed static features.
 
@@ -296,6 +297,11 @@ def run_table2(
         ``temporal_params``'.
     end_to_end_fusions : sequence of {"attention", "concat"}
         ``fusion`` values tried for the end-to-end rows, chosen on validation.
+    memory : str, Path or joblib.Memory, optional
+        Caches the temporal models' features (the paper's and, with
+        ``beyond_paper``, the attention ones), keyed by their inputs and
+        settings, so that a second run on the same features does not train
+        them again (``skmmlc demo`` and ``table2`` use ``OUTPUT/table2-cache``).
 
     Returns
     -------
@@ -319,14 +325,12 @@ def run_table2(
     test_positives = _test_positives(Y[splits[2]], label_names)
     _warn_few_positives(test_positives)  # from here, so that it points at the caller
     log = partial(_log, verbose)
-    temporal, seconds = _temporal_features(
-        static_features, n_steps, Y, splits[0], protocol.temporal_params, log
-    )
-    rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW, TABLE2_ROWS[-1])
+    inputs = (static_features, n_steps, Y, splits[0], protocol.temporal_params, log)
+    temporal, seconds = cached(memory, _temporal_features)(*inputs)
+    rows = _rows(resample, beyond_paper)
     if beyond_paper:  # after the paper's models: their numbers do not change
-        rows += BEYOND_ROWS
-        _add_attention_features(temporal, seconds, static_features, n_steps, Y, splits[0],
-                                protocol.temporal_params, log)
+        _add_attention_features(temporal, seconds, cached(memory, attention_temporal_features)(
+            *inputs))
     static = np.concatenate([static_features[m] for m in MODALITIES], axis=1)
     features = _RowFeatures(temporal, seconds, _pooled(static_features, n_steps), static)
     kept = {}
@@ -352,10 +356,14 @@ def run_table2(
 
 
 
-def _add_attention_features(temporal, seconds, static_features, n_steps, Y, train, params, log):
+def _rows(resample, beyond_paper):
+    rows = TABLE2_ROWS if resample is None else (*TABLE2_ROWS[:-1], RESAMPLED_ROW, TABLE2_ROWS[-1])
+    return rows + BEYOND_ROWS if beyond_paper else rows
+
+
+def _add_attention_features(temporal, seconds, attention_features):
     """Add the attention temporal models' features (``"visual (attention)"``, ...)."""
-    attended, attended_seconds = attention_temporal_features(
-        static_features, n_steps, Y, train, params, log)
+    attended, attended_seconds = attention_features
     temporal.update({f"{m} (attention)": f for m, f in attended.items()})
     seconds.update({f"{m} (attention)": s for m, s in attended_seconds.items()})
 

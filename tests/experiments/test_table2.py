@@ -1,6 +1,9 @@
 """The Table II protocol on small synthetic static features."""
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from skmmlc.experiments import (
@@ -303,3 +306,36 @@ def test_run_table2_keywords_are_the_protocol_settings():
     recorded = _Protocol().settings()
     assert list(recorded) == [f.name for f in dataclasses.fields(_Protocol)]
     assert recorded["svc_Cs"] == [0.01, 0.1, 0.9] and recorded["resample"] is None
+
+
+def test_memory_keeps_the_temporal_models_features(tmp_path, monkeypatch):
+    # a second run on the same features trains no temporal model and gives
+    # the same table; other settings of the temporal models train them again
+    from skmmlc import ResBiLSTMTemporal
+
+    fits = []
+    original = ResBiLSTMTemporal.fit_transform
+
+    def counting(self, X, y, **params):
+        fits.append(self.n_steps)
+        return original(self, X, y, **params)
+
+    monkeypatch.setattr(ResBiLSTMTemporal, "fit_transform", counting)
+    features, n_steps, Y = synthetic(n=60, seed=2)
+    settings = dict(
+        select_params=dict(step=4, n_estimators=5), head_alphas=(1.0,), svc_Cs=(0.9,),
+        baseline_Cs=(1.0,), labelset_sizes=(None,), beyond_paper=False,
+        memory=tmp_path / "cache",
+    )
+    tiny = dict(units=2, dense_units=4, epochs=2, batch_size=32, early_stopping=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewTestPositivesWarning)
+        first = run_table2(features, n_steps, Y, temporal_params=tiny, **settings)
+        assert len(fits) == 4  # three modalities and early fusion
+        again = run_table2(features, n_steps, Y, temporal_params=tiny, **settings)
+        assert len(fits) == 4
+        # the same rows, scores and choices (only the heads' fit times differ)
+        pd.testing.assert_frame_equal(first.table.drop(columns="fit_seconds"),
+                                      again.table.drop(columns="fit_seconds"))
+        run_table2(features, n_steps, Y, temporal_params={**tiny, "units": 3}, **settings)
+    assert len(fits) == 8
