@@ -92,7 +92,7 @@ revision {git_revision()}.
 | run | wall time | target |
 |---|---|---|
 | cold (generate clips, extract all features, train) | {cold:.0f} s ({cold / 60:.1f} min) | <= 10 min |
-| warm (clips and static features cached) | {warm:.0f} s ({warm / 60:.1f} min) | <= 2 min |
+| warm (clips, static features and the temporal models' features cached; the heads and end-to-end networks trained again) | {warm:.0f} s ({warm / 60:.1f} min) | <= 2 min |
 
 ## Settings
 
