@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _checks import run_sklearn_check_at_float32
 from conftest import F32_EPS
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -197,4 +198,4 @@ def test_plot_attention_bad_input():
                                 batch_size=64, early_stopping=False, random_state=0)]
 )
 def test_sklearn_compatible(estimator, check):
-    check(estimator)
+    run_sklearn_check_at_float32(estimator, check)  # see tests/_checks.py

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _checks import run_sklearn_check_at_float32
 from conftest import F32_EPS
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -203,4 +204,4 @@ def test_width_checked_at_predict(fitted):
                                   early_stopping=False, random_state=0)],
 )
 def test_sklearn_compatible(estimator, check):
-    check(estimator)
+    run_sklearn_check_at_float32(estimator, check)  # see tests/_checks.py

@@ -5,6 +5,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+from _checks import run_sklearn_check_at_float32
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -360,4 +361,4 @@ def test_cross_fitting_accepts_a_splitter(fitted):
     [ResBiLSTMTemporal(units=2, dense_units=3, epochs=1, batch_size=64, random_state=0)]
 )
 def test_sklearn_compatible(estimator, check):
-    check(estimator)
+    run_sklearn_check_at_float32(estimator, check)  # see tests/_checks.py
